@@ -1,0 +1,491 @@
+"""Prompt → explicit musical attributes (tempo, key, metre, instruments, genre, mood, length).
+
+The parser is deliberately rule-based: every attribute it finds becomes a control token that the
+model and the constrained decoder obey exactly, so it must be predictable. Explicit arguments
+(CLI flags, API keywords) override what the prompt says.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import asdict, dataclass, field, replace
+
+from .constants import MAX_BARS, MAX_INSTRUMENTS, MAX_SECONDS, TEMPO_RANGE, TIME_SIGNATURES
+from .errors import MusicGenError
+
+DRUMS = -1  # miditok's program number for the drum kit
+
+GM_NAMES = (
+    "Acoustic Grand Piano", "Bright Acoustic Piano", "Electric Grand Piano", "Honky-tonk Piano",
+    "Electric Piano 1", "Electric Piano 2", "Harpsichord", "Clavinet", "Celesta", "Glockenspiel",
+    "Music Box", "Vibraphone", "Marimba", "Xylophone", "Tubular Bells", "Dulcimer", "Drawbar Organ",
+    "Percussive Organ", "Rock Organ", "Church Organ", "Reed Organ", "Accordion", "Harmonica",
+    "Tango Accordion", "Acoustic Guitar (nylon)", "Acoustic Guitar (steel)", "Electric Guitar (jazz)",
+    "Electric Guitar (clean)", "Electric Guitar (muted)", "Overdriven Guitar", "Distortion Guitar",
+    "Guitar Harmonics", "Acoustic Bass", "Electric Bass (finger)", "Electric Bass (pick)",
+    "Fretless Bass", "Slap Bass 1", "Slap Bass 2", "Synth Bass 1", "Synth Bass 2", "Violin", "Viola",
+    "Cello", "Contrabass", "Tremolo Strings", "Pizzicato Strings", "Orchestral Harp", "Timpani",
+    "String Ensemble 1", "String Ensemble 2", "Synth Strings 1", "Synth Strings 2", "Choir Aahs",
+    "Voice Oohs", "Synth Choir", "Orchestra Hit", "Trumpet", "Trombone", "Tuba", "Muted Trumpet",
+    "French Horn", "Brass Section", "Synth Brass 1", "Synth Brass 2", "Soprano Sax", "Alto Sax",
+    "Tenor Sax", "Baritone Sax", "Oboe", "English Horn", "Bassoon", "Clarinet", "Piccolo", "Flute",
+    "Recorder", "Pan Flute", "Blown Bottle", "Shakuhachi", "Whistle", "Ocarina", "Lead 1 (square)",
+    "Lead 2 (sawtooth)", "Lead 3 (calliope)", "Lead 4 (chiff)", "Lead 5 (charang)", "Lead 6 (voice)",
+    "Lead 7 (fifths)", "Lead 8 (bass + lead)", "Pad 1 (new age)", "Pad 2 (warm)", "Pad 3 (polysynth)",
+    "Pad 4 (choir)", "Pad 5 (bowed)", "Pad 6 (metallic)", "Pad 7 (halo)", "Pad 8 (sweep)",
+    "FX 1 (rain)", "FX 2 (soundtrack)", "FX 3 (crystal)", "FX 4 (atmosphere)", "FX 5 (brightness)",
+    "FX 6 (goblins)", "FX 7 (echoes)", "FX 8 (sci-fi)", "Sitar", "Banjo", "Shamisen", "Koto",
+    "Kalimba", "Bagpipe", "Fiddle", "Shanai", "Tinkle Bell", "Agogo", "Steel Drums", "Woodblock",
+    "Taiko Drum", "Melodic Tom", "Synth Drum", "Reverse Cymbal", "Guitar Fret Noise", "Breath Noise",
+    "Seashore", "Bird Tweet", "Telephone Ring", "Helicopter", "Applause", "Gunshot",
+)
+
+# Everyday names → General MIDI programs. A name may stand for several instruments.
+INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
+    "piano": (0,), "grand piano": (0,), "acoustic piano": (0,), "keys": (0,), "upright piano": (0,),
+    "bright piano": (1,), "honky tonk piano": (3,), "honky-tonk piano": (3,),
+    "electric piano": (4,), "e-piano": (4,), "epiano": (4,), "rhodes": (4,), "wurlitzer": (4,),
+    "harpsichord": (6,), "clavinet": (7,), "clav": (7,), "celesta": (8,), "glockenspiel": (9,),
+    "music box": (10,), "vibraphone": (11,), "vibes": (11,), "marimba": (12,), "xylophone": (13,),
+    "bells": (14,), "tubular bells": (14,), "chimes": (14,), "dulcimer": (15,),
+    "organ": (16,), "hammond organ": (16,), "hammond": (16,), "rock organ": (18,),
+    "church organ": (19,), "pipe organ": (19,), "accordion": (21,), "harmonica": (22,),
+    "guitar": (25,), "acoustic guitar": (25,), "nylon guitar": (24,), "classical guitar": (24,),
+    "spanish guitar": (24,), "steel guitar": (25,), "jazz guitar": (26,),
+    "electric guitar": (27,), "clean guitar": (27,), "muted guitar": (28,),
+    "overdriven guitar": (29,), "distorted guitar": (30,), "distortion guitar": (30,),
+    "rhythm guitar": (27,), "lead guitar": (29,),
+    "bass": (33,), "bass guitar": (33,), "electric bass": (33,), "acoustic bass": (32,),
+    "upright bass": (32,), "double bass": (32,), "fretless bass": (35,), "slap bass": (36,),
+    "synth bass": (38,), "bassline": (33,), "bass line": (33,),
+    "violin": (40,), "fiddle": (40,), "viola": (41,), "cello": (42,), "contrabass": (43,),
+    "tremolo strings": (44,), "pizzicato": (45,), "pizzicato strings": (45,), "harp": (46,),
+    "timpani": (47,), "strings": (48,), "string ensemble": (48,), "string section": (48,),
+    "orchestra": (48, 60, 73), "string quartet": (40, 41, 42), "synth strings": (50,),
+    "choir": (52,), "voices": (53,), "vocals": (53,), "voice": (53,), "synth choir": (54,),
+    "orchestra hit": (55,), "trumpet": (56,), "trombone": (57,), "tuba": (58,),
+    "muted trumpet": (59,), "french horn": (60,), "horn": (60,), "horns": (61,),
+    "brass": (61,), "brass section": (61,), "synth brass": (62,),
+    "sax": (65,), "saxophone": (65,), "alto sax": (65,), "alto saxophone": (65,),
+    "soprano sax": (64,), "tenor sax": (66,), "tenor saxophone": (66,), "baritone sax": (67,),
+    "oboe": (68,), "english horn": (69,), "bassoon": (70,), "clarinet": (71,), "piccolo": (72,),
+    "flute": (73,), "recorder": (74,), "pan flute": (75,), "pan pipes": (75,),
+    "shakuhachi": (77,), "whistle": (78,), "ocarina": (79,),
+    "synth": (81,), "synth lead": (81,), "lead synth": (81,), "square lead": (80,),
+    "saw lead": (81,), "sawtooth": (81,), "synthesizer": (81,),
+    "pad": (89,), "pads": (89,), "synth pad": (89,), "warm pad": (89,), "new age pad": (88,),
+    "sitar": (104,), "banjo": (105,), "shamisen": (106,), "koto": (107,), "kalimba": (108,),
+    "bagpipe": (109,), "bagpipes": (109,), "steel drums": (114,), "steel drum": (114,),
+    "taiko": (116,), "taiko drums": (116,),
+    "drums": (DRUMS,), "drum": (DRUMS,), "drum kit": (DRUMS,), "drum set": (DRUMS,),
+    "drum machine": (DRUMS,), "beat": (DRUMS,), "beats": (DRUMS,), "percussion": (DRUMS,),
+    "kit": (DRUMS,), "808": (DRUMS,), "groove": (DRUMS,),
+}
+
+TEMPO_WORDS: dict[str, float] = {
+    "grave": 40, "largo": 50, "lento": 55, "larghetto": 63, "adagio": 70, "adagietto": 75,
+    "andante": 90, "andantino": 95, "moderato": 110, "allegretto": 115, "allegro": 130,
+    "vivace": 160, "presto": 180, "prestissimo": 200,
+    "very slow": 55, "slow": 70, "slowly": 70, "laid-back": 85, "laid back": 85, "relaxed": 85,
+    "mid-tempo": 105, "midtempo": 105, "moderate": 105, "medium tempo": 105, "upbeat": 125,
+    "up-tempo": 140, "uptempo": 140, "fast": 150, "quick": 150, "very fast": 180, "frantic": 190,
+}
+
+GENRES: dict[str, tuple[str, ...]] = {
+    "pop": ("pop",), "rock": ("rock",), "jazz": ("jazz", "jazzy", "bebop"), "swing": ("swing",),
+    "bossa nova": ("bossa nova", "bossa"), "lo-fi": ("lo-fi", "lofi", "lo fi", "chillhop"),
+    "edm": ("edm", "house", "dance music", "trance"), "techno": ("techno",),
+    "electronic": ("electronic", "electronica", "synthwave"),
+    "ambient": ("ambient", "drone"), "funk": ("funk", "funky"), "reggae": ("reggae", "ska", "dub"),
+    "metal": ("metal", "heavy metal"), "hip-hop": ("hip-hop", "hip hop", "hiphop", "rap", "trap"),
+    "ballad": ("ballad",), "waltz": ("waltz",), "march": ("march",),
+    "classical": ("classical", "orchestral", "symphonic"), "baroque": ("baroque", "fugue"),
+    "chorale": ("chorale", "hymn"), "folk": ("folk", "folksong", "folk song", "celtic", "jig", "reel"),
+    "blues": ("blues", "bluesy"), "country": ("country", "bluegrass"),
+    "latin": ("latin", "salsa", "samba", "tango"), "cinematic": ("cinematic", "film score", "soundtrack", "epic score"),
+    "disco": ("disco",), "soul": ("soul", "r&b", "rnb", "motown"),
+}
+
+MOODS: dict[str, tuple[str, ...]] = {
+    "calm": ("calm", "chill", "mellow", "gentle", "soft", "soothing"),
+    "peaceful": ("peaceful", "serene", "tranquil"),
+    "relaxing": ("relaxing", "relaxed", "laid-back", "laid back"),
+    "happy": ("happy", "joyful", "cheerful", "bright", "fun", "playful"),
+    "sad": ("sad", "sorrowful", "mournful", "tearful"),
+    "melancholic": ("melancholic", "melancholy", "wistful", "nostalgic", "bittersweet"),
+    "energetic": ("energetic", "driving", "powerful", "intense", "aggressive", "upbeat"),
+    "dark": ("dark", "ominous", "sinister", "gloomy", "brooding"),
+    "romantic": ("romantic", "tender", "loving", "sensual"),
+    "epic": ("epic", "heroic", "triumphant", "majestic", "grand"),
+    "uplifting": ("uplifting", "hopeful", "inspiring", "inspirational"),
+    "mysterious": ("mysterious", "mystical", "eerie", "haunting"),
+    "tense": ("tense", "suspenseful", "anxious", "dramatic"),
+    "dreamy": ("dreamy", "ethereal", "floating", "atmospheric"),
+}
+
+TIME_SIGNATURE_WORDS: dict[str, tuple[int, int]] = {
+    "waltz": (3, 4), "three-four": (3, 4), "three four": (3, 4), "triple meter": (3, 4),
+    "triple time": (3, 4), "common time": (4, 4), "four-four": (4, 4), "four on the floor": (4, 4),
+    "jig": (6, 8), "six-eight": (6, 8), "six eight": (6, 8), "compound time": (6, 8),
+    "march": (2, 4), "two-four": (2, 4), "polka": (2, 4),
+}
+
+PITCH_CLASSES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+_LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+_ACCIDENTAL = {"#": 1, "♯": 1, "sharp": 1, "b": -1, "♭": -1, "flat": -1, "": 0}
+_MODE = {"major": "major", "maj": "major", "minor": "minor", "min": "minor", "m": "minor", "": "major"}
+
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "twelve": 12, "sixteen": 16, "twenty": 20, "twenty-four": 24,
+    "thirty": 30, "thirty-two": 32, "forty": 40, "sixty": 60, "a": 1, "an": 1, "half a": 0.5,
+}
+
+
+@dataclass(frozen=True)
+class Key:
+    """A tonic pitch class (0 = C) and a mode."""
+
+    tonic: int
+    mode: str  # "major" | "minor"
+
+    @property
+    def name(self) -> str:
+        return f"{PITCH_CLASSES[self.tonic]} {self.mode}"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Attributes:
+    """What the user asked for. ``None`` means "let the model choose"."""
+
+    tempo: float | None = None
+    key: Key | None = None
+    time_signature: tuple[int, int] | None = None
+    instruments: tuple[int, ...] | None = None
+    genre: str | None = None
+    mood: str | None = None
+    bars: int | None = None
+    seconds: float | None = None
+
+    def merged(self, **overrides: object) -> Attributes:
+        """Return a copy where every non-None override replaces the parsed value."""
+        values = {k: v for k, v in overrides.items() if v is not None}
+        if "bars" in values:
+            values["seconds"] = None
+        elif "seconds" in values:
+            values["bars"] = None
+        return replace(self, **values)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["key"] = self.key.name if self.key else None
+        data["time_signature"] = "/".join(map(str, self.time_signature)) if self.time_signature else None
+        data["instruments"] = [program_name(p) for p in self.instruments] if self.instruments else None
+        return data
+
+
+def program_name(program: int) -> str:
+    return "Drums" if program == DRUMS else GM_NAMES[program]
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.lower().replace("’", "'").split())
+
+
+# --------------------------------------------------------------------------- single values
+
+
+def parse_tempo(value: str | float) -> float:
+    """Parse a tempo given as a number ("126", "126 bpm") or a word ("Allegro", "slow")."""
+    if isinstance(value, (int, float)):
+        bpm = float(value)
+    else:
+        text = _normalise(value)
+        match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(?:bpm)?", text)
+        if match:
+            bpm = float(match.group(1))
+        elif text in TEMPO_WORDS:
+            bpm = TEMPO_WORDS[text]
+        else:
+            raise MusicGenError(
+                f"unknown tempo {value!r}: give beats per minute (e.g. 120) or a word such as "
+                f"{', '.join(list(TEMPO_WORDS)[:8])}{_suggest(text, TEMPO_WORDS)}"
+            )
+    return _check_tempo(bpm)
+
+
+def _check_tempo(bpm: float) -> float:
+    low, high = TEMPO_RANGE
+    if not low <= bpm <= high:
+        raise MusicGenError(f"tempo {bpm:g} bpm is out of range: choose {low}–{high} bpm")
+    return bpm
+
+
+def parse_key(value: str) -> Key:
+    """Parse "D minor", "F#m", "E flat major", "Bb", "c# min" into a :class:`Key`."""
+    text = value.strip()
+    match = re.fullmatch(
+        r"([A-Ga-g])\s*(#|♯|b|♭|-?\s*sharp|-?\s*flat)?\s*(major|maj|minor|min|m)?",
+        text,
+        flags=re.IGNORECASE,
+    )
+    if not match:
+        raise MusicGenError(
+            f"unknown key {value!r}: write it like 'D minor', 'F#m', 'E flat major' or 'Bb'"
+        )
+    letter, accidental, mode = match.groups()
+    accidental = (accidental or "").lower().replace("-", "").replace(" ", "")
+    if mode == "M":  # "CM" conventionally means C major
+        mode = "maj"
+    return Key((_LETTER_PC[letter.upper()] + _ACCIDENTAL[accidental]) % 12, _MODE[(mode or "").lower()])
+
+
+def parse_time_signature(value: str | tuple[int, int]) -> tuple[int, int]:
+    if isinstance(value, tuple):
+        signature = value
+    else:
+        text = _normalise(value)
+        match = re.fullmatch(r"(\d{1,2})\s*/\s*(\d{1,2})", text)
+        if match:
+            signature = (int(match.group(1)), int(match.group(2)))
+        elif text in TIME_SIGNATURE_WORDS:
+            signature = TIME_SIGNATURE_WORDS[text]
+        else:
+            raise MusicGenError(f"unknown time signature {value!r}: write it like 3/4 or 6/8")
+    if signature not in TIME_SIGNATURES:
+        supported = ", ".join(f"{n}/{d}" for n, d in TIME_SIGNATURES)
+        raise MusicGenError(f"time signature {signature[0]}/{signature[1]} is not supported: choose one of {supported}")
+    return signature
+
+
+def parse_instrument(name: str) -> tuple[int, ...]:
+    """One instrument name (GM name, synonym or program number) → its GM program(s)."""
+    text = _normalise(name)
+    if re.fullmatch(r"\d{1,3}", text) and int(text) < 128:
+        return (int(text),)
+    if text in INSTRUMENT_SYNONYMS:
+        return INSTRUMENT_SYNONYMS[text]
+    singular = text[:-1] if text.endswith("s") else text
+    if singular in INSTRUMENT_SYNONYMS:
+        return INSTRUMENT_SYNONYMS[singular]
+    gm_lower = {n.lower(): i for i, n in enumerate(GM_NAMES)}
+    if text in gm_lower:
+        return (gm_lower[text],)
+    known = list(INSTRUMENT_SYNONYMS) + list(gm_lower)
+    raise MusicGenError(f"unknown instrument {name!r}{_suggest(text, known)}")
+
+
+def parse_instruments(value: str | list[str] | tuple) -> tuple[int, ...]:
+    """A comma-separated list (or a list) of instrument names → sorted unique programs."""
+    names = value.split(",") if isinstance(value, str) else list(value)
+    programs: list[int] = []
+    for name in names:
+        if isinstance(name, int):
+            programs.append(name)
+        elif str(name).strip():
+            programs.extend(parse_instrument(str(name)))
+    return _check_instruments(programs)
+
+
+def _check_instruments(programs: list[int]) -> tuple[int, ...]:
+    unique = tuple(sorted(set(programs)))
+    if not unique:
+        raise MusicGenError("no instruments given")
+    if len(unique) > MAX_INSTRUMENTS:
+        raise MusicGenError(f"too many instruments ({len(unique)}): at most {MAX_INSTRUMENTS}")
+    for program in unique:
+        if program != DRUMS and not 0 <= program <= 127:
+            raise MusicGenError(f"instrument program {program} is not a General MIDI program (0–127, or -1 for drums)")
+    return unique
+
+
+def parse_genre(value: str) -> str:
+    text = _normalise(value)
+    for genre, words in GENRES.items():
+        if text == genre or text in words:
+            return genre
+    raise MusicGenError(f"unknown genre {value!r}{_suggest(text, list(GENRES))}")
+
+
+def parse_mood(value: str) -> str:
+    text = _normalise(value)
+    for mood, words in MOODS.items():
+        if text == mood or text in words:
+            return mood
+    raise MusicGenError(f"unknown mood {value!r}{_suggest(text, list(MOODS))}")
+
+
+def check_bars(bars: int) -> int:
+    if not 1 <= bars <= MAX_BARS:
+        raise MusicGenError(f"{bars} bars is out of range: choose 1–{MAX_BARS} bars")
+    return int(bars)
+
+
+def check_seconds(seconds: float) -> float:
+    if not 1 <= seconds <= MAX_SECONDS:
+        raise MusicGenError(f"{seconds:g} seconds is out of range: choose 1–{MAX_SECONDS:g} seconds")
+    return float(seconds)
+
+
+def _suggest(text: str, choices: list[str] | dict) -> str:
+    close = difflib.get_close_matches(text, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+# --------------------------------------------------------------------------- whole prompts
+
+
+def _phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(p) + r"(?:e?s)?" for p in sorted(phrases, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])({alternatives})(?![\w-])")
+
+
+_INSTRUMENT_RE = _phrase_pattern(list(INSTRUMENT_SYNONYMS) + [n.lower() for n in GM_NAMES])
+_TEMPO_WORD_RE = _phrase_pattern(list(TEMPO_WORDS))
+_NUM = r"(\d+(?:\.\d+)?|" + "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True)) + ")"
+
+
+def _number(token: str) -> float:
+    return float(token) if token[0].isdigit() else float(_NUMBER_WORDS[token])
+
+
+def _find_tempo(text: str) -> float | None:
+    match = re.search(r"(\d+(?:\.\d+)?)\s*(?:bpm|beats per minute|beats/min)", text)
+    match = match or re.search(r"(?:tempo|tempo of|at tempo)\s*(?:of\s*|=\s*|:\s*)?(\d+(?:\.\d+)?)", text)
+    if match:
+        return _check_tempo(float(match.group(1)))
+    words = _TEMPO_WORD_RE.search(text)
+    return TEMPO_WORDS[words.group(1)] if words else None
+
+
+_KEY_RES = (
+    # "in D minor", "key of F# major", "in E flat", "in c minor"
+    re.compile(
+        r"(?:\bin(?: the key of)?|\bkey(?: of|:)?)\s+([A-Ga-g])(?:\s*(#|♯|♭|-?sharp|-?flat|b(?![a-z])))?"
+        r"(?:\s*(major|minor|maj|min|m)\b)?(?![\w#])",
+        re.IGNORECASE,
+    ),
+    # "D minor", "F# major", "Bb major" anywhere
+    re.compile(r"(?<![\w#])([A-G])(?:\s*(#|♯|♭|-?sharp|-?flat|b))?\s*(major|minor)\b", re.IGNORECASE),
+    # "F#m", "Ebm", "Am" as a word (upper-case tonic)
+    re.compile(r"(?<![\w#])([A-G])(#|b)?(m|maj|min)(?![\w#])"),
+)
+
+
+def _find_key(original: str) -> Key | None:
+    for index, pattern in enumerate(_KEY_RES):
+        for match in pattern.finditer(original):
+            letter, accidental, mode = match.groups()
+            # Lower-case tonics without a mode are ordinary words ("in a calm mood", "in b-sides").
+            if letter.islower() and not mode and index == 0:
+                continue
+            if index == 0 and letter in "Aa" and not accidental and not mode:
+                # "in A" alone is ambiguous with the article; only accept an upper-case A
+                if letter == "a":
+                    continue
+            accidental = (accidental or "").lower().replace("-", "")
+            return Key((_LETTER_PC[letter.upper()] + _ACCIDENTAL[accidental]) % 12, _MODE[(mode or "").lower()])
+    return None
+
+
+def _find_time_signature(text: str) -> tuple[int, int] | None:
+    match = re.search(r"(?<![\d/])(\d{1,2})\s*/\s*(\d{1,2})(?![\d/])", text)
+    if match and int(match.group(2)) in (2, 4, 8, 16):
+        return parse_time_signature(f"{match.group(1)}/{match.group(2)}")
+    for words, signature in TIME_SIGNATURE_WORDS.items():
+        if re.search(rf"(?<![\w-]){re.escape(words)}(?:e?s)?(?![\w-])", text):
+            return signature
+    return None
+
+
+def _find_instruments(text: str) -> tuple[int, ...] | None:
+    programs: list[int] = []
+    gm_lower = {n.lower(): i for i, n in enumerate(GM_NAMES)}
+    for match in _INSTRUMENT_RE.finditer(text):
+        phrase = match.group(1)
+        for candidate in (phrase, re.sub(r"e?s$", "", phrase), phrase[:-1]):
+            if candidate in INSTRUMENT_SYNONYMS:
+                programs.extend(INSTRUMENT_SYNONYMS[candidate])
+                break
+            if candidate in gm_lower:
+                programs.append(gm_lower[candidate])
+                break
+    if not programs:
+        return None
+    unique = tuple(sorted(set(programs)))
+    return unique[:MAX_INSTRUMENTS]
+
+
+def _find_label(text: str, table: dict[str, tuple[str, ...]]) -> str | None:
+    best: tuple[int, str] | None = None
+    for label, words in table.items():
+        for word in (label, *words):
+            match = re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)
+            if match and (best is None or match.start() < best[0]):
+                best = (match.start(), label)
+    return best[1] if best else None
+
+
+def _find_length(text: str) -> tuple[int | None, float | None]:
+    bars = re.search(rf"(?<![\w-]){_NUM}[\s-]*(?:bars?|measures?)\b", text)
+    if bars:
+        return check_bars(int(_number(bars.group(1)))), None
+    seconds = re.search(rf"(?<![\w-]){_NUM}[\s-]*(?:seconds?|secs?)\b", text)
+    minutes = re.search(rf"(?<![\w-]){_NUM}[\s-]*(?:minutes?|mins)\b", text)
+    total = 0.0
+    if minutes:
+        total += 60 * _number(minutes.group(1))
+    if seconds:
+        total += _number(seconds.group(1))
+    if total:
+        return None, check_seconds(total)
+    return None, None
+
+
+def parse_prompt(prompt: str) -> Attributes:
+    """Extract every attribute the prompt states; the rest stay ``None``."""
+    if not prompt or not prompt.strip():
+        raise MusicGenError("the prompt is empty: describe the music, e.g. 'a calm piano piece in D minor'")
+    text = _normalise(prompt)
+    bars, seconds = _find_length(text)
+    return Attributes(
+        tempo=_find_tempo(text),
+        key=_find_key(" ".join(prompt.split())),
+        time_signature=_find_time_signature(text),
+        instruments=_find_instruments(text),
+        genre=_find_label(text, GENRES),
+        mood=_find_label(text, MOODS),
+        bars=bars,
+        seconds=seconds,
+    )
+
+
+@dataclass
+class AttributeOverrides:
+    """Raw user overrides (CLI strings or API values), validated into an :class:`Attributes`."""
+
+    tempo: str | float | None = None
+    key: str | None = None
+    time_signature: str | tuple[int, int] | None = None
+    instruments: str | list | tuple | None = None
+    genre: str | None = None
+    mood: str | None = None
+    bars: int | None = None
+    seconds: float | None = None
+    extra: dict = field(default_factory=dict)
+
+    def apply(self, attributes: Attributes) -> Attributes:
+        return attributes.merged(
+            tempo=parse_tempo(self.tempo) if self.tempo is not None else None,
+            key=parse_key(self.key) if self.key else None,
+            time_signature=parse_time_signature(self.time_signature) if self.time_signature else None,
+            instruments=parse_instruments(self.instruments) if self.instruments is not None else None,
+            genre=parse_genre(self.genre) if self.genre else None,
+            mood=parse_mood(self.mood) if self.mood else None,
+            bars=check_bars(self.bars) if self.bars is not None else None,
+            seconds=check_seconds(self.seconds) if self.seconds is not None else None,
+        )

@@ -1,0 +1,237 @@
+"""`musicgen-symbolic`: argument parsing only; the work happens in the API modules.
+
+Heavy libraries (torch, transformers) are imported only by the commands that need them, so
+`--help`, `render` and `info` start quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .constants import DEFAULT_BARS, DEFAULT_CFG, DEFAULT_TEMPERATURE, DEFAULT_TOP_K, DEFAULT_TOP_P, ENV_DEBUG, ENV_MODEL_DIR, ENV_SOUNDFONT
+from .errors import MusicGenError
+
+EXAMPLES = """examples:
+  musicgen-symbolic generate "a calm lo-fi piece in D minor at 80 bpm with electric piano, bass and drums" -o song.mid --wav song.wav
+  musicgen-symbolic generate "upbeat waltz for strings" -o waltz.mid --bars 16 --seed 7 --num-samples 3
+  musicgen-symbolic render song.mid -o song.wav --soundfont ~/sf2/MyFont.sf2
+  musicgen-symbolic info
+"""
+
+
+def _add_generate(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "generate",
+        help="prompt → MIDI (and optionally WAV)",
+        description="Generate multi-track MIDI from a text prompt. Tempo, key, metre, instruments, genre, mood "
+        "and length are read from the prompt; the flags below override what the prompt says.",
+        epilog='example: musicgen-symbolic generate "jazzy bossa nova in Bb at 130 bpm with nylon guitar and flute" -o out.mid --wav out.wav',
+    )
+    p.add_argument("prompt", help="what to generate, in words")
+    p.add_argument("-o", "--output", required=True, type=Path, help="MIDI file to write (with --num-samples N: name_1.mid … name_N.mid)")
+    p.add_argument("--wav", type=Path, help="also render a WAV file through FluidSynth")
+    music = p.add_argument_group("musical attributes (override the prompt)")
+    music.add_argument("--tempo", help="beats per minute (e.g. 126) or a word: Adagio, Allegro, slow, fast …")
+    music.add_argument("--key", help="e.g. 'D minor', 'F#m', 'E flat major', 'Bb'")
+    music.add_argument("--time-signature", help="e.g. 4/4, 3/4, 6/8, 7/8")
+    music.add_argument("--instruments", help="comma-separated: 'electric piano, bass, drums' (GM names or synonyms)")
+    music.add_argument("--genre", help="e.g. jazz, lo-fi, rock, waltz, ambient, classical")
+    music.add_argument("--mood", help="e.g. calm, happy, sad, dark, epic, dreamy")
+    length = music.add_mutually_exclusive_group()
+    length.add_argument("--bars", type=int, help=f"length in bars (default {DEFAULT_BARS} when the prompt gives no length)")
+    length.add_argument("--seconds", type=float, help="length in seconds (rounded up to whole bars)")
+    sampling = p.add_argument_group("sampling")
+    sampling.add_argument("--temperature", type=float, default=DEFAULT_TEMPERATURE, help="randomness; 0 = greedy (default %(default)s)")
+    sampling.add_argument("--top-k", type=int, default=DEFAULT_TOP_K, help="sample from the k likeliest tokens; 0 = off (default %(default)s)")
+    sampling.add_argument("--top-p", type=float, default=DEFAULT_TOP_P, help="nucleus sampling mass (default %(default)s)")
+    sampling.add_argument("--cfg", type=float, default=DEFAULT_CFG, help="classifier-free guidance scale; 1 = off (default %(default)s)")
+    sampling.add_argument("--seed", type=int, help="random seed: the same seed gives the same MIDI bytes")
+    sampling.add_argument("--num-samples", type=int, default=1, help="how many pieces to generate in one batch (default 1)")
+    setup = p.add_argument_group("model and rendering")
+    setup.add_argument("--model", type=Path, help=f"model folder (default: the bundled model, or ${ENV_MODEL_DIR})")
+    setup.add_argument("--text-encoder", help="override check: 'minilm' or 't5:<hub id or folder>' (must match the model)")
+    setup.add_argument("--soundfont", type=Path, help=f"SoundFont for --wav (default: ${ENV_SOUNDFONT}, soundfonts/, Debian's)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    p.set_defaults(run=_generate)
+
+
+def _add_render(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser("render", help="MIDI → WAV through FluidSynth", description="Render a MIDI file to a 44.1 kHz stereo 16-bit WAV.")
+    p.add_argument("midi", type=Path, help="MIDI file to render")
+    p.add_argument("-o", "--output", required=True, type=Path, help="WAV file to write")
+    p.add_argument("--soundfont", type=Path, help=f"SoundFont (.sf2/.sf3); default: ${ENV_SOUNDFONT}, soundfonts/, Debian's")
+    p.add_argument("--sample-rate", type=int, default=44100, help="samples per second (default %(default)s)")
+    p.set_defaults(run=_render)
+
+
+def _add_info(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser("info", help="versions, model, text encoder, SoundFont, device")
+    p.add_argument("--model", type=Path, help="model folder to describe (default: the bundled model)")
+    p.set_defaults(run=_info)
+
+
+def _add_init_model(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "init-model",
+        help="create an UNTRAINED model folder (random weights) for testing the pipeline",
+        description="Write an untrained model with random weights: its music is random notes. Use it to try the "
+        "pipeline end to end or as a starting point; train a real model with the training command.",
+    )
+    p.add_argument("folder", type=Path, help="where to write config.json, model.safetensors, tokenizer.json")
+    p.add_argument("--size", default="tiny", choices=["tiny", "small", "base"], help="model size (default %(default)s)")
+    p.add_argument("--text-encoder", default="minilm", help="'minilm' (default, offline) or 't5:<hub id or folder>'")
+    p.add_argument("--seed", type=int, default=0, help="seed for the random weights")
+    p.set_defaults(run=_init_model)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="musicgen-symbolic",
+        description="Text → multi-track MIDI (+ WAV through a SoundFont), offline, on a CPU.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add in (_add_generate, _add_render, _add_info, _add_init_model):
+        add(commands)
+    return parser
+
+
+# ---------------------------------------------------------------------------- commands
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _numbered(path: Path, index: int, count: int) -> Path:
+    return path if count == 1 else path.with_name(f"{path.stem}_{index + 1}{path.suffix}")
+
+
+def _check_output(path: Path, suffixes: tuple[str, ...]) -> None:
+    if path.suffix.lower() not in suffixes:
+        raise MusicGenError(f"output {path} should end in {' or '.join(suffixes)}")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise MusicGenError(f"cannot write {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise MusicGenError(f"cannot write {path}: folder {folder} is not writable")
+
+
+def _generate(args: argparse.Namespace) -> None:
+    from .attributes import parse_prompt
+
+    parse_prompt(args.prompt)  # reject an empty prompt before loading anything
+    _check_output(args.output, (".mid", ".midi"))
+    if args.wav:
+        _check_output(args.wav, (".wav",))
+        from .render import find_soundfont
+
+        find_soundfont(args.soundfont)
+    from .midi_io import save_midi
+    from .pipeline import MusicGenSymbolic
+
+    generator = MusicGenSymbolic.from_pretrained(args.model, text_encoder=args.text_encoder)
+    if not generator.trained and not args.quiet:
+        _say("warning: this model is UNTRAINED (random weights): expect random notes that still obey the attributes")
+    results = generator.generate_many(
+        args.prompt, num_samples=args.num_samples, tempo=args.tempo, key=args.key,
+        time_signature=args.time_signature, instruments=args.instruments, genre=args.genre, mood=args.mood,
+        bars=args.bars, seconds=args.seconds, temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
+        cfg=args.cfg, seed=args.seed, progress=not args.quiet,
+    )
+    if not args.quiet:
+        understood = {k: v for k, v in results[0].attributes.to_dict().items() if v is not None}
+        _say("understood: " + ", ".join(f"{k}={v}" for k, v in understood.items()))
+    for index, result in enumerate(results):
+        midi_path = save_midi(result.midi, _numbered(args.output, index, len(results)))
+        print(midi_path)
+        if args.wav:
+            from .render import render_midi
+
+            print(render_midi(midi_path, _numbered(args.wav, index, len(results)), args.soundfont))
+
+
+def _render(args: argparse.Namespace) -> None:
+    from .midi_io import load_midi
+    from .render import render_midi
+
+    _check_output(args.output, (".wav",))
+    load_midi(args.midi)  # validates the file with a clear error
+    if not 8000 <= args.sample_rate <= 192000:
+        raise MusicGenError(f"--sample-rate must be 8000–192000, got {args.sample_rate}")
+    print(render_midi(args.midi, args.output, args.soundfont, args.sample_rate))
+
+
+def _info(args: argparse.Namespace) -> None:
+    import importlib.metadata as md
+    import json
+
+    from . import __version__
+    from .pipeline import CONFIG_FILE, default_model_dir
+
+    print(f"musicgen-symbolic {__version__}")
+    for package in ("torch", "transformers", "miditok", "symusic", "pretty_midi", "pyfluidsynth"):
+        try:
+            print(f"  {package:<13} {md.version(package)}")
+        except md.PackageNotFoundError:
+            print(f"  {package:<13} not installed")
+    folder = args.model or default_model_dir()
+    try:
+        config = json.loads((folder / CONFIG_FILE).read_text())
+        trained = "trained" if config.get("metadata", {}).get("trained") else "UNTRAINED"
+        print(f"model:        {folder} ({trained}, d_model={config['model']['d_model']}, layers={config['model']['n_layer']})")
+        print(f"text encoder: {config['text_encoder']}")
+    except (OSError, ValueError, KeyError):
+        print(f"model:        none at {folder} (run `musicgen-symbolic init-model DIR` or pass --model)")
+    try:
+        from .render import _fluidsynth, find_soundfont
+
+        print(f"soundfont:    {find_soundfont()}")
+        _fluidsynth()
+        print("fluidsynth:   found")
+    except MusicGenError as error:
+        print(f"rendering:    unavailable: {error}")
+    import torch
+
+    device = f"cuda ({torch.cuda.get_device_name(0)})" if torch.cuda.is_available() else f"cpu ({torch.get_num_threads()} threads)"
+    print(f"device:       {device}")
+
+
+def _init_model(args: argparse.Namespace) -> None:
+    from .pipeline import MusicGenSymbolic
+
+    if args.folder.exists() and any(args.folder.iterdir()) if args.folder.is_dir() else args.folder.exists():
+        raise MusicGenError(f"{args.folder} already exists and is not an empty folder")
+    model = MusicGenSymbolic.init_random(args.size, args.text_encoder, args.seed)
+    print(model.save_pretrained(args.folder))
+    _say(f"wrote an UNTRAINED {args.size} model ({model.model.num_parameters():,} parameters)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.run(args)
+    except MusicGenError as error:
+        _say(f"error: {error}")
+        return 2
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return 130
+    except Exception as error:  # a bug: still one line, unless debugging
+        if os.environ.get(ENV_DEBUG):
+            raise
+        _say(f"error: unexpected {type(error).__name__}: {error} (set {ENV_DEBUG}=1 for a traceback)")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

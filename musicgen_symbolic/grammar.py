@@ -1,0 +1,187 @@
+"""Which REMI token may come next: the state machine behind constrained decoding.
+
+The sequence after BOS follows::
+
+    piece   := bar+ EOS
+    bar     := Bar TimeSig event*
+    event   := Position [Tempo] note+          (positions strictly increase inside a bar)
+    note    := Program (Pitch | PitchDrum) Velocity Duration
+
+Tempo appears exactly once, at the first position of the piece, and the metre is the same in every
+bar. What the user fixed (tempo, metre, instruments, length) is forced here, so every sampled
+sequence decodes to a valid MIDI file that obeys those attributes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .constants import POSITIONS_PER_BEAT
+from .tokenizer import KIND, TokenTables
+
+MAX_NOTES_PER_POSITION = 16
+# Position, Tempo, Program, Pitch, Velocity, Duration: the most tokens one event can need, plus EOS.
+TOKENS_TO_CLOSE = 7
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """What the decoder must obey. ``None`` leaves the choice to the model."""
+
+    bars: int | None = None
+    seconds: float | None = None
+    time_signature: tuple[int, int] | None = None
+    tempo: float | None = None
+    programs: tuple[int, ...] | None = None
+
+
+class Grammar:
+    """Token tables shared by every decoding row; :meth:`start` makes one row's state."""
+
+    def __init__(self, tables: TokenTables, eos_id: int) -> None:
+        self.tables = tables
+        self.eos_id = eos_id
+        kind = tables.kind
+        self.vocab_size = len(kind)
+        self.ids = {name: np.flatnonzero(kind == code) for name, code in KIND.items()}
+        positions = self.ids["Position"]
+        self.position_ids = positions[np.argsort(tables.value[positions])]
+        self.program_id = {int(tables.value[i]): int(i) for i in self.ids["Program"]}
+        self.time_signature_id = {
+            (int(tables.value[i]), int(tables.denominator[i])): int(i) for i in self.ids["TimeSig"]
+        }
+        self.tempo_ids = self.ids["Tempo"]
+        self.masks = {name: self._mask(self.ids[name]) for name in ("Bar", "Pitch", "PitchDrum", "Velocity", "Duration")}
+
+    def _mask(self, ids: np.ndarray) -> np.ndarray:
+        mask = np.zeros(self.vocab_size, dtype=bool)
+        mask[ids] = True
+        return mask
+
+    def nearest_tempo_id(self, bpm: float) -> int:
+        values = self.tables.tempo[self.tempo_ids]
+        return int(self.tempo_ids[np.argmin(np.abs(values - bpm))])
+
+    def start(self, constraints: Constraints) -> GrammarState:
+        return GrammarState(self, constraints)
+
+
+class GrammarState:
+    """One row's position in the grammar. Call :meth:`allowed`, sample, then :meth:`advance`."""
+
+    def __init__(self, grammar: Grammar, constraints: Constraints) -> None:
+        self.g = grammar
+        self.c = constraints
+        self.last = "BOS"
+        self.bars_done = 0
+        self.target_bars: int | None = constraints.bars
+        self.bar_positions = 0
+        self.position = -1
+        self.notes_here = 0
+        self.program = 0
+        self.time_signature_id: int | None = (
+            grammar.time_signature_id[constraints.time_signature] if constraints.time_signature else None
+        )
+        self.tempo_id: int | None = grammar.nearest_tempo_id(constraints.tempo) if constraints.tempo else None
+        self.tempo_emitted = False
+        self.finished = False
+        if constraints.programs is not None:
+            self.program_ids = np.array([grammar.program_id[p] for p in constraints.programs])
+        else:
+            self.program_ids = np.array(sorted(grammar.program_id.values()))
+
+    # ------------------------------------------------------------------ queries
+    def _may_open_bar(self) -> bool:
+        return self.target_bars is None or self.bars_done < self.target_bars
+
+    def _may_end(self) -> bool:
+        return self.target_bars is not None and self.bars_done >= self.target_bars
+
+    def allowed(self, tokens_left: int) -> np.ndarray:
+        """Boolean mask over the vocabulary of the tokens that may come next."""
+        g = self.g
+        if self.finished:
+            return g._mask(np.array([g.eos_id]))
+        last = self.last
+        if last in ("BOS",):
+            return g.masks["Bar"].copy()
+        if last == "Bar":
+            ids = [self.time_signature_id] if self.time_signature_id is not None else list(g.time_signature_id.values())
+            return g._mask(np.array(ids))
+        if last == "Position":
+            if not self.tempo_emitted:
+                return g._mask(np.array([self.tempo_id]) if self.tempo_id is not None else g.tempo_ids)
+            return g._mask(self.program_ids)
+        if last == "Tempo":
+            return g._mask(self.program_ids)
+        if last == "Program":
+            return g.masks["PitchDrum" if self.program == -1 else "Pitch"].copy()
+        if last in ("Pitch", "PitchDrum"):
+            return g.masks["Velocity"].copy()
+        if last == "Velocity":
+            return g.masks["Duration"].copy()
+        # At a boundary: after TimeSig (empty bar so far) or after a complete note.
+        mask = np.zeros(g.vocab_size, dtype=bool)
+        if tokens_left < TOKENS_TO_CLOSE:
+            mask[g.eos_id] = True
+            return mask
+        mask[g.position_ids[self.position + 1 : self.bar_positions]] = True
+        if last == "Duration" and self.notes_here < MAX_NOTES_PER_POSITION:
+            mask[self.program_ids] = True
+        if self._may_open_bar():
+            mask[g.ids["Bar"]] = True
+        if self._may_end():
+            mask[g.eos_id] = True
+        if not mask.any():
+            mask[g.eos_id] = True
+        return mask
+
+    # ------------------------------------------------------------------ transitions
+    def advance(self, token_id: int) -> None:
+        g = self.g
+        if token_id == g.eos_id:
+            self.finished = True
+            return
+        kind = int(g.tables.kind[token_id])
+        name = _KIND_NAMES[kind]
+        value = int(g.tables.value[token_id])
+        if name == "Bar":
+            self.bars_done += 1
+            self.position = -1
+        elif name == "TimeSig":
+            self.time_signature_id = token_id
+            self.bar_positions = value * POSITIONS_PER_BEAT
+            self._update_target_bars()
+        elif name == "Position":
+            self.position = value
+            self.notes_here = 0
+        elif name == "Tempo":
+            self.tempo_emitted = True
+            self.tempo_id = token_id
+            self._update_target_bars()
+        elif name == "Program":
+            self.program = value
+            self.notes_here += 1
+        self.last = name
+
+    def _update_target_bars(self) -> None:
+        """With a length in seconds, the bar count follows once tempo and metre are known."""
+        if self.c.bars is not None or self.c.seconds is None:
+            return
+        if self.tempo_id is None or self.time_signature_id is None:
+            return
+        numerator = int(self.g.tables.value[self.time_signature_id])
+        denominator = int(self.g.tables.denominator[self.time_signature_id])
+        bpm = self.c.tempo or float(self.g.tables.tempo[self.tempo_id])
+        seconds_per_bar = numerator * (4 / denominator) * 60 / bpm
+        self.target_bars = max(1, math.ceil(self.c.seconds / seconds_per_bar - 1e-6))
+
+    @property
+    def tempo_bpm(self) -> float | None:
+        return float(self.g.tables.tempo[self.tempo_id]) if self.tempo_id is not None else None
+
+
+_KIND_NAMES = {code: name for name, code in KIND.items()}

@@ -1,0 +1,98 @@
+"""Decoded tokens → a MIDI file any DAW imports cleanly; atomic file writing.
+
+The file is type 1: a first track with the tempo, time-signature and key-signature meta events,
+then one track per instrument named after its General MIDI instrument, with its program change;
+drums sit on channel 10. The tempo written is the exact one requested, not the nearest token bin.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pretty_midi
+import symusic
+
+from .attributes import DRUMS, Key, program_name
+from .errors import MusicGenError
+
+
+def score_to_midi(
+    score: symusic.Score,
+    tempo: float,
+    time_signature: tuple[int, int] | None = None,
+    key: Key | None = None,
+) -> pretty_midi.PrettyMIDI:
+    """Build a PrettyMIDI from a decoded score, timing every note at ``tempo`` quarter notes/min."""
+    seconds_per_tick = 60.0 / (tempo * score.ticks_per_quarter)
+    midi = pretty_midi.PrettyMIDI(resolution=480, initial_tempo=tempo)
+    if time_signature is None and len(score.time_signatures):
+        first = score.time_signatures[0]
+        time_signature = (first.numerator, first.denominator)
+    if time_signature:
+        midi.time_signature_changes.append(pretty_midi.TimeSignature(*time_signature, 0.0))
+    if key is not None:
+        midi.key_signature_changes.append(pretty_midi.KeySignature(key.tonic + (12 if key.mode == "minor" else 0), 0.0))
+    by_program: dict[int, pretty_midi.Instrument] = {}
+    for track in score.tracks:
+        program = DRUMS if track.is_drum else int(track.program)
+        if program not in by_program:
+            by_program[program] = pretty_midi.Instrument(
+                program=max(program, 0), is_drum=program == DRUMS, name=program_name(program)
+            )
+        for note in track.notes:
+            start = note.time * seconds_per_tick
+            end = (note.time + max(int(note.duration), 1)) * seconds_per_tick
+            by_program[program].notes.append(pretty_midi.Note(int(note.velocity), int(note.pitch), start, end))
+    for program in sorted(by_program, key=lambda p: (p == DRUMS, p)):
+        instrument = by_program[program]
+        instrument.notes.sort(key=lambda n: (n.start, n.pitch))
+        midi.instruments.append(instrument)
+    return midi
+
+
+def midi_bytes(midi: pretty_midi.PrettyMIDI) -> bytes:
+    buffer = io.BytesIO()
+    midi.write(buffer)
+    return buffer.getvalue()
+
+
+def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place."""
+    path = Path(path)
+    if path.is_dir():
+        raise MusicGenError(f"output path {path} is a folder: give a file name")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise MusicGenError(f"cannot write {path}: folder {folder} does not exist")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    except OSError as error:
+        raise MusicGenError(f"cannot write {path}: {error.strerror or error}") from error
+    os.close(handle)
+    try:
+        write(Path(temporary))
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def save_midi(midi: pretty_midi.PrettyMIDI, path: str | Path) -> Path:
+    data = midi_bytes(midi)
+    return write_atomic(path, lambda tmp: tmp.write_bytes(data))
+
+
+def load_midi(path: str | Path) -> pretty_midi.PrettyMIDI:
+    """Open a MIDI file for rendering or analysis, with a clear error for anything else."""
+    path = Path(path)
+    if not path.is_file():
+        raise MusicGenError(f"no such MIDI file: {path}")
+    try:
+        return pretty_midi.PrettyMIDI(str(path))
+    except Exception as error:  # mido/pretty_midi raise many types on malformed input
+        raise MusicGenError(f"{path} is not a readable MIDI file ({type(error).__name__}: {error})") from error
