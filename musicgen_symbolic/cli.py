@@ -11,7 +11,16 @@ import os
 import sys
 from pathlib import Path
 
-from .constants import DEFAULT_BARS, DEFAULT_CFG, DEFAULT_TEMPERATURE, DEFAULT_TOP_K, DEFAULT_TOP_P, ENV_DEBUG, ENV_MODEL_DIR, ENV_SOUNDFONT
+from .constants import (
+    DEFAULT_BARS,
+    DEFAULT_CFG,
+    DEFAULT_TEMPERATURE,
+    DEFAULT_TOP_K,
+    DEFAULT_TOP_P,
+    ENV_DEBUG,
+    ENV_MODEL_DIR,
+    ENV_SOUNDFONT,
+)
 from .errors import MusicGenError
 
 EXAMPLES = """examples:
@@ -31,7 +40,13 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
         epilog='example: musicgen-symbolic generate "jazzy bossa nova in Bb at 130 bpm with nylon guitar and flute" -o out.mid --wav out.wav',
     )
     p.add_argument("prompt", help="what to generate, in words")
-    p.add_argument("-o", "--output", required=True, type=Path, help="MIDI file to write (with --num-samples N: name_1.mid … name_N.mid)")
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        type=Path,
+        help="MIDI file to write (with --num-samples N: name_1.mid … name_N.mid)",
+    )
     p.add_argument("--wav", type=Path, help="also render a WAV file through FluidSynth")
     music = p.add_argument_group("musical attributes (override the prompt)")
     music.add_argument("--tempo", help="beats per minute (e.g. 126) or a word: Adagio, Allegro, slow, fast …")
@@ -41,28 +56,53 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
     music.add_argument("--genre", help="e.g. jazz, lo-fi, rock, waltz, ambient, classical")
     music.add_argument("--mood", help="e.g. calm, happy, sad, dark, epic, dreamy")
     length = music.add_mutually_exclusive_group()
-    length.add_argument("--bars", type=int, help=f"length in bars (default {DEFAULT_BARS} when the prompt gives no length)")
+    length.add_argument(
+        "--bars", type=int, help=f"length in bars (default {DEFAULT_BARS} when the prompt gives no length)"
+    )
     length.add_argument("--seconds", type=float, help="length in seconds (rounded up to whole bars)")
     sampling = p.add_argument_group("sampling")
-    sampling.add_argument("--temperature", type=float, default=DEFAULT_TEMPERATURE, help="randomness; 0 = greedy (default %(default)s)")
-    sampling.add_argument("--top-k", type=int, default=DEFAULT_TOP_K, help="sample from the k likeliest tokens; 0 = off (default %(default)s)")
-    sampling.add_argument("--top-p", type=float, default=DEFAULT_TOP_P, help="nucleus sampling mass (default %(default)s)")
-    sampling.add_argument("--cfg", type=float, default=DEFAULT_CFG, help="classifier-free guidance scale; 1 = off (default %(default)s)")
+    sampling.add_argument(
+        "--temperature", type=float, default=DEFAULT_TEMPERATURE, help="randomness; 0 = greedy (default %(default)s)"
+    )
+    sampling.add_argument(
+        "--top-k",
+        type=int,
+        default=DEFAULT_TOP_K,
+        help="sample from the k likeliest tokens; 0 = off (default %(default)s)",
+    )
+    sampling.add_argument(
+        "--top-p", type=float, default=DEFAULT_TOP_P, help="nucleus sampling mass (default %(default)s)"
+    )
+    sampling.add_argument(
+        "--cfg", type=float, default=DEFAULT_CFG, help="classifier-free guidance scale; 1 = off (default %(default)s)"
+    )
     sampling.add_argument("--seed", type=int, help="random seed: the same seed gives the same MIDI bytes")
-    sampling.add_argument("--num-samples", type=int, default=1, help="how many pieces to generate in one batch (default 1)")
+    sampling.add_argument(
+        "--num-samples", type=int, default=1, help="how many pieces to generate in one batch (default 1)"
+    )
     setup = p.add_argument_group("model and rendering")
     setup.add_argument("--model", type=Path, help=f"model folder (default: the bundled model, or ${ENV_MODEL_DIR})")
-    setup.add_argument("--text-encoder", help="override check: 'minilm' or 't5:<hub id or folder>' (must match the model)")
-    setup.add_argument("--soundfont", type=Path, help=f"SoundFont for --wav (default: ${ENV_SOUNDFONT}, soundfonts/, Debian's)")
+    setup.add_argument(
+        "--text-encoder", help="override check: 'minilm' or 't5:<hub id or folder>' (must match the model)"
+    )
+    setup.add_argument(
+        "--soundfont", type=Path, help=f"SoundFont for --wav (default: ${ENV_SOUNDFONT}, soundfonts/, Debian's)"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     p.set_defaults(run=_generate)
 
 
 def _add_render(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("render", help="MIDI → WAV through FluidSynth", description="Render a MIDI file to a 44.1 kHz stereo 16-bit WAV.")
+    p = commands.add_parser(
+        "render",
+        help="MIDI → WAV through FluidSynth",
+        description="Render a MIDI file to a 44.1 kHz stereo 16-bit WAV.",
+    )
     p.add_argument("midi", type=Path, help="MIDI file to render")
     p.add_argument("-o", "--output", required=True, type=Path, help="WAV file to write")
-    p.add_argument("--soundfont", type=Path, help=f"SoundFont (.sf2/.sf3); default: ${ENV_SOUNDFONT}, soundfonts/, Debian's")
+    p.add_argument(
+        "--soundfont", type=Path, help=f"SoundFont (.sf2/.sf3); default: ${ENV_SOUNDFONT}, soundfonts/, Debian's"
+    )
     p.add_argument("--sample-rate", type=int, default=44100, help="samples per second (default %(default)s)")
     p.set_defaults(run=_render)
 
@@ -125,9 +165,19 @@ def _check_output(path: Path, suffixes: tuple[str, ...]) -> None:
 
 
 def _generate(args: argparse.Namespace) -> None:
-    from .attributes import parse_prompt
+    from .attributes import AttributeOverrides, parse_prompt
 
-    parse_prompt(args.prompt)  # reject an empty prompt before loading anything
+    overrides = dict(
+        tempo=args.tempo,
+        key=args.key,
+        time_signature=args.time_signature,
+        instruments=args.instruments,
+        genre=args.genre,
+        mood=args.mood,
+        bars=args.bars,
+        seconds=args.seconds,
+    )
+    AttributeOverrides(**overrides).apply(parse_prompt(args.prompt))  # reject bad input before loading anything
     _check_output(args.output, (".mid", ".midi"))
     if args.wav:
         _check_output(args.wav, (".wav",))
@@ -135,16 +185,22 @@ def _generate(args: argparse.Namespace) -> None:
 
         find_soundfont(args.soundfont)
     from .midi_io import save_midi
-    from .pipeline import MusicGenSymbolic
+    from .pipeline import MusicGenSymbolic, check_sampling
 
+    check_sampling(args.num_samples, args.temperature, args.top_k, args.top_p, args.cfg)
     generator = MusicGenSymbolic.from_pretrained(args.model, text_encoder=args.text_encoder)
     if not generator.trained and not args.quiet:
         _say("warning: this model is UNTRAINED (random weights): expect random notes that still obey the attributes")
     results = generator.generate_many(
-        args.prompt, num_samples=args.num_samples, tempo=args.tempo, key=args.key,
-        time_signature=args.time_signature, instruments=args.instruments, genre=args.genre, mood=args.mood,
-        bars=args.bars, seconds=args.seconds, temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
-        cfg=args.cfg, seed=args.seed, progress=not args.quiet,
+        args.prompt,
+        num_samples=args.num_samples,
+        temperature=args.temperature,
+        top_k=args.top_k,
+        top_p=args.top_p,
+        cfg=args.cfg,
+        seed=args.seed,
+        progress=not args.quiet,
+        **overrides,
     )
     if not args.quiet:
         understood = {k: v for k, v in results[0].attributes.to_dict().items() if v is not None}
@@ -186,7 +242,9 @@ def _info(args: argparse.Namespace) -> None:
     try:
         config = json.loads((folder / CONFIG_FILE).read_text())
         trained = "trained" if config.get("metadata", {}).get("trained") else "UNTRAINED"
-        print(f"model:        {folder} ({trained}, d_model={config['model']['d_model']}, layers={config['model']['n_layer']})")
+        print(
+            f"model:        {folder} ({trained}, d_model={config['model']['d_model']}, layers={config['model']['n_layer']})"
+        )
         print(f"text encoder: {config['text_encoder']}")
     except (OSError, ValueError, KeyError):
         print(f"model:        none at {folder} (run `musicgen-symbolic init-model DIR` or pass --model)")
@@ -200,7 +258,11 @@ def _info(args: argparse.Namespace) -> None:
         print(f"rendering:    unavailable: {error}")
     import torch
 
-    device = f"cuda ({torch.cuda.get_device_name(0)})" if torch.cuda.is_available() else f"cpu ({torch.get_num_threads()} threads)"
+    device = (
+        f"cuda ({torch.cuda.get_device_name(0)})"
+        if torch.cuda.is_available()
+        else f"cpu ({torch.get_num_threads()} threads)"
+    )
     print(f"device:       {device}")
 
 

@@ -101,7 +101,9 @@ class Sampler:
             cache.reset()
         return self.model(torch.cat([prefixes, body], dim=1), memory, memory_mask, cache)[:, -1]
 
-    def _choose(self, logits: Tensor, B: int, guided: bool, grammars: list[GrammarState], tokens_left: int) -> list[int]:
+    def _choose(
+        self, logits: Tensor, B: int, guided: bool, grammars: list[GrammarState], tokens_left: int
+    ) -> list[int]:
         config = self.config
         logits = logits.float()
         if guided:
@@ -109,8 +111,9 @@ class Sampler:
             logits = unconditional + config.cfg_scale * (conditional - unconditional)
         allowed = torch.from_numpy(np.stack([g.allowed(tokens_left) for g in grammars]))
         logits = logits.masked_fill(~allowed, float("-inf"))
-        if config.temperature <= 0:
+        if config.temperature < 1e-6:  # greedy (also avoids 0/0 in float32)
             return logits.argmax(-1).tolist()
+        logits = logits - logits.max(dim=-1, keepdim=True).values  # keeps tiny temperatures finite
         logits = filter_logits(logits / config.temperature, config.top_k, config.top_p)
         probs = logits.softmax(-1)
         return torch.multinomial(probs, 1, generator=self.generator).squeeze(1).tolist()

@@ -54,7 +54,9 @@ class Grammar:
             (int(tables.value[i]), int(tables.denominator[i])): int(i) for i in self.ids["TimeSig"]
         }
         self.tempo_ids = self.ids["Tempo"]
-        self.masks = {name: self._mask(self.ids[name]) for name in ("Bar", "Pitch", "PitchDrum", "Velocity", "Duration")}
+        self.masks = {
+            name: self._mask(self.ids[name]) for name in ("Bar", "Pitch", "PitchDrum", "Velocity", "Duration")
+        }
 
     def _mask(self, ids: np.ndarray) -> np.ndarray:
         mask = np.zeros(self.vocab_size, dtype=bool)
@@ -178,6 +180,14 @@ class GrammarState:
         bpm = self.c.tempo or float(self.g.tables.tempo[self.tempo_id])
         seconds_per_bar = numerator * (4 / denominator) * 60 / bpm
         self.target_bars = max(1, math.ceil(self.c.seconds / seconds_per_bar - 1e-6))
+
+    def seconds_at(self, bpm: float) -> float | None:
+        """Length of the bars generated so far at ``bpm`` quarter notes per minute."""
+        if self.time_signature_id is None:
+            return None
+        numerator = int(self.g.tables.value[self.time_signature_id])
+        denominator = int(self.g.tables.denominator[self.time_signature_id])
+        return self.bars_done * numerator * (4 / denominator) * 60 / bpm
 
     @property
     def tempo_bpm(self) -> float | None:

@@ -25,8 +25,12 @@ def score_to_midi(
     tempo: float,
     time_signature: tuple[int, int] | None = None,
     key: Key | None = None,
+    end: float | None = None,
 ) -> pretty_midi.PrettyMIDI:
-    """Build a PrettyMIDI from a decoded score, timing every note at ``tempo`` quarter notes/min."""
+    """Build a PrettyMIDI from a decoded score, timing every note at ``tempo`` quarter notes/min.
+
+    With ``end`` (seconds), notes are cut at the end of the last bar so the file is exactly as long as asked.
+    """
     seconds_per_tick = 60.0 / (tempo * score.ticks_per_quarter)
     midi = pretty_midi.PrettyMIDI(resolution=480, initial_tempo=tempo)
     if time_signature is None and len(score.time_signatures):
@@ -45,8 +49,12 @@ def score_to_midi(
             )
         for note in track.notes:
             start = note.time * seconds_per_tick
-            end = (note.time + max(int(note.duration), 1)) * seconds_per_tick
-            by_program[program].notes.append(pretty_midi.Note(int(note.velocity), int(note.pitch), start, end))
+            stop = (note.time + max(int(note.duration), 1)) * seconds_per_tick
+            if end is not None:
+                if start >= end:
+                    continue
+                stop = min(stop, end)
+            by_program[program].notes.append(pretty_midi.Note(int(note.velocity), int(note.pitch), start, stop))
     for program in sorted(by_program, key=lambda p: (p == DRUMS, p)):
         instrument = by_program[program]
         instrument.notes.sort(key=lambda n: (n.start, n.pitch))

@@ -179,7 +179,9 @@ class MusicTransformer(nn.Module):
 
     def null_condition(self, batch: int, length: int = 1) -> tuple[Tensor, Tensor]:
         """The unconditional text memory: the learned null vector, then masked padding."""
-        memory = torch.zeros(batch, length, self.config.d_text, device=self.null_text.device, dtype=self.null_text.dtype)
+        memory = torch.zeros(
+            batch, length, self.config.d_text, device=self.null_text.device, dtype=self.null_text.dtype
+        )
         memory[:, 0] = self.null_text[0, 0]
         mask = torch.zeros(batch, length, dtype=torch.bool, device=memory.device)
         mask[:, 0] = True

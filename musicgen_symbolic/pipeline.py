@@ -81,7 +81,9 @@ class MusicGenSymbolic:
 
     # ------------------------------------------------------------------ construction and persistence
     @classmethod
-    def init_random(cls, size: str = "tiny", text_encoder: TextEncoder | str = MINILM, seed: int = 0) -> MusicGenSymbolic:
+    def init_random(
+        cls, size: str = "tiny", text_encoder: TextEncoder | str = MINILM, seed: int = 0
+    ) -> MusicGenSymbolic:
         """An untrained model with random weights (for tests, and before a trained one exists)."""
         if size not in SIZES:
             raise MusicGenError(f"unknown model size {size!r}: choose one of {', '.join(SIZES)}")
@@ -128,7 +130,10 @@ class MusicGenSymbolic:
 
     @classmethod
     def from_pretrained(
-        cls, folder: str | Path | None = None, text_encoder: TextEncoder | str | None = None, dtype: torch.dtype | None = None
+        cls,
+        folder: str | Path | None = None,
+        text_encoder: TextEncoder | str | None = None,
+        dtype: torch.dtype | None = None,
     ) -> MusicGenSymbolic:
         """Load a model folder (default: the bundled model, or ``$MUSICGEN_SYMBOLIC_MODEL``).
 
@@ -137,8 +142,14 @@ class MusicGenSymbolic:
         """
         folder = Path(folder) if folder else default_model_dir()
         if not (folder / CONFIG_FILE).is_file():
-            hint = " (create an untrained one with `musicgen-symbolic init-model DIR`)" if folder == BUNDLED_MODEL_DIR else ""
-            raise MusicGenError(f"no model found in {folder}: it needs {CONFIG_FILE}, {WEIGHTS_FILE}, {TOKENIZER_FILE}{hint}")
+            hint = (
+                " (create an untrained one with `musicgen-symbolic init-model DIR`)"
+                if folder == BUNDLED_MODEL_DIR
+                else ""
+            )
+            raise MusicGenError(
+                f"no model found in {folder}: it needs {CONFIG_FILE}, {WEIGHTS_FILE}, {TOKENIZER_FILE}{hint}"
+            )
         for name in (WEIGHTS_FILE, TOKENIZER_FILE):
             if not (folder / name).is_file():
                 raise MusicGenError(f"model folder {folder} is incomplete: {name} is missing")
@@ -154,7 +165,9 @@ class MusicGenSymbolic:
                 raise MusicGenError(f"this model was trained with text encoder {recorded!r}, not {requested!r}")
         tokenizer = MusicTokenizer.load(folder / TOKENIZER_FILE)
         if len(tokenizer) != model_config.vocab_size:
-            raise MusicGenError(f"tokenizer in {folder} has {len(tokenizer)} tokens, the model expects {model_config.vocab_size}")
+            raise MusicGenError(
+                f"tokenizer in {folder} has {len(tokenizer)} tokens, the model expects {model_config.vocab_size}"
+            )
         model = MusicTransformer(model_config)
         try:
             weights = load_file(str(folder / WEIGHTS_FILE))
@@ -201,16 +214,26 @@ class MusicGenSymbolic:
         progress: bool = False,
     ) -> list[GenerationResult]:
         """Generate ``num_samples`` pieces for one prompt in one batch."""
-        _check_sampling(num_samples, temperature, top_k, top_p, cfg)
+        check_sampling(num_samples, temperature, top_k, top_p, cfg)
         attributes = self.resolve_attributes(
-            prompt, tempo=tempo, key=key, time_signature=time_signature, instruments=instruments,
-            genre=genre, mood=mood, bars=bars, seconds=seconds,
+            prompt,
+            tempo=tempo,
+            key=key,
+            time_signature=time_signature,
+            instruments=instruments,
+            genre=genre,
+            mood=mood,
+            bars=bars,
+            seconds=seconds,
         )
         if attributes.bars is None and attributes.seconds is None:
             attributes = attributes.merged(bars=DEFAULT_BARS)
         constraints = Constraints(
-            bars=attributes.bars, seconds=attributes.seconds, time_signature=attributes.time_signature,
-            tempo=attributes.tempo, programs=attributes.instruments,
+            bars=attributes.bars,
+            seconds=attributes.seconds,
+            time_signature=attributes.time_signature,
+            tempo=attributes.tempo,
+            programs=attributes.instruments,
         )
         budget = max_new_tokens or self._token_budget(attributes)
         sampling = SamplingConfig(temperature, top_k, top_p, cfg, seed, budget, use_cache)
@@ -223,10 +246,12 @@ class MusicGenSymbolic:
         with _progress_bar(progress, grammars) as on_token:
             rows = Sampler(self.model, sampling).run(prefixes, null_prefix, memory.to(dtype), mask, grammars, on_token)
         results = []
-        for tokens, state in zip(rows, grammars):
+        for tokens, state in zip(rows, grammars, strict=True):
             tempo_bpm = attributes.tempo or round(state.tempo_bpm or 120.0)
             score = self.tokenizer.decode(tokens)
-            midi = score_to_midi(score, tempo_bpm, attributes.time_signature, attributes.key)
+            midi = score_to_midi(
+                score, tempo_bpm, attributes.time_signature, attributes.key, state.seconds_at(tempo_bpm)
+            )
             results.append(GenerationResult(midi, attributes, tokens, tempo_bpm))
         return results
 
@@ -237,7 +262,7 @@ class MusicGenSymbolic:
         return bars * TOKENS_PER_BAR_BUDGET + 16
 
 
-def _check_sampling(num_samples: int, temperature: float, top_k: int, top_p: float, cfg: float) -> None:
+def check_sampling(num_samples: int, temperature: float, top_k: int, top_p: float, cfg: float) -> None:
     if not 1 <= num_samples <= 64:
         raise MusicGenError(f"--num-samples must be 1–64, got {num_samples}")
     if not 0 <= temperature <= 5:

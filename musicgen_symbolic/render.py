@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import os
 import wave
-from ctypes import c_float, c_int, c_void_p
+from ctypes import c_int, c_void_p
 from pathlib import Path
 
 import mido
 import numpy as np
 
-from .constants import ENV_SOUNDFONT, PEAK_DBFS, PROJECT_SOUNDFONT_DIR, RENDER_TAIL_SECONDS, SAMPLE_RATE, SYSTEM_SOUNDFONTS
+from .constants import (
+    ENV_SOUNDFONT,
+    PEAK_DBFS,
+    PROJECT_SOUNDFONT_DIR,
+    RENDER_TAIL_SECONDS,
+    SAMPLE_RATE,
+    SYSTEM_SOUNDFONTS,
+)
 from .errors import MusicGenError
 from .midi_io import write_atomic
 
@@ -60,14 +67,22 @@ def _fluidsynth():  # noqa: ANN202
 def _write_float(fluidsynth):  # noqa: ANN001, ANN202
     """fluid_synth_write_float through pyfluidsynth's ctypes helper: float output avoids clipping."""
     return fluidsynth.cfunc(
-        "fluid_synth_write_float", c_int,
-        ("synth", c_void_p, 1), ("len", c_int, 1),
-        ("lout", c_void_p, 1), ("loff", c_int, 1), ("lincr", c_int, 1),
-        ("rout", c_void_p, 1), ("roff", c_int, 1), ("rincr", c_int, 1),
+        "fluid_synth_write_float",
+        c_int,
+        ("synth", c_void_p, 1),
+        ("len", c_int, 1),
+        ("lout", c_void_p, 1),
+        ("loff", c_int, 1),
+        ("lincr", c_int, 1),
+        ("rout", c_void_p, 1),
+        ("roff", c_int, 1),
+        ("rincr", c_int, 1),
     )
 
 
-def synthesize(midi_path: str | Path, soundfont: str | Path | None = None, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+def synthesize(
+    midi_path: str | Path, soundfont: str | Path | None = None, sample_rate: int = SAMPLE_RATE
+) -> np.ndarray:
     """Render a MIDI file to float32 stereo samples (N, 2), including a release tail."""
     try:
         events = list(mido.MidiFile(str(midi_path)))

@@ -37,7 +37,9 @@ def parse_spec(spec: str) -> tuple[str, str]:
         return kind, ""
     if kind == "t5" and name.strip():
         return kind, name.strip()
-    raise MusicGenError(f"unknown text encoder {spec!r}: use 'minilm' or 't5:<hub id or folder>' (e.g. t5:google/flan-t5-base)")
+    raise MusicGenError(
+        f"unknown text encoder {spec!r}: use 'minilm' or 't5:<hub id or folder>' (e.g. t5:google/flan-t5-base)"
+    )
 
 
 class TextEncoder:
@@ -97,7 +99,7 @@ def minilm_folder() -> Path:
 
 def load_text_encoder(spec: str = MINILM) -> TextEncoder:
     kind, name = parse_spec(spec)
-    from transformers import AutoModel, AutoTokenizer, T5EncoderModel
+    from transformers import AutoModel, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
@@ -107,12 +109,28 @@ def load_text_encoder(spec: str = MINILM) -> TextEncoder:
         model = AutoModel.from_pretrained(folder)
         return TextEncoder(MINILM, model, AutoTokenizer.from_pretrained(folder), model.config.hidden_size)
     try:
-        local = Path(name).is_dir()
-        tokenizer = AutoTokenizer.from_pretrained(name, local_files_only=local)
-        model = T5EncoderModel.from_pretrained(name, local_files_only=local)
-    except (OSError, ValueError) as error:
-        raise MusicGenError(
-            f"cannot load T5 encoder {name!r}: its weights are not on this machine and the hub is not reachable. "
-            f"On a connected machine run `hf download {name} --local-dir DIR`, copy DIR here and pass --text-encoder t5:DIR"
-        ) from error
+        tokenizer, model = _load_t5(name, local_only=True)
+    except (OSError, ValueError) as local_error:
+        from huggingface_hub import constants
+
+        if Path(name).is_dir() or constants.HF_HUB_OFFLINE:
+            raise _t5_missing(name) from local_error
+        try:
+            tokenizer, model = _load_t5(name, local_only=False)
+        except (OSError, ValueError) as error:
+            raise _t5_missing(name) from error
     return TextEncoder(f"t5:{name}", model, tokenizer, model.config.d_model)
+
+
+def _load_t5(name: str, local_only: bool):  # noqa: ANN202
+    from transformers import AutoTokenizer, T5EncoderModel
+
+    tokenizer = AutoTokenizer.from_pretrained(name, local_files_only=local_only)
+    return tokenizer, T5EncoderModel.from_pretrained(name, local_files_only=local_only)
+
+
+def _t5_missing(name: str) -> MusicGenError:
+    return MusicGenError(
+        f"cannot load T5 encoder {name!r}: its weights are not on this machine and the hub is not reachable. "
+        f"On a connected machine run `hf download {name} --local-dir DIR`, copy DIR here and pass --text-encoder t5:DIR"
+    )

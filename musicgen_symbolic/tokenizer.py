@@ -93,7 +93,19 @@ class TokenTables:
     tempo: np.ndarray  # float32: tempo in bpm for Tempo tokens, else 0
 
 
-KINDS = ("special", "control", "Bar", "TimeSig", "Position", "Tempo", "Program", "Pitch", "PitchDrum", "Velocity", "Duration")
+KINDS = (
+    "special",
+    "control",
+    "Bar",
+    "TimeSig",
+    "Position",
+    "Tempo",
+    "Program",
+    "Pitch",
+    "PitchDrum",
+    "Velocity",
+    "Duration",
+)
 KIND = {name: i for i, name in enumerate(KINDS)}
 
 
@@ -106,7 +118,9 @@ class MusicTokenizer:
         self.id_to_token = {i: t for t, i in self.vocab.items()}
         missing = [t for t in control_tokens() if t not in self.vocab]
         if missing:
-            raise MusicGenError(f"tokenizer is missing control tokens such as {missing[0]}: it was made by another version")
+            raise MusicGenError(
+                f"tokenizer is missing control tokens such as {missing[0]}: it was made by another version"
+            )
         self.pad_id = self.vocab["PAD_None"]
         self.bos_id = self.vocab["BOS_None"]
         self.eos_id = self.vocab["EOS_None"]

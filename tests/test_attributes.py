@@ -1,0 +1,153 @@
+import pytest
+
+from musicgen_symbolic.attributes import (
+    DRUMS,
+    Key,
+    parse_instruments,
+    parse_key,
+    parse_prompt,
+    parse_tempo,
+    parse_time_signature,
+)
+from musicgen_symbolic.errors import MusicGenError
+
+D_MINOR, A_MINOR = Key(2, "minor"), Key(9, "minor")
+
+# (prompt, expected subset of attributes)
+PHRASINGS = [
+    (
+        "a calm lo-fi piece in D minor at 80 bpm with electric piano, bass and drums",
+        dict(tempo=80, key=D_MINOR, instruments=(DRUMS, 4, 33), genre="lo-fi", mood="calm"),
+    ),
+    (
+        "Upbeat pop song, 120 BPM, C major, piano and drums",
+        dict(tempo=120, key=Key(0, "major"), instruments=(DRUMS, 0)),
+    ),
+    (
+        "jazz trio in Bb with upright bass, piano and drums",
+        dict(key=Key(10, "major"), instruments=(DRUMS, 0, 32), genre="jazz"),
+    ),
+    ("a waltz in F#m", dict(key=Key(6, "minor"), time_signature=(3, 4), genre="waltz")),
+    ("sad piano ballad in a minor", dict(key=A_MINOR, instruments=(0,), genre="ballad", mood="sad")),
+    ("Allegro in E flat major for string quartet", dict(tempo=130, key=Key(3, "major"), instruments=(40, 41, 42))),
+    ("Adagio for strings", dict(tempo=70, instruments=(48,))),
+    ("Andante, cello and harp", dict(tempo=90, instruments=(42, 46))),
+    ("Presto violin showpiece", dict(tempo=180, instruments=(40,))),
+    ("Largo for church organ", dict(tempo=50, instruments=(19,))),
+    ("a slow dreamy ambient track with synth pad", dict(tempo=70, instruments=(89,), genre="ambient", mood="dreamy")),
+    ("fast metal riff with distorted guitar and drums", dict(tempo=150, instruments=(DRUMS, 30), genre="metal")),
+    ("6/8 folk jig on fiddle", dict(time_signature=(6, 8), instruments=(40,), genre="folk")),
+    ("a march in 2/4 for brass", dict(time_signature=(2, 4), instruments=(61,), genre="march")),
+    ("something in 5/4 with vibraphone", dict(time_signature=(5, 4), instruments=(11,))),
+    ("7/8 groove with bass", dict(time_signature=(7, 8), instruments=(DRUMS, 33))),
+    ("16 bars of bossa nova on nylon guitar and flute", dict(bars=16, genre="bossa nova", instruments=(24, 73))),
+    ("a 30 second hip hop beat", dict(seconds=30, genre="hip-hop", instruments=(DRUMS,))),
+    ("one minute of happy reggae", dict(seconds=60, genre="reggae", mood="happy")),
+    ("two minutes of techno", dict(seconds=120, genre="techno")),
+    ("in the key of G major, 4/4, 100 bpm", dict(key=Key(7, "major"), time_signature=(4, 4), tempo=100)),
+    ("key: E minor, tempo 140", dict(key=Key(4, "minor"), tempo=140)),
+    ("Ebm trap beat with 808", dict(key=Key(3, "minor"), genre="hip-hop", instruments=(DRUMS,))),
+    ("Am chill synthwave with synth bass and pads", dict(key=A_MINOR, instruments=(38, 89), genre="electronic")),
+    ("C# minor nocturne for solo piano", dict(key=Key(1, "minor"), instruments=(0,))),
+    (
+        "a dark cinematic cue with timpani, french horn and strings",
+        dict(instruments=(47, 48, 60), genre="cinematic", mood="dark"),
+    ),
+    ("epic orchestral piece in D", dict(key=Key(2, "major"), genre="classical", mood="epic")),
+    ("funky bass and clavinet jam at 105 bpm", dict(tempo=105, instruments=(7, 33), genre="funk")),
+    ("melancholic waltz for accordion in G minor", dict(key=Key(7, "minor"), instruments=(21,), time_signature=(3, 4))),
+    (
+        "blues shuffle in E with harmonica and electric guitar",
+        dict(key=Key(4, "major"), instruments=(22, 27), genre="blues"),
+    ),
+    ("country tune with banjo and fiddle, 8 bars", dict(instruments=(40, 105), genre="country", bars=8)),
+    (
+        "uplifting EDM anthem at 128bpm with synth lead",
+        dict(tempo=128, instruments=(81,), genre="edm", mood="uplifting"),
+    ),
+    ("peaceful flute and marimba duet", dict(instruments=(12, 73), mood="peaceful")),
+    ("romantic saxophone ballad, Db major", dict(key=Key(1, "major"), instruments=(65,), mood="romantic")),
+    ("a tense soundtrack in B flat minor, 90 beats per minute", dict(key=Key(10, "minor"), tempo=90, mood="tense")),
+    (
+        "mysterious music box melody in three-four time",
+        dict(instruments=(10,), time_signature=(3, 4), mood="mysterious"),
+    ),
+    ("happy kalimba tune at tempo 110", dict(instruments=(108,), tempo=110, mood="happy")),
+    (
+        "disco groove with strings, bass and drums, 12 measures",
+        dict(bars=12, genre="disco", instruments=(DRUMS, 33, 48)),
+    ),
+    ("moderato chorale for choir", dict(tempo=110, genre="chorale", instruments=(52,))),
+    ("a gentle lullaby on celesta and glockenspiel", dict(instruments=(8, 9), mood="calm")),
+    (
+        "energetic rock with rhodes, bass guitar, drum kit",
+        dict(instruments=(DRUMS, 4, 33), genre="rock", mood="energetic"),
+    ),
+    ("an upbeat tune in a calm mood", dict(key=None, mood="energetic")),
+    (
+        "trumpet and trombone in F major, 90s hip-hop feel",
+        dict(key=Key(5, "major"), instruments=(56, 57), seconds=None),
+    ),
+]
+
+
+@pytest.mark.parametrize("prompt,expected", PHRASINGS, ids=[p for p, _ in PHRASINGS])
+def test_prompt_phrasings(prompt, expected):
+    attributes = parse_prompt(prompt)
+    for name, value in expected.items():
+        assert getattr(attributes, name) == value, f"{name}: {getattr(attributes, name)!r} != {value!r}"
+
+
+def test_table_is_large_enough():
+    assert len(PHRASINGS) >= 40
+
+
+def test_plain_prompt_fixes_nothing():
+    attributes = parse_prompt("some music please")
+    assert attributes.tempo is None and attributes.key is None and attributes.instruments is None
+
+
+@pytest.mark.parametrize(
+    "text,key",
+    [
+        ("D minor", D_MINOR),
+        ("F#m", Key(6, "minor")),
+        ("e flat major", Key(3, "major")),
+        ("Bb", Key(10, "major")),
+        ("c# min", Key(1, "minor")),
+        ("A", Key(9, "major")),
+    ],
+)
+def test_parse_key(text, key):
+    assert parse_key(text) == key
+
+
+def test_overrides_win_over_prompt(tiny_generator):
+    attributes = tiny_generator.resolve_attributes(
+        "a waltz in D minor at 80 bpm with piano",
+        tempo="Allegro",
+        key="F#m",
+        time_signature="6/8",
+        instruments="flute, drums",
+    )
+    assert attributes.tempo == 130 and attributes.key == Key(6, "minor")
+    assert attributes.time_signature == (6, 8) and attributes.instruments == (DRUMS, 73)
+
+
+@pytest.mark.parametrize(
+    "call,message",
+    [
+        (lambda: parse_prompt("   "), "prompt is empty"),
+        (lambda: parse_instruments("pianno"), "did you mean 'piano'"),
+        (lambda: parse_instruments("kazoo-phone 3000"), "unknown instrument"),
+        (lambda: parse_key("H minor"), "unknown key"),
+        (lambda: parse_tempo("alegro"), "did you mean 'allegro'"),
+        (lambda: parse_tempo(900), "out of range"),
+        (lambda: parse_time_signature("11/8"), "not supported"),
+        (lambda: parse_prompt("play 5000 bars of jazz"), "out of range"),
+        (lambda: parse_prompt("a 9000 second drone"), "out of range"),
+    ],
+)
+def test_bad_values_have_clear_errors(call, message):
+    with pytest.raises(MusicGenError, match=message):
+        call()

@@ -1,0 +1,176 @@
+"""The command line as a user meets it: outputs on disk, one-line errors, non-zero exits, no partial files."""
+
+import os
+import subprocess
+import sys
+import wave
+
+import mido
+import numpy as np
+import pytest
+
+from musicgen_symbolic.cli import main
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_error(code, err, fragment):
+    assert code != 0
+    lines = [line for line in err.strip().splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert fragment in lines[0]
+    assert "Traceback" not in err
+
+
+def test_generate_midi_and_wav(capsys, tmp_path, tiny_model_dir):
+    mid, wav = tmp_path / "song.mid", tmp_path / "song.wav"
+    code, out, err = run(
+        capsys,
+        "generate",
+        "calm lo-fi in D minor at 80 bpm with electric piano, bass and drums",
+        "-o",
+        mid,
+        "--wav",
+        wav,
+        "--model",
+        tiny_model_dir,
+        "--seed",
+        1,
+        "--bars",
+        4,
+    )
+    assert code == 0, err
+    assert out.split() == [str(mid), str(wav)]
+    assert "UNTRAINED" in err and "tempo=80.0" in err
+    assert mido.MidiFile(str(mid)).type == 1
+    with wave.open(str(wav)) as w:
+        frames = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
+    assert np.abs(frames).max() > 1000
+
+
+def test_num_samples_writes_numbered_files(capsys, tmp_path, tiny_model_dir):
+    code, out, _ = run(
+        capsys,
+        "generate",
+        "jazz",
+        "-o",
+        tmp_path / "take.mid",
+        "--model",
+        tiny_model_dir,
+        "--num-samples",
+        3,
+        "--bars",
+        2,
+        "--seed",
+        4,
+        "-q",
+    )
+    assert code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["take_1.mid", "take_2.mid", "take_3.mid"]
+
+
+def test_same_seed_same_bytes_from_cli(capsys, tmp_path, tiny_model_dir):
+    for name in ("a.mid", "b.mid"):
+        run(
+            capsys, "generate", "waltz for strings", "-o", tmp_path / name, "--model", tiny_model_dir, "--seed", 9, "-q"
+        )
+    assert (tmp_path / "a.mid").read_bytes() == (tmp_path / "b.mid").read_bytes()
+
+
+def test_render_command(capsys, tmp_path, scale_midi):
+    code, out, err = run(capsys, "render", scale_midi, "-o", tmp_path / "scale.wav")
+    assert code == 0, err
+    assert (tmp_path / "scale.wav").stat().st_size > 44100
+
+
+@pytest.mark.parametrize(
+    "argv,fragment",
+    [
+        (["generate", "   ", "-o", "{tmp}/x.mid"], "prompt is empty"),
+        (["generate", "jazz", "-o", "{tmp}/x.mid", "--bars", "100000"], "out of range"),
+        (["generate", "jazz", "-o", "{tmp}/x.mid", "--seconds", "0.1"], "out of range"),
+        (["generate", "jazz", "-o", "{tmp}/x.mid", "--instruments", "pianno, drums"], "did you mean 'piano'"),
+        (["generate", "jazz", "-o", "{tmp}/x.mid", "--key", "H major"], "unknown key"),
+        (["generate", "jazz", "-o", "{tmp}/x.mid", "--tempo", "fastish"], "unknown tempo"),
+        (["generate", "jazz", "-o", "{tmp}/x.mid", "--time-signature", "13/8"], "not supported"),
+        (["generate", "jazz", "-o", "{tmp}/x.mid", "--temperature", "-1"], "--temperature"),
+        (["generate", "jazz", "-o", "{tmp}/x.mid", "--num-samples", "0"], "--num-samples"),
+        (["generate", "jazz", "-o", "{tmp}/no/such/dir/x.mid"], "does not exist"),
+        (["generate", "jazz", "-o", "{tmp}/x.txt"], "should end in .mid"),
+        (["generate", "jazz", "-o", "{tmp}/x.mid", "--model", "{tmp}/missing-model"], "no model found"),
+        (
+            ["generate", "jazz", "-o", "{tmp}/x.mid", "--text-encoder", "t5:google/flan-t5-base"],
+            "trained with text encoder",
+        ),
+        (["generate", "jazz", "-o", "{tmp}/x.mid", "--text-encoder", "bert"], "unknown text encoder"),
+        (["render", "{tmp}/nope.mid", "-o", "{tmp}/x.wav"], "no such MIDI file"),
+        (["render", "{tmp}/fake.mid", "-o", "{tmp}/x.wav"], "not a readable MIDI file"),
+        (["render", "{scale}", "-o", "{tmp}/x.wav", "--soundfont", "{tmp}/none.sf2"], "SoundFont not found"),
+    ],
+)
+def test_bad_input_is_one_line_and_leaves_nothing(capsys, tmp_path, tiny_model_dir, scale_midi, argv, fragment):
+    (tmp_path / "fake.mid").write_text("hello, not a MIDI file")
+    argv = [a.format(tmp=tmp_path, scale=scale_midi) for a in argv]
+    if "--model" not in argv and argv[0] == "generate":
+        argv += ["--model", str(tiny_model_dir)]
+    before = set(tmp_path.iterdir())
+    code, out, err = run(capsys, *argv)
+    assert_one_line_error(code, err, fragment)
+    assert set(tmp_path.iterdir()) == before
+
+
+def test_corrupt_model_folder(capsys, tmp_path, tiny_model_dir):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for name in ("config.json", "tokenizer.json"):
+        (broken / name).write_bytes((tiny_model_dir / name).read_bytes())
+    (broken / "model.safetensors").write_bytes(b"\x00garbage")
+    code, _, err = run(capsys, "generate", "jazz", "-o", tmp_path / "x.mid", "--model", broken)
+    assert_one_line_error(code, err, "cannot load weights")
+    (broken / "config.json").write_text("{not json")
+    code, _, err = run(capsys, "generate", "jazz", "-o", tmp_path / "x.mid", "--model", broken)
+    assert_one_line_error(code, err, "not a valid model config")
+    assert not (tmp_path / "x.mid").exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_unwritable_output_folder(capsys, tmp_path, tiny_model_dir):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    code, _, err = run(capsys, "generate", "jazz", "-o", locked / "x.mid", "--model", tiny_model_dir)
+    assert_one_line_error(code, err, "not writable")
+
+
+def test_output_path_is_a_folder(capsys, tmp_path, tiny_model_dir):
+    folder = tmp_path / "out.mid"
+    folder.mkdir()
+    code, _, err = run(capsys, "generate", "jazz", "-o", folder, "--model", tiny_model_dir, "-q")
+    assert_one_line_error(code, err, "is a folder")
+
+
+def test_init_model_and_info(capsys, tmp_path, tiny_t5_dir):
+    code, out, err = run(capsys, "init-model", tmp_path / "m", "--text-encoder", f"t5:{tiny_t5_dir}")
+    assert code == 0 and "UNTRAINED" in err
+    code, out, _ = run(capsys, "info", "--model", tmp_path / "m")
+    assert code == 0 and "UNTRAINED" in out and "soundfont:" in out and "device:" in out
+    code, _, err = run(capsys, "init-model", tmp_path / "m")
+    assert_one_line_error(code, err, "already exists")
+
+
+def test_console_script_help_is_fast_and_light():
+    script = "import sys, musicgen_symbolic.cli as c\ntry:\n c.main(['--help'])\nexcept SystemExit: pass\nprint('torch' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert "generate" in result.stdout and result.stdout.strip().endswith("False")
+
+
+def test_module_entry_point_reports_errors(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "musicgen_symbolic", "render", str(tmp_path / "x.mid"), "-o", str(tmp_path / "x.wav")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and result.stderr.startswith("error: no such MIDI file")

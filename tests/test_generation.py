@@ -1,0 +1,68 @@
+import io
+
+import mido
+import pretty_midi
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from musicgen_symbolic.attributes import DRUMS
+from musicgen_symbolic.midi_io import midi_bytes
+
+PROMPTS = ["calm piano", "fast rock with guitar and drums", "waltz for strings in G", "ambient pads", "x"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    temperature=st.floats(0.0, 2.0),
+    top_k=st.integers(0, 60),
+    top_p=st.floats(0.05, 1.0),
+    cfg=st.floats(0.0, 4.0),
+    prompt=st.sampled_from(PROMPTS),
+    bars=st.integers(1, 6),
+)
+def test_any_setting_decodes_to_valid_midi(tiny_generator, seed, temperature, top_k, top_p, cfg, prompt, bars):
+    result = tiny_generator.generate_many(
+        prompt, seed=seed, temperature=temperature, top_k=top_k, top_p=top_p, cfg=cfg, bars=bars
+    )[0]
+    data = midi_bytes(result.midi)
+    reopened = pretty_midi.PrettyMIDI(io.BytesIO(data))
+    assert mido.MidiFile(file=io.BytesIO(data)).type == 1
+    bar_id = tiny_generator.tokenizer.vocab["Bar_None"]
+    assert result.tokens.count(bar_id) == bars
+    assert result.tokens[-1] == tiny_generator.tokenizer.eos_id
+    assert reopened.get_end_time() <= bars * 12 * 60 / 40 + 1e-6
+
+
+def test_requested_attributes_are_obeyed_exactly(tiny_generator):
+    for seed in range(4):
+        result = tiny_generator.generate_many(
+            "a piece at 126 bpm in 6/8 in E minor with flute, cello and drums", seed=seed, bars=5
+        )[0]
+        midi = result.midi
+        assert midi.get_tempo_changes()[1].tolist() == [126.0]
+        ts = midi.time_signature_changes[0]
+        assert (ts.numerator, ts.denominator) == (6, 8)
+        assert midi.key_signature_changes[0].key_number == 4 + 12
+        programs = {DRUMS if i.is_drum else i.program for i in midi.instruments}
+        assert programs <= {73, 42, DRUMS}
+        seconds_per_bar = 6 * (4 / 8) * 60 / 126
+        assert midi.get_end_time() <= 5 * seconds_per_bar + 1e-6
+
+
+def test_length_in_seconds_becomes_bars(tiny_generator):
+    result = tiny_generator.generate_many("drums", seconds=10, tempo=120, time_signature="4/4", seed=1)[0]
+    assert result.tokens.count(tiny_generator.tokenizer.vocab["Bar_None"]) == 5  # 10 s at 2 s per bar
+
+
+def test_batch_gives_distinct_samples(tiny_generator):
+    results = tiny_generator.generate_many("jazz", num_samples=3, seed=5, bars=2)
+    assert len(results) == 3
+    assert len({tuple(r.tokens) for r in results}) > 1
+
+
+def test_same_seed_same_bytes_different_seed_differs(tiny_generator):
+    first = midi_bytes(tiny_generator.generate("lo-fi beat with piano", seed=11, bars=4))
+    again = midi_bytes(tiny_generator.generate("lo-fi beat with piano", seed=11, bars=4))
+    other = midi_bytes(tiny_generator.generate("lo-fi beat with piano", seed=12, bars=4))
+    assert first == again and first != other

@@ -1,0 +1,45 @@
+import pytest
+import torch
+
+from musicgen_symbolic.errors import MusicGenError
+from musicgen_symbolic.pipeline import MusicGenSymbolic
+from musicgen_symbolic.text_encoder import load_text_encoder, parse_spec
+
+
+def test_bundled_minilm_encoder_offline(tmp_path, monkeypatch):
+    monkeypatch.setenv("MUSICGEN_SYMBOLIC_CACHE", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    encoder = load_text_encoder("minilm")
+    embeddings, mask = encoder.encode(["a calm piano piece in D minor", "drums"])
+    assert embeddings.shape[0] == 2 and embeddings.shape[2] == 384 == encoder.dim
+    assert mask.dtype == torch.bool and mask[0].sum() > mask[1].sum()
+    assert not any(p.requires_grad for p in encoder.model.parameters())
+    assert (tmp_path / "all-MiniLM-L6-v2" / "model.safetensors").is_file()
+
+
+def test_t5_encoder_from_local_folder(tiny_t5_dir):
+    encoder = load_text_encoder(f"t5:{tiny_t5_dir}")
+    embeddings, mask = encoder.encode(["jazz piano", "slow sad waltz in a minor"])
+    assert embeddings.shape[:2] == mask.shape and embeddings.shape[2] == 32
+
+
+def test_missing_t5_weights_say_how_to_get_them(tmp_path, monkeypatch):
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)  # as in an offline session; no network in tests
+    monkeypatch.setenv("HF_HOME", str(tmp_path))
+    with pytest.raises(MusicGenError, match="hf download google/flan-t5-base"):
+        load_text_encoder("t5:google/flan-t5-base")
+
+
+def test_model_records_its_encoder(tiny_model_dir, tiny_t5_dir):
+    assert MusicGenSymbolic.from_pretrained(tiny_model_dir).text_encoder_spec == f"t5:{tiny_t5_dir}"
+    with pytest.raises(MusicGenError, match="trained with text encoder"):
+        MusicGenSymbolic.from_pretrained(tiny_model_dir, text_encoder="minilm")
+
+
+def test_spec_parsing():
+    assert parse_spec("minilm") == ("minilm", "")
+    assert parse_spec("t5:google/flan-t5-small") == ("t5", "google/flan-t5-small")
+    with pytest.raises(MusicGenError):
+        parse_spec("t5:")
