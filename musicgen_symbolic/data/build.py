@@ -1,0 +1,209 @@
+"""`musicgen-symbolic data build`: sources → tokenised, grammar-checked pieces in resumable shards.
+
+Output folder::
+
+    tokenizer.json            the tokenizer every shard was made with
+    shards/NNNNN.npz          tokens of the pieces in one shard (int16, concatenated) + offsets
+    shards/NNNNN.jsonl        one line per piece: name, split, attributes, optional caption
+    manifest.json             what was asked for, and counts (written last)
+
+Each shard is written atomically, so an interrupted build resumes by skipping finished shards.
+Splits are by piece (never by segment): a hash of the piece's name chooses train/validation/test.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import symusic
+
+from ..attributes import Attributes
+from ..grammar import Constraints, Grammar
+from ..midi_io import midi_bytes, write_atomic
+from ..tokenizer import MusicTokenizer
+from .sources import SourcePiece
+
+SHARD_SIZE = 250
+MIN_TOKENS = 24
+
+
+@dataclass
+class BuildPlan:
+    composer: int = 20_000
+    music21: int = 1_500
+    midicaps: str | None = None
+    seed: int = 0
+
+
+def split_of(name: str) -> str:
+    bucket = int(hashlib.sha1(name.encode()).hexdigest()[:8], 16) % 100
+    return "test" if bucket < 3 else "validation" if bucket < 6 else "train"
+
+
+def normalise(ids: list[int], tokenizer: MusicTokenizer, grammar: Grammar, tempo: float) -> list[int] | None:
+    """One tempo token at the first position, then check the whole sequence against the grammar."""
+    kind = tokenizer.tables.kind
+    tempo_kind = tokenizer.tables.kind[grammar.tempo_ids[0]]
+    position_kind = kind[grammar.position_ids[0]]
+    without_tempo = [i for i in ids if kind[i] != tempo_kind]
+    # A position left empty by the removed tempo token (a piece that starts after the downbeat) goes too.
+    body = [
+        token
+        for n, token in enumerate(without_tempo)
+        if not (
+            kind[token] == position_kind
+            and (
+                n + 1 == len(without_tempo)
+                or kind[without_tempo[n + 1]] in (position_kind, kind[grammar.ids["Bar"][0]])
+            )
+        )
+    ]
+    first_position = next((n for n, i in enumerate(body) if tokenizer.id_to_token[i].startswith("Position")), None)
+    if first_position is None:
+        return None
+    body.insert(first_position + 1, grammar.nearest_tempo_id(tempo))
+    bars = sum(1 for i in body if tokenizer.id_to_token[i] == "Bar_None")
+    state = grammar.start(Constraints(bars=bars))
+    for token in body:
+        if not state.allowed(len(body) + 10)[token]:
+            return None
+        state.advance(token)
+    if not state.allowed(10)[tokenizer.eos_id]:
+        return None
+    return body + [tokenizer.eos_id]
+
+
+def _encode(piece: SourcePiece, tokenizer: MusicTokenizer, grammar: Grammar) -> list[int] | None:
+    try:
+        score = symusic.Score.from_midi(midi_bytes(piece.midi))
+        ids = tokenizer.encode_score(score)
+    except Exception:
+        return None
+    tempo = piece.attributes.tempo or 120.0
+    tokens = normalise(ids, tokenizer, grammar, tempo)
+    return tokens if tokens and len(tokens) >= MIN_TOKENS else None
+
+
+def _pieces_for_shard(plan: BuildPlan, shard: int) -> list[SourcePiece]:
+    start, stop = shard * SHARD_SIZE, (shard + 1) * SHARD_SIZE
+    pieces: list[SourcePiece] = []
+    if start < plan.composer:
+        from .composer import compose_piece
+
+        for index in range(start, min(stop, plan.composer)):
+            composed = compose_piece(plan.seed * 1_000_003 + index)
+            pieces.append(SourcePiece(f"composer:{index}", composed.midi, composed.attributes))
+    offset = max(start, plan.composer) - plan.composer
+    end = stop - plan.composer
+    if end > 0 and offset < plan.music21:
+        from .sources import music21_paths, music21_pieces
+
+        for n, path in enumerate(music21_paths(plan.music21, plan.seed)[offset:end]):
+            pieces.extend(music21_pieces(path, seed=plan.seed + offset + n))
+    return pieces
+
+
+def _write_shard(folder: Path, shard: int, pieces: list[SourcePiece]) -> int:
+    tokenizer = MusicTokenizer.load(folder / "tokenizer.json")
+    grammar = Grammar(tokenizer.tables, tokenizer.eos_id)
+    sequences, lines = [], []
+    for piece in pieces:
+        tokens = _encode(piece, tokenizer, grammar)
+        if tokens is None:
+            continue
+        sequences.append(np.asarray(tokens, dtype=np.int16))
+        lines.append(
+            json.dumps(
+                {
+                    "name": piece.name,
+                    "split": split_of(piece.name.split("@")[0]),
+                    "attributes": _attributes_json(piece.attributes),
+                    "caption": piece.caption,
+                }
+            )
+        )
+    lengths = np.array([len(s) for s in sequences], dtype=np.int64)
+    tokens = np.concatenate(sequences) if sequences else np.zeros(0, dtype=np.int16)
+    stem = folder / "shards" / f"{shard:05d}"
+
+    def write_npz(tmp: Path) -> None:
+        buffer = io.BytesIO()
+        np.savez(buffer, tokens=tokens, lengths=lengths)
+        tmp.write_bytes(buffer.getvalue())
+
+    write_atomic(stem.with_suffix(".jsonl"), lambda tmp: tmp.write_text("".join(line + "\n" for line in lines)))
+    write_atomic(stem.with_suffix(".npz"), write_npz)  # written last: its presence marks the shard done
+    return len(lines)
+
+
+def _shard_job(args: tuple[Path, BuildPlan, int]) -> int:
+    folder, plan, shard = args
+    import torch
+
+    torch.set_num_threads(1)
+    return _write_shard(folder, shard, _pieces_for_shard(plan, shard))
+
+
+def _attributes_json(a: Attributes) -> dict:
+    return {
+        "tempo": a.tempo,
+        "key": [a.key.tonic, a.key.mode] if a.key else None,
+        "time_signature": list(a.time_signature) if a.time_signature else None,
+        "instruments": list(a.instruments) if a.instruments else None,
+        "genre": a.genre,
+        "mood": a.mood,
+    }
+
+
+def build_dataset(folder: str | Path, plan: BuildPlan, workers: int | None = None, progress: bool = True) -> dict:
+    from tqdm import tqdm
+
+    folder = Path(folder)
+    (folder / "shards").mkdir(parents=True, exist_ok=True)
+    if not (folder / "tokenizer.json").exists():
+        MusicTokenizer().save(folder / "tokenizer.json")
+    plan_file = folder / "plan.json"
+    plan_json = json.dumps(plan.__dict__, sort_keys=True)
+    if plan_file.exists() and plan_file.read_text() != plan_json:
+        from ..errors import MusicGenError
+
+        raise MusicGenError(f"{folder} was built with another plan ({plan_file.read_text()}); use a new folder")
+    plan_file.write_text(plan_json)
+    total = plan.composer + plan.music21
+    shards = [s for s in range(-(-total // SHARD_SIZE)) if not (folder / "shards" / f"{s:05d}.npz").exists()]
+    workers = workers or min(2, os.cpu_count() or 1)
+    with tqdm(
+        total=-(-total // SHARD_SIZE),
+        initial=-(-total // SHARD_SIZE) - len(shards),
+        unit="shard",
+        desc="building",
+        disable=not progress,
+    ) as bar:
+        if workers > 1 and len(shards) > 1:
+            with ProcessPoolExecutor(workers) as pool:
+                for _ in pool.map(_shard_job, [(folder, plan, s) for s in shards]):
+                    bar.update(1)
+        else:
+            for shard in shards:
+                _shard_job((folder, plan, shard))
+                bar.update(1)
+    if plan.midicaps:
+        from .sources import midicaps_pieces
+
+        pieces = list(midicaps_pieces(Path(plan.midicaps)))
+        for index in range(0, len(pieces), SHARD_SIZE):
+            _write_shard(folder, 90_000 + index // SHARD_SIZE, pieces[index : index + SHARD_SIZE])
+    counts = {"train": 0, "validation": 0, "test": 0}
+    for lines in (folder / "shards").glob("*.jsonl"):
+        for line in lines.read_text().splitlines():
+            counts[json.loads(line)["split"]] += 1
+    manifest = {"plan": plan.__dict__, "pieces": counts}
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest

@@ -1,0 +1,94 @@
+"""Attributes → MidiCaps-style captions in many phrasings, naming all or only some attributes.
+
+Training draws a fresh caption for every crop: a random subset of the piece's attributes is
+mentioned, and the same subset goes into the control prefix, exactly as the prompt parser would
+extract it at generation time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..attributes import GENRES, MOODS, TEMPO_WORDS, Attributes, program_name
+
+_TEMPO_WORD_BY_RANGE = (
+    (60, "slow"),
+    (80, "laid-back"),
+    (100, "andante"),
+    (118, "moderato"),
+    (135, "upbeat"),
+    (170, "fast"),
+)
+_PIECE_WORDS = ("piece", "song", "track", "tune", "composition", "instrumental", "sketch", "loop", "number")
+_OPENERS = ("", "a ", "an ", "write a ", "generate a ", "compose a ", "make me a ", "i want a ", "")
+
+
+def _tempo_phrase(tempo: float, rng: np.random.Generator) -> str:
+    choice = rng.integers(4)
+    if choice == 0:
+        return f"at {round(tempo)} bpm"
+    if choice == 1:
+        return f"{round(tempo)} bpm"
+    if choice == 2:
+        return f"tempo {round(tempo)}"
+    words = [w for w, bpm in TEMPO_WORDS.items() if abs(bpm - tempo) <= 6 and w.isalpha()]
+    return f"at {round(tempo)} bpm" if not words else f"at {round(tempo)} bpm, {rng.choice(words)}"
+
+
+def _key_phrase(attributes: Attributes, rng: np.random.Generator) -> str:
+    key = attributes.key
+    name = key.name.replace("b ", " flat ").replace("#", "#") if rng.random() < 0.2 else key.name
+    short = name.split()[0] + ("m" if key.mode == "minor" else "")
+    return str(rng.choice([f"in {name}", f"in the key of {name}", f"key: {name}", f"in {short}", f"{name}"]))
+
+
+def _meter_phrase(signature: tuple[int, int], rng: np.random.Generator) -> str:
+    text = f"{signature[0]}/{signature[1]}"
+    return str(rng.choice([f"in {text}", f"{text} time", f"time signature {text}", text]))
+
+
+def _instrument_phrase(programs: tuple[int, ...], rng: np.random.Generator) -> str:
+    names = [program_name(p).lower() for p in programs]
+    names = [("drums" if n == "drums" else n) for n in names]
+    rng.shuffle(names)
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return str(rng.choice([f"with {listed}", f"for {listed}", f"featuring {listed}", f"played on {listed}"]))
+
+
+def describe(attributes: Attributes, mention: set[str], rng: np.random.Generator) -> str:
+    """One caption naming exactly the attributes in ``mention`` (a subset of the piece's attributes)."""
+    a = attributes
+    genre = str(rng.choice((a.genre, *GENRES[a.genre]))) if "genre" in mention and a.genre else ""
+    mood = str(rng.choice((a.mood, *MOODS[a.mood][:3]))) if "mood" in mention and a.mood else ""
+    head = " ".join(w for w in (mood, genre, str(rng.choice(_PIECE_WORDS))) if w)
+    parts = [str(rng.choice(_OPENERS)) + head]
+    extras = []
+    if "key" in mention and a.key:
+        extras.append(_key_phrase(a, rng))
+    if "tempo" in mention and a.tempo:
+        extras.append(_tempo_phrase(a.tempo, rng))
+    if "time_signature" in mention and a.time_signature:
+        extras.append(_meter_phrase(a.time_signature, rng))
+    if "instruments" in mention and a.instruments:
+        extras.append(_instrument_phrase(a.instruments, rng))
+    rng.shuffle(extras)
+    separator = str(rng.choice([" ", ", "]))
+    return separator.join(parts + extras).strip()
+
+
+def choose_mention(attributes: Attributes, rng: np.random.Generator, keep: float = 0.7) -> set[str]:
+    """A random subset of the attributes the piece has; each kept with probability ``keep``."""
+    present = [
+        name for name in ("key", "tempo", "time_signature", "instruments", "genre", "mood") if getattr(attributes, name)
+    ]
+    return {name for name in present if rng.random() < keep}
+
+
+def restrict(attributes: Attributes, mention: set[str]) -> Attributes:
+    """The attributes a prompt parser would recover from a caption that names only ``mention``."""
+    return Attributes(
+        **{
+            name: getattr(attributes, name) if name in mention else None
+            for name in ("tempo", "key", "time_signature", "instruments", "genre", "mood")
+        }
+    )

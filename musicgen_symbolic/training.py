@@ -1,0 +1,367 @@
+"""`musicgen-symbolic train`: AdamW, warm-up + cosine, condition dropout, checkpoints with exact resume.
+
+Every batch row is a crop of one piece starting at a bar line, preceded by a control prefix and a
+caption drawn fresh from the piece's attributes (all or some of them, many phrasings). With
+probability ``condition_dropout`` the caption and prefix are replaced by the null condition, which
+is what classifier-free guidance needs. Runs under ``torchrun --nproc_per_node N`` with
+DistributedDataParallel (gloo on CPU, nccl on GPU); only rank 0 writes files.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+
+from .attributes import Attributes, Key, parse_prompt
+from .data.captions import choose_mention, describe
+from .errors import MusicGenError
+from .model import ModelConfig, MusicTransformer
+from .pipeline import SIZES, MusicGenSymbolic
+from .text_encoder import TextEncoder, load_text_encoder
+from .tokenizer import MusicTokenizer
+
+
+@dataclass
+class TrainConfig:
+    data: str
+    out: str
+    size: str = "small"
+    steps: int = 2000
+    batch_size: int = 16
+    seq_len: int = 512
+    learning_rate: float = 1e-3
+    min_learning_rate: float = 1e-4
+    warmup_steps: int = 100
+    weight_decay: float = 0.1
+    grad_clip: float = 1.0
+    condition_dropout: float = 0.1
+    keep_attribute: float = 0.7
+    eval_every: int = 200
+    eval_batches: int = 4
+    checkpoint_every: int = 200
+    seed: int = 0
+    text_encoder: str = "minilm"
+    model: dict = field(default_factory=dict)  # overrides of the size preset
+
+    @classmethod
+    def from_file(cls, path: str | Path, **overrides: object) -> TrainConfig:
+        data = json.loads(Path(path).read_text())
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**data)
+
+
+@dataclass
+class Piece:
+    tokens: np.ndarray
+    bar_starts: np.ndarray
+    attributes: Attributes
+    caption: str | None
+
+
+def load_pieces(folder: Path, split: str, tokenizer: MusicTokenizer) -> list[Piece]:
+    bar = tokenizer.vocab["Bar_None"]
+    pieces: list[Piece] = []
+    shards = sorted((folder / "shards").glob("*.npz"))
+    if not shards:
+        raise MusicGenError(f"no data in {folder}: run `musicgen-symbolic data build --out {folder}` first")
+    for shard in shards:
+        arrays = np.load(shard, allow_pickle=False)
+        tokens, lengths = arrays["tokens"], arrays["lengths"]
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        lines = shard.with_suffix(".jsonl").read_text().splitlines()
+        for index, line in enumerate(lines):
+            record = json.loads(line)
+            if record["split"] != split:
+                continue
+            sequence = tokens[offsets[index] : offsets[index + 1]].astype(np.int64)
+            pieces.append(
+                Piece(
+                    sequence, np.flatnonzero(sequence == bar), _attributes(record["attributes"]), record.get("caption")
+                )
+            )
+    return pieces
+
+
+def _attributes(data: dict) -> Attributes:
+    return Attributes(
+        tempo=data["tempo"],
+        key=Key(*data["key"]) if data["key"] else None,
+        time_signature=tuple(data["time_signature"]) if data["time_signature"] else None,
+        instruments=tuple(data["instruments"]) if data["instruments"] else None,
+        genre=data["genre"],
+        mood=data["mood"],
+    )
+
+
+class Batcher:
+    """Draws training rows from a torch.Generator, whose state is saved for exact resume."""
+
+    def __init__(self, pieces: list[Piece], tokenizer: MusicTokenizer, config: TrainConfig, seed: int) -> None:
+        if not pieces:
+            raise MusicGenError("this split has no pieces: build more data")
+        self.pieces, self.tokenizer, self.config = pieces, tokenizer, config
+        self.generator = torch.Generator().manual_seed(seed)
+        tables = tokenizer.tables
+        self.tempo_kind = int(tables.kind[tokenizer.vocab[next(t for t in tokenizer.vocab if t.startswith("Tempo_"))]])
+        self.position_kind = int(tables.kind[tokenizer.vocab["Position_0"]])
+
+    def _draw(self, high: int) -> int:
+        return int(torch.randint(high, (1,), generator=self.generator))
+
+    def row(self) -> tuple[list[int], str, bool]:
+        """(prefix + BOS + crop, caption, dropped?) for one random piece."""
+        config, tokenizer = self.config, self.tokenizer
+        piece = self.pieces[self._draw(len(self.pieces))]
+        rng = np.random.default_rng(self._draw(2**31))
+        dropped = rng.random() < config.condition_dropout
+        if dropped:
+            caption, prefix = "", tokenizer.null_prefix()
+        else:
+            use_human = piece.caption and rng.random() < 0.7
+            caption = (
+                piece.caption
+                if use_human
+                else describe(piece.attributes, choose_mention(piece.attributes, rng, config.keep_attribute), rng)
+            )
+            prefix = tokenizer.control_prefix(parse_prompt(caption))
+        start = int(piece.bar_starts[self._draw(len(piece.bar_starts))])
+        body = list(piece.tokens[start : start + config.seq_len])
+        if start > 0:  # restore the piece's tempo token after the crop's first position, as the grammar expects
+            kinds = tokenizer.tables.kind
+            tempo = next(int(t) for t in piece.tokens if kinds[t] == self.tempo_kind)
+            first = next((n for n, t in enumerate(body) if kinds[t] == self.position_kind), None)
+            if first is not None:
+                body.insert(first + 1, tempo)
+        sequence = prefix + [tokenizer.bos_id] + body
+        return sequence[: config.seq_len], caption, dropped
+
+    def batch(self, size: int) -> tuple[torch.Tensor, torch.Tensor, list[str], torch.Tensor]:
+        rows = [self.row() for _ in range(size)]
+        width = max(len(r[0]) for r in rows)
+        tokens = torch.full((size, width), self.tokenizer.pad_id, dtype=torch.long)
+        for i, (sequence, _, _) in enumerate(rows):
+            tokens[i, : len(sequence)] = torch.tensor(sequence)
+        targets = tokens[:, 1:].clone()
+        targets[targets == self.tokenizer.pad_id] = -100
+        prefix_length = len(self.tokenizer.null_prefix())
+        targets[:, :prefix_length] = -100  # the prefix is given, not predicted
+        return tokens[:, :-1], targets, [r[1] for r in rows], torch.tensor([r[2] for r in rows])
+
+
+def text_condition(model: MusicTransformer, encoder: TextEncoder, captions: list[str], dropped: torch.Tensor):  # noqa: ANN201
+    """Text memory for a batch; dropped rows get the model's learned null condition."""
+    texts = [c if c else "-" for c in captions]
+    memory, mask = encoder.encode(texts)
+    null_memory, null_mask = model.null_condition(len(captions), memory.shape[1])
+    keep = ~dropped[:, None]
+    memory = torch.where(keep[:, :, None], memory, null_memory)
+    return memory, torch.where(keep, mask, null_mask)
+
+
+def learning_rate(step: int, config: TrainConfig) -> float:
+    if step < config.warmup_steps:
+        return config.learning_rate * (step + 1) / config.warmup_steps
+    progress = min(1.0, (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps))
+    return config.min_learning_rate + 0.5 * (1 + math.cos(math.pi * progress)) * (
+        config.learning_rate - config.min_learning_rate
+    )
+
+
+# ---------------------------------------------------------------------------- checkpoints (safetensors only)
+
+
+def save_checkpoint(
+    folder: Path,
+    model: MusicTransformer,
+    optimizer: torch.optim.Optimizer,
+    batcher: Batcher,
+    step: int,
+    config: TrainConfig,
+) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    weights = {k: v.detach().contiguous() for k, v in model.state_dict().items() if k != "lm_head.weight"}
+    save_file(weights, str(folder / "model.safetensors.part"))
+    state = {"rng": batcher.generator.get_state()}
+    for index, slot in optimizer.state_dict()["state"].items():
+        for name, value in slot.items():
+            state[f"opt.{index}.{name}"] = value if torch.is_tensor(value) else torch.tensor(value)
+    save_file(state, str(folder / "optimizer.safetensors.part"))
+    (folder / "state.json.part").write_text(json.dumps({"step": step, "config": asdict(config)}))
+    for name in ("model.safetensors", "optimizer.safetensors", "state.json"):
+        os.replace(folder / f"{name}.part", folder / name)
+
+
+def load_checkpoint(folder: Path, model: MusicTransformer, optimizer: torch.optim.Optimizer, batcher: Batcher) -> int:
+    model.load_state_dict(load_file(str(folder / "model.safetensors")), strict=False)
+    state = load_file(str(folder / "optimizer.safetensors"))
+    batcher.generator.set_state(state.pop("rng"))
+    optimizer_state = optimizer.state_dict()
+    slots: dict[int, dict] = {}
+    for key, value in state.items():
+        _, index, name = key.split(".", 2)
+        slots.setdefault(int(index), {})[name] = value
+    optimizer_state["state"] = slots
+    optimizer.load_state_dict(optimizer_state)
+    return int(json.loads((folder / "state.json").read_text())["step"])
+
+
+# ---------------------------------------------------------------------------- the loop
+
+
+def _distributed() -> tuple[int, int]:
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1 and not torch.distributed.is_initialized():
+        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        torch.distributed.init_process_group(backend)
+    rank = torch.distributed.get_rank() if world > 1 else 0
+    return rank, world
+
+
+@torch.no_grad()
+def evaluate(model, encoder, batcher: Batcher, batches: int, size: int) -> float:  # noqa: ANN001
+    model.eval()
+    state = batcher.generator.get_state()
+    batcher.generator.manual_seed(12345)  # the same validation rows every time
+    losses = []
+    for _ in range(batches):
+        inputs, targets, captions, dropped = batcher.batch(size)
+        memory, mask = text_condition(model, encoder, captions, dropped)
+        logits = model(inputs, memory, mask)
+        losses.append(F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=-100).item())
+    batcher.generator.set_state(state)
+    model.train()
+    return float(np.mean(losses))
+
+
+def train(config: TrainConfig, progress: bool = True, stop_after: int | None = None) -> list[float]:
+    """Train (or resume) into ``config.out``; returns the training losses of the steps run here."""
+    from tqdm import tqdm
+
+    rank, world = _distributed()
+    torch.manual_seed(config.seed)
+    data, out = Path(config.data), Path(config.out)
+    tokenizer = MusicTokenizer.load(data / "tokenizer.json")
+    encoder = load_text_encoder(config.text_encoder)
+    if config.size not in SIZES:
+        raise MusicGenError(f"unknown size {config.size!r}: choose {', '.join(SIZES)}")
+    model_config = ModelConfig(vocab_size=len(tokenizer), d_text=encoder.dim, **{**SIZES[config.size], **config.model})
+    if config.seq_len > model_config.max_seq_len:
+        raise MusicGenError(f"seq_len {config.seq_len} exceeds the model's max_seq_len {model_config.max_seq_len}")
+    model = MusicTransformer(model_config)
+    train_batcher = Batcher(load_pieces(data, "train", tokenizer), tokenizer, config, config.seed + rank)
+    val_pieces = load_pieces(data, "validation", tokenizer)
+    val_batcher = Batcher(val_pieces, tokenizer, config, 0) if val_pieces else None
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=config.learning_rate,
+        betas=(0.9, 0.95),
+    )
+    step = 0
+    checkpoint = out / "checkpoint" if world == 1 else out / "checkpoint" / f"rank{rank}"
+    if (checkpoint / "state.json").exists():
+        step = load_checkpoint(checkpoint, model, optimizer, train_batcher)
+    network = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
+    if rank == 0:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "train_config.json").write_text(json.dumps(asdict(config), indent=2) + "\n")
+    log_path = out / "log.csv"
+    losses: list[float] = []
+    model.train()
+    last_end = min(config.steps, step + stop_after) if stop_after else config.steps
+    started, tokens_seen = time.time(), 0
+    bar = tqdm(total=config.steps, initial=step, desc="training", unit="step", disable=not progress or rank != 0)
+    while step < last_end:
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate(step, config)
+        inputs, targets, captions, dropped = train_batcher.batch(config.batch_size)
+        memory, mask = text_condition(model, encoder, captions, dropped)
+        logits = network(inputs, memory, mask)
+        loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=-100)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+        optimizer.step()
+        step += 1
+        losses.append(loss.item())
+        tokens_seen += int((targets != -100).sum())
+        bar.update(1)
+        bar.set_postfix(loss=f"{loss.item():.3f}")
+        if rank != 0:
+            continue
+        val_loss = None
+        if val_batcher and (step % config.eval_every == 0 or step == config.steps):
+            val_loss = evaluate(model, encoder, val_batcher, config.eval_batches, config.batch_size)
+        _log(
+            log_path,
+            step,
+            learning_rate(step - 1, config),
+            loss.item(),
+            val_loss,
+            tokens_seen / (time.time() - started),
+        )
+        if step % config.checkpoint_every == 0 or step == last_end:
+            save_checkpoint(checkpoint, model, optimizer, train_batcher, step, config)
+            _export(model, tokenizer, encoder, config, step, out / "model", log_path)
+    bar.close()
+    return losses
+
+
+def _log(path: Path, step: int, lr: float, loss: float, val_loss: float | None, tokens_per_s: float) -> None:
+    new = not path.exists()
+    with path.open("a", newline="") as handle:
+        writer = csv.writer(handle)
+        if new:
+            writer.writerow(["step", "lr", "train_loss", "val_loss", "tokens_per_s"])
+        writer.writerow(
+            [step, f"{lr:.6g}", f"{loss:.5f}", "" if val_loss is None else f"{val_loss:.5f}", f"{tokens_per_s:.0f}"]
+        )
+
+
+def _export(model, tokenizer, encoder, config: TrainConfig, step: int, folder: Path, log_path: Path) -> None:  # noqa: ANN001
+    """Write a usable model folder, a sample MIDI and the loss curve next to the checkpoint."""
+    rows = list(csv.DictReader(log_path.open()))
+    val = [float(r["val_loss"]) for r in rows if r["val_loss"]]
+    metadata = {
+        "trained": True,
+        "size": config.size,
+        "steps": step,
+        "train_loss": float(rows[-1]["train_loss"]),
+        "val_loss": val[-1] if val else None,
+        "parameters": model.num_parameters(),
+    }
+    generator = MusicGenSymbolic(model, tokenizer, encoder, metadata)
+    generator.save_pretrained(folder)
+    model.train()
+    plot_losses(rows, folder.parent / "loss.png")
+
+
+def plot_losses(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(7, 4))
+    axis.plot([int(r["step"]) for r in rows], [float(r["train_loss"]) for r in rows], label="train", alpha=0.6)
+    val = [(int(r["step"]), float(r["val_loss"])) for r in rows if r["val_loss"]]
+    if val:
+        axis.plot(*zip(*val, strict=True), "o-", label="validation")
+    axis.set_xlabel("step")
+    axis.set_ylabel("cross-entropy (nats/token)")
+    axis.legend()
+    axis.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
