@@ -127,6 +127,49 @@ def _add_init_model(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(run=_init_model)
 
 
+def _add_data(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser("data", help="build a training dataset", description="Training data tools.")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    build = actions.add_parser(
+        "build",
+        help="compose, convert and tokenise training pieces (resumable, parallel)",
+        description="Build a dataset from the procedural composer, music21's bundled corpus and, optionally, "
+        "captioned MIDI in MidiCaps format. Re-running the same command resumes an interrupted build.",
+    )
+    build.add_argument("--out", required=True, type=Path, help="dataset folder")
+    build.add_argument("--composer", type=int, default=16000, help="procedural pieces (default %(default)s)")
+    build.add_argument(
+        "--music21",
+        type=int,
+        default=120,
+        help="music21 corpus files; one file may hold many tunes (default %(default)s)",
+    )
+    build.add_argument("--midicaps", type=Path, help="JSON lines or CSV with 'caption' and 'location' columns")
+    build.add_argument("--limit", type=int, help="quick run: at most this many composer pieces and corpus files")
+    build.add_argument("--seed", type=int, default=0)
+    build.add_argument("--workers", type=int, help="processes (default: up to 2)")
+    p.set_defaults(run=_data_build)
+
+
+def _add_train(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "train",
+        help="train a model on a built dataset (resumes from its checkpoint)",
+        description="Train the conditional Transformer. Re-running the same command resumes exactly from the last "
+        "checkpoint. For several GPUs: torchrun --nproc_per_node N -m musicgen_symbolic train ...",
+    )
+    p.add_argument("--data", required=True, type=Path, help="folder made by `data build`")
+    p.add_argument("--out", required=True, type=Path, help="run folder: checkpoint/, model/, log.csv, loss.png")
+    p.add_argument("--config", default="small", help="tiny | small | base | a JSON file of TrainConfig fields")
+    p.add_argument("--steps", type=int, help="total optimisation steps")
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--seq-len", type=int, help="tokens per training row")
+    p.add_argument("--learning-rate", type=float)
+    p.add_argument("--text-encoder", help="'minilm' (default) or 't5:<hub id or folder>'")
+    p.add_argument("--seed", type=int)
+    p.set_defaults(run=_train)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="musicgen-symbolic",
@@ -138,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for add in (_add_generate, _add_render, _add_info, _add_init_model):
+    for add in (_add_generate, _add_render, _add_info, _add_init_model, _add_data, _add_train):
         add(commands)
     return parser
 
@@ -274,6 +317,46 @@ def _init_model(args: argparse.Namespace) -> None:
     model = MusicGenSymbolic.init_random(args.size, args.text_encoder, args.seed)
     print(model.save_pretrained(args.folder))
     _say(f"wrote an UNTRAINED {args.size} model ({model.model.num_parameters():,} parameters)")
+
+
+def _data_build(args: argparse.Namespace) -> None:
+    from .data.build import BuildPlan, build_dataset
+
+    composer, music21 = args.composer, args.music21
+    if args.limit is not None:
+        composer, music21 = min(composer, args.limit), min(music21, max(1, args.limit // 50))
+    if min(composer, music21) < 0:
+        raise MusicGenError("piece counts must be ≥ 0")
+    plan = BuildPlan(composer, music21, str(args.midicaps) if args.midicaps else None, args.seed)
+    manifest = build_dataset(args.out, plan, workers=args.workers)
+    print(args.out)
+    _say(f"pieces: {manifest['pieces']}")
+
+
+def _train(args: argparse.Namespace) -> None:
+    from .training import TrainConfig, train
+
+    overrides = dict(
+        steps=args.steps,
+        batch_size=args.batch_size,
+        seq_len=args.seq_len,
+        learning_rate=args.learning_rate,
+        text_encoder=args.text_encoder,
+        seed=args.seed,
+    )
+    if Path(args.config).suffix == ".json":
+        if not Path(args.config).is_file():
+            raise MusicGenError(f"no such config file: {args.config}")
+        config = TrainConfig.from_file(args.config, data=str(args.data), out=str(args.out), **overrides)
+    else:
+        config = TrainConfig(
+            data=str(args.data),
+            out=str(args.out),
+            size=args.config,
+            **{k: v for k, v in overrides.items() if v is not None},
+        )
+    train(config)
+    print(Path(config.out) / "model")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -122,7 +122,9 @@ class MusicGenSymbolic:
             "text_encoder": self.text_encoder_spec,
             "metadata": self.metadata,
         }
-        weights = {k: v.detach().contiguous() for k, v in self.model.state_dict().items() if k != "lm_head.weight"}
+        weights = {
+            k: v.detach().cpu().contiguous() for k, v in self.model.state_dict().items() if k != "lm_head.weight"
+        }
         save_file(weights, str(folder / WEIGHTS_FILE))
         self.tokenizer.save(folder / TOKENIZER_FILE)
         (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n")

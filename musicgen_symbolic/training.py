@@ -51,6 +51,7 @@ class TrainConfig:
     checkpoint_every: int = 200
     seed: int = 0
     text_encoder: str = "minilm"
+    precision: str = "bf16"  # autocast dtype for forward passes: bf16 | fp16 (GPU) | fp32
     model: dict = field(default_factory=dict)  # overrides of the size preset
 
     @classmethod
@@ -162,6 +163,7 @@ def text_condition(model: MusicTransformer, encoder: TextEncoder, captions: list
     """Text memory for a batch; dropped rows get the model's learned null condition."""
     texts = [c if c else "-" for c in captions]
     memory, mask = encoder.encode(texts)
+    memory, mask = memory.to(model.null_text.device), mask.to(model.null_text.device)
     null_memory, null_mask = model.null_condition(len(captions), memory.shape[1])
     keep = ~dropped[:, None]
     memory = torch.where(keep[:, :, None], memory, null_memory)
@@ -189,12 +191,12 @@ def save_checkpoint(
     config: TrainConfig,
 ) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    weights = {k: v.detach().contiguous() for k, v in model.state_dict().items() if k != "lm_head.weight"}
+    weights = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items() if k != "lm_head.weight"}
     save_file(weights, str(folder / "model.safetensors.part"))
     state = {"rng": batcher.generator.get_state()}
     for index, slot in optimizer.state_dict()["state"].items():
         for name, value in slot.items():
-            state[f"opt.{index}.{name}"] = value if torch.is_tensor(value) else torch.tensor(value)
+            state[f"opt.{index}.{name}"] = value.cpu() if torch.is_tensor(value) else torch.tensor(value)
     save_file(state, str(folder / "optimizer.safetensors.part"))
     (folder / "state.json.part").write_text(json.dumps({"step": step, "config": asdict(config)}))
     for name in ("model.safetensors", "optimizer.safetensors", "state.json"):
@@ -202,9 +204,11 @@ def save_checkpoint(
 
 
 def load_checkpoint(folder: Path, model: MusicTransformer, optimizer: torch.optim.Optimizer, batcher: Batcher) -> int:
-    model.load_state_dict(load_file(str(folder / "model.safetensors")), strict=False)
-    state = load_file(str(folder / "optimizer.safetensors"))
-    batcher.generator.set_state(state.pop("rng"))
+    model.load_state_dict(
+        load_file(str(folder / "model.safetensors"), device=str(model.null_text.device)), strict=False
+    )
+    state = load_file(str(folder / "optimizer.safetensors"), device=str(model.null_text.device))
+    batcher.generator.set_state(state.pop("rng").cpu())
     optimizer_state = optimizer.state_dict()
     slots: dict[int, dict] = {}
     for key, value in state.items():
@@ -216,6 +220,23 @@ def load_checkpoint(folder: Path, model: MusicTransformer, optimizer: torch.opti
 
 
 # ---------------------------------------------------------------------------- the loop
+
+
+def _device() -> torch.device:
+    if torch.cuda.is_available():
+        local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+        torch.cuda.set_device(local_rank)
+        return torch.device("cuda", local_rank)
+    return torch.device("cpu")
+
+
+def autocast(precision: str) -> torch.autocast:
+    """Mixed precision on CPU (bf16) or GPU (bf16/fp16); fp32 disables it."""
+    dtypes = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
+    if precision not in dtypes:
+        raise MusicGenError(f"unknown precision {precision!r}: choose {', '.join(dtypes)}")
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.autocast(device, dtype=dtypes[precision], enabled=precision != "fp32")
 
 
 def _distributed() -> tuple[int, int]:
@@ -234,7 +255,8 @@ def evaluate(model, encoder, batcher: Batcher, batches: int, size: int) -> float
     batcher.generator.manual_seed(12345)  # the same validation rows every time
     losses = []
     for _ in range(batches):
-        inputs, targets, captions, dropped = batcher.batch(size)
+        device = model.null_text.device
+        inputs, targets, captions, dropped = (t.to(device) if torch.is_tensor(t) else t for t in batcher.batch(size))
         memory, mask = text_condition(model, encoder, captions, dropped)
         logits = model(inputs, memory, mask)
         losses.append(F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=-100).item())
@@ -257,7 +279,8 @@ def train(config: TrainConfig, progress: bool = True, stop_after: int | None = N
     model_config = ModelConfig(vocab_size=len(tokenizer), d_text=encoder.dim, **{**SIZES[config.size], **config.model})
     if config.seq_len > model_config.max_seq_len:
         raise MusicGenError(f"seq_len {config.seq_len} exceeds the model's max_seq_len {model_config.max_seq_len}")
-    model = MusicTransformer(model_config)
+    device = _device()
+    model = MusicTransformer(model_config).to(device)
     train_batcher = Batcher(load_pieces(data, "train", tokenizer), tokenizer, config, config.seed + rank)
     val_pieces = load_pieces(data, "validation", tokenizer)
     val_batcher = Batcher(val_pieces, tokenizer, config, 0) if val_pieces else None
@@ -272,7 +295,11 @@ def train(config: TrainConfig, progress: bool = True, stop_after: int | None = N
     checkpoint = out / "checkpoint" if world == 1 else out / "checkpoint" / f"rank{rank}"
     if (checkpoint / "state.json").exists():
         step = load_checkpoint(checkpoint, model, optimizer, train_batcher)
-    network = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
+    network = (
+        torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+        if world > 1
+        else model
+    )
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
         (out / "train_config.json").write_text(json.dumps(asdict(config), indent=2) + "\n")
@@ -285,10 +312,13 @@ def train(config: TrainConfig, progress: bool = True, stop_after: int | None = N
     while step < last_end:
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(step, config)
-        inputs, targets, captions, dropped = train_batcher.batch(config.batch_size)
+        inputs, targets, captions, dropped = (
+            t.to(device) if torch.is_tensor(t) else t for t in train_batcher.batch(config.batch_size)
+        )
         memory, mask = text_condition(model, encoder, captions, dropped)
-        logits = network(inputs, memory, mask)
-        loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=-100)
+        with autocast(config.precision):
+            logits = network(inputs, memory, mask)
+            loss = F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten(), ignore_index=-100)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
@@ -298,6 +328,8 @@ def train(config: TrainConfig, progress: bool = True, stop_after: int | None = N
         tokens_seen += int((targets != -100).sum())
         bar.update(1)
         bar.set_postfix(loss=f"{loss.item():.3f}")
+        if step % config.checkpoint_every == 0 or step == last_end:
+            save_checkpoint(checkpoint, model, optimizer, train_batcher, step, config)
         if rank != 0:
             continue
         val_loss = None
@@ -312,7 +344,6 @@ def train(config: TrainConfig, progress: bool = True, stop_after: int | None = N
             tokens_seen / (time.time() - started),
         )
         if step % config.checkpoint_every == 0 or step == last_end:
-            save_checkpoint(checkpoint, model, optimizer, train_batcher, step, config)
             _export(model, tokenizer, encoder, config, step, out / "model", log_path)
     bar.close()
     return losses
@@ -341,7 +372,7 @@ def _export(model, tokenizer, encoder, config: TrainConfig, step: int, folder: P
         "val_loss": val[-1] if val else None,
         "parameters": model.num_parameters(),
     }
-    generator = MusicGenSymbolic(model, tokenizer, encoder, metadata)
+    generator = MusicGenSymbolic(model, tokenizer, encoder, metadata)  # save_pretrained copies tensors to CPU
     generator.save_pretrained(folder)
     model.train()
     plot_losses(rows, folder.parent / "loss.png")

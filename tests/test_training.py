@@ -1,0 +1,66 @@
+"""Dataset building and training on tiny data with a tiny model and the tiny T5 encoder."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from musicgen_symbolic.data.build import BuildPlan, build_dataset, split_of
+from musicgen_symbolic.pipeline import MusicGenSymbolic
+from musicgen_symbolic.training import TrainConfig, train
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("data")
+    build_dataset(folder, BuildPlan(composer=40, music21=0), workers=1, progress=False)
+    return folder
+
+
+def _config(data, out, t5, **kw):
+    values = dict(data=str(data), out=str(out), size="tiny", steps=6, batch_size=4, seq_len=128, warmup_steps=2,
+                  eval_every=3, eval_batches=1, checkpoint_every=3, text_encoder=f"t5:{t5}", learning_rate=3e-3)
+    values.update(kw)
+    return TrainConfig(**values)
+
+
+def test_build_is_split_by_piece_and_resumable(tiny_data):
+    manifest = json.loads((tiny_data / "manifest.json").read_text())
+    assert sum(manifest["pieces"].values()) >= 38
+    lines = [json.loads(x) for x in (tiny_data / "shards" / "00000.jsonl").read_text().splitlines()]
+    assert all(line["split"] == split_of(line["name"].split("@")[0]) for line in lines)
+    arrays = np.load(tiny_data / "shards" / "00000.npz")
+    assert arrays["lengths"].sum() == len(arrays["tokens"])
+    before = (tiny_data / "shards" / "00000.npz").stat().st_mtime_ns
+    build_dataset(tiny_data, BuildPlan(composer=40, music21=0), workers=1, progress=False)
+    assert (tiny_data / "shards" / "00000.npz").stat().st_mtime_ns == before
+
+
+def test_loss_goes_down_and_model_is_usable(tiny_data, tmp_path, tiny_t5_dir):
+    losses = train(_config(tiny_data, tmp_path / "run", tiny_t5_dir, steps=30, eval_every=10, checkpoint_every=30), progress=False)
+    assert np.mean(losses[-5:]) < np.mean(losses[:5]) - 0.5
+    for name in ("log.csv", "loss.png", "model/config.json", "checkpoint/optimizer.safetensors"):
+        assert (tmp_path / "run" / name).is_file()
+    generator = MusicGenSymbolic.from_pretrained(tmp_path / "run" / "model")
+    assert generator.trained and generator.metadata["steps"] == 30
+    assert generator.generate("a jazz piece", bars=2, seed=0).instruments
+
+
+def test_resume_matches_uninterrupted_run(tiny_data, tmp_path, tiny_t5_dir):
+    straight = train(_config(tiny_data, tmp_path / "a", tiny_t5_dir), progress=False)
+    first = train(_config(tiny_data, tmp_path / "b", tiny_t5_dir), progress=False, stop_after=3)
+    second = train(_config(tiny_data, tmp_path / "b", tiny_t5_dir), progress=False)
+    assert len(first) == 3 and len(second) == 3
+    assert first + second == straight
+
+
+def test_distributed_training_with_two_processes(tiny_data, tmp_path, tiny_t5_dir):
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
+               "-m", "musicgen_symbolic", "train", "--data", str(tiny_data), "--out", str(tmp_path / "ddp"),
+               "--config", "tiny", "--steps", "2", "--batch-size", "2", "--seq-len", "64", "--text-encoder", f"t5:{tiny_t5_dir}"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "ddp" / "model" / "model.safetensors").is_file()
+    assert (tmp_path / "ddp" / "checkpoint" / "rank1" / "state.json").is_file()
