@@ -31,6 +31,7 @@ from ..tokenizer import MusicTokenizer
 from .sources import SourcePiece
 
 SHARD_SIZE = 250
+FILES_PER_SHARD = 6
 MIN_TOKENS = 24
 
 
@@ -91,23 +92,29 @@ def _encode(piece: SourcePiece, tokenizer: MusicTokenizer, grammar: Grammar) -> 
     return tokens if tokens and len(tokens) >= MIN_TOKENS else None
 
 
+def _shard_count(plan: BuildPlan) -> tuple[int, int]:
+    """(composer shards, music21 shards): corpus files hold many tunes each, so their shards are small."""
+    return -(-plan.composer // SHARD_SIZE), -(-plan.music21 // FILES_PER_SHARD)
+
+
 def _pieces_for_shard(plan: BuildPlan, shard: int) -> list[SourcePiece]:
-    start, stop = shard * SHARD_SIZE, (shard + 1) * SHARD_SIZE
-    pieces: list[SourcePiece] = []
-    if start < plan.composer:
+    composer_shards, _ = _shard_count(plan)
+    if shard < composer_shards:
         from .composer import compose_piece
 
-        for index in range(start, min(stop, plan.composer)):
-            composed = compose_piece(plan.seed * 1_000_003 + index)
-            pieces.append(SourcePiece(f"composer:{index}", composed.midi, composed.attributes))
-    offset = max(start, plan.composer) - plan.composer
-    end = stop - plan.composer
-    if end > 0 and offset < plan.music21:
-        from .sources import music21_paths, music21_pieces
+        indices = range(shard * SHARD_SIZE, min((shard + 1) * SHARD_SIZE, plan.composer))
+        return [SourcePiece(f"composer:{i}", *_composed(compose_piece(plan.seed * 1_000_003 + i))) for i in indices]
+    from .sources import music21_paths, music21_pieces
 
-        for n, path in enumerate(music21_paths(plan.music21, plan.seed)[offset:end]):
-            pieces.extend(music21_pieces(path, seed=plan.seed + offset + n))
+    first = (shard - composer_shards) * FILES_PER_SHARD
+    pieces: list[SourcePiece] = []
+    for n, path in enumerate(music21_paths(plan.music21, plan.seed)[first : first + FILES_PER_SHARD]):
+        pieces.extend(music21_pieces(path, seed=plan.seed + first + n))
     return pieces
+
+
+def _composed(piece) -> tuple:  # noqa: ANN001
+    return piece.midi, piece.attributes
 
 
 def _write_shard(folder: Path, shard: int, pieces: list[SourcePiece]) -> int:
@@ -176,12 +183,12 @@ def build_dataset(folder: str | Path, plan: BuildPlan, workers: int | None = Non
 
         raise MusicGenError(f"{folder} was built with another plan ({plan_file.read_text()}); use a new folder")
     plan_file.write_text(plan_json)
-    total = plan.composer + plan.music21
-    shards = [s for s in range(-(-total // SHARD_SIZE)) if not (folder / "shards" / f"{s:05d}.npz").exists()]
+    total = sum(_shard_count(plan))
+    shards = [s for s in range(total) if not (folder / "shards" / f"{s:05d}.npz").exists()]
     workers = workers or min(2, os.cpu_count() or 1)
     with tqdm(
-        total=-(-total // SHARD_SIZE),
-        initial=-(-total // SHARD_SIZE) - len(shards),
+        total=total,
+        initial=total - len(shards),
         unit="shard",
         desc="building",
         disable=not progress,

@@ -1,0 +1,156 @@
+"""How well a MIDI file follows the attributes asked for, plus simple musical statistics.
+
+Definitions (all per file; a report averages them over files that have the target):
+
+* TB  — tempo bin match: the file's first tempo and the target fall in the same bin of
+  ``TEMPO_BIN_EDGES`` (text2midi's evaluation bins); TBT also accepts a neighbouring bin.
+* CK  — key match: the Krumhansl–Schmuckler key of the notes (duration-weighted pitch-class profile
+  correlated with the Krumhansl–Kessler profiles; drums ignored) equals the target tonic and mode;
+  CKD also accepts the relative and the parallel key.
+* time-signature match: the first time-signature event equals the target.
+* instruments: precision / recall / F1 between the sets of programs present (drums as -1) and asked for,
+  by exact program and by General MIDI family (8 programs a family; drums a family of their own).
+* pitch-class entropy (bits, 0–3.58), scale consistency (largest share of pitched notes inside one
+  major/natural-minor scale), empty-bar rate (bars with no note onset).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pretty_midi
+
+from .attributes import DRUMS, Attributes, Key
+
+TEMPO_BIN_EDGES = (40, 60, 70, 90, 110, 140, 160, 210)
+_MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+_MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+_MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
+
+
+def tempo_bin(bpm: float) -> int:
+    return int(np.searchsorted(TEMPO_BIN_EDGES, bpm, side="right"))
+
+
+def pitch_class_profile(midi: pretty_midi.PrettyMIDI) -> np.ndarray:
+    profile = np.zeros(12)
+    for instrument in midi.instruments:
+        if not instrument.is_drum:
+            for note in instrument.notes:
+                profile[note.pitch % 12] += note.end - note.start
+    return profile
+
+
+def estimate_key(midi: pretty_midi.PrettyMIDI) -> Key | None:
+    profile = pitch_class_profile(midi)
+    if profile.sum() == 0:
+        return None
+    best, best_score = None, -2.0
+    for tonic in range(12):
+        for mode, reference in (("major", _MAJOR_PROFILE), ("minor", _MINOR_PROFILE)):
+            score = np.corrcoef(profile, np.roll(reference, tonic))[0, 1]
+            if score > best_score:
+                best, best_score = Key(tonic, mode), score
+    return best
+
+
+def related_keys(key: Key) -> set[Key]:
+    """The key itself, its relative and its parallel key."""
+    relative = Key((key.tonic + 9) % 12, "minor") if key.mode == "major" else Key((key.tonic + 3) % 12, "major")
+    parallel = Key(key.tonic, "minor" if key.mode == "major" else "major")
+    return {key, relative, parallel}
+
+
+def programs_of(midi: pretty_midi.PrettyMIDI) -> set[int]:
+    return {DRUMS if i.is_drum else i.program for i in midi.instruments if i.notes}
+
+
+def _family(program: int) -> int:
+    return -1 if program == DRUMS else program // 8
+
+
+def _prf(found: set, wanted: set) -> tuple[float, float, float]:
+    hits = len(found & wanted)
+    precision = hits / len(found) if found else 0.0
+    recall = hits / len(wanted) if wanted else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def pitch_class_entropy(midi: pretty_midi.PrettyMIDI) -> float:
+    counts = np.zeros(12)
+    for instrument in midi.instruments:
+        if not instrument.is_drum:
+            for note in instrument.notes:
+                counts[note.pitch % 12] += 1
+    if counts.sum() == 0:
+        return 0.0
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * np.log2(p)).sum())
+
+
+def scale_consistency(midi: pretty_midi.PrettyMIDI) -> float:
+    pitches = [n.pitch % 12 for i in midi.instruments if not i.is_drum for n in i.notes]
+    if not pitches:
+        return 0.0
+    counts = np.bincount(pitches, minlength=12)
+    best = max(sum(counts[(tonic + step) % 12] for step in _MAJOR_SCALE) for tonic in range(12))
+    return float(best / len(pitches))
+
+
+def empty_bar_rate(midi: pretty_midi.PrettyMIDI) -> float:
+    downbeats = midi.get_downbeats()
+    end = midi.get_end_time()
+    if len(downbeats) == 0 or end == 0:
+        return 1.0
+    onsets = np.array([n.start for i in midi.instruments for n in i.notes])
+    edges = np.append(downbeats, max(end, downbeats[-1] + 1e-6))
+    filled = np.histogram(onsets, bins=edges)[0] > 0
+    return float(1 - filled.mean())
+
+
+@dataclass
+class Scores:
+    values: dict[str, float]
+
+
+def score_midi(midi: pretty_midi.PrettyMIDI, target: Attributes) -> dict[str, float]:
+    """Every metric that applies to this target; values are 0/1 matches or rates."""
+    result: dict[str, float] = {
+        "pitch_class_entropy": pitch_class_entropy(midi),
+        "scale_consistency": scale_consistency(midi),
+        "empty_bar_rate": empty_bar_rate(midi),
+        "notes": float(sum(len(i.notes) for i in midi.instruments)),
+    }
+    tempi = midi.get_tempo_changes()[1]
+    if target.tempo and len(tempi):
+        found, wanted = tempo_bin(float(tempi[0])), tempo_bin(target.tempo)
+        result["TB"] = float(found == wanted)
+        result["TBT"] = float(abs(found - wanted) <= 1)
+        result["tempo_within_1bpm"] = float(abs(float(tempi[0]) - target.tempo) <= 1)
+    if target.key:
+        estimated = estimate_key(midi)
+        result["CK"] = float(estimated == target.key)
+        result["CKD"] = float(estimated in related_keys(target.key)) if estimated else 0.0
+    if target.time_signature:
+        first = midi.time_signature_changes[0] if midi.time_signature_changes else None
+        result["time_signature"] = float(first is not None and (first.numerator, first.denominator) == target.time_signature)
+    if target.instruments:
+        found, wanted = programs_of(midi), set(target.instruments)
+        result["instrument_precision"], result["instrument_recall"], result["instrument_f1"] = _prf(found, wanted)
+        families = _prf({_family(p) for p in found}, {_family(p) for p in wanted})
+        result["family_precision"], result["family_recall"], result["family_f1"] = families
+    return result
+
+
+def summarise(rows: list[dict[str, float]]) -> dict[str, float]:
+    """Mean of each metric over the rows that have it, plus the count."""
+    keys = sorted({k for row in rows for k in row})
+    summary = {}
+    for key in keys:
+        values = [row[key] for row in rows if key in row and not math.isnan(row[key])]
+        summary[key] = float(np.mean(values)) if values else float("nan")
+        summary[f"{key}_n"] = float(len(values))
+    return summary

@@ -1,0 +1,47 @@
+import pretty_midi
+import pytest
+
+from musicgen_symbolic.attributes import DRUMS, Attributes, Key
+from musicgen_symbolic.evaluation import empty_bar_rate, estimate_key, related_keys, score_midi, summarise, tempo_bin
+
+
+@pytest.fixture
+def scale(scale_midi):
+    return pretty_midi.PrettyMIDI(str(scale_midi))
+
+
+def test_matching_prompt_scores_one(scale):
+    target = Attributes(tempo=120, key=Key(0, "major"), time_signature=(4, 4), instruments=(0, DRUMS))
+    scores = score_midi(scale, target)
+    for metric in ("TB", "TBT", "CK", "CKD", "time_signature", "instrument_f1", "family_f1"):
+        assert scores[metric] == 1.0, metric
+
+
+def test_mismatching_prompt_scores_zero(scale):
+    target = Attributes(tempo=60, key=Key(6, "minor"), time_signature=(3, 4), instruments=(73,))
+    scores = score_midi(scale, target)
+    for metric in ("TB", "TBT", "CK", "CKD", "time_signature", "instrument_f1"):
+        assert scores[metric] == 0.0, metric
+
+
+def test_neighbouring_tempo_bin_and_related_key(scale):
+    scores = score_midi(scale, Attributes(tempo=100, key=Key(9, "minor")))  # 120 vs 100: neighbouring bins
+    assert (scores["TB"], scores["TBT"]) == (0.0, 1.0)
+    assert (scores["CK"], scores["CKD"]) == (0.0, 1.0)  # A minor is C major's relative
+    assert related_keys(Key(0, "major")) == {Key(0, "major"), Key(9, "minor"), Key(0, "minor")}
+
+
+def test_key_estimate_and_bins():
+    midi = pretty_midi.PrettyMIDI(initial_tempo=90)
+    piano = pretty_midi.Instrument(0)
+    for i, pitch in enumerate([62, 64, 65, 67, 69, 70, 72, 74, 62, 69, 65, 62]):  # D natural minor, tonic-heavy
+        piano.notes.append(pretty_midi.Note(80, pitch, i * 0.5, i * 0.5 + (1.0 if pitch % 12 == 2 else 0.4)))
+    midi.instruments.append(piano)
+    assert estimate_key(midi) == Key(2, "minor")
+    assert tempo_bin(39) == 0 and tempo_bin(65) == 2 and tempo_bin(250) == 8
+
+
+def test_empty_bars_and_summary(scale):
+    assert empty_bar_rate(scale) == 0.0
+    summary = summarise([{"CK": 1.0}, {"CK": 0.0, "TB": 1.0}])
+    assert summary["CK"] == 0.5 and summary["TB_n"] == 1.0
