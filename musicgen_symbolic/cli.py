@@ -170,6 +170,25 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(run=_train)
 
 
+def _add_evaluate(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "evaluate",
+        help="score prompt faithfulness (TB, CK, metre, instruments …) of a model or a folder of MIDI",
+        description="Generate a MIDI for each prompt (or read <midi-dir>/<id>.mid) and score it against the prompt's "
+        "target attributes. Writes a JSON report and a Markdown table beside it; --compare adds other reports "
+        "as columns. Metric definitions: musicgen_symbolic/evaluation.py and the README.",
+    )
+    p.add_argument("--prompts", required=True, type=Path, help="JSON lines with id, caption and optional target")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--model", type=Path, help="model folder to generate with (default: the bundled model)")
+    source.add_argument("--midi-dir", type=Path, help="score existing files <id>.mid instead of generating")
+    p.add_argument("--out", required=True, type=Path, help="report .json (a .md table is written beside it)")
+    p.add_argument("--compare", type=Path, nargs="*", default=[], help="other report .json files to show side by side")
+    p.add_argument("--limit", type=int, help="only the first N prompts")
+    p.add_argument("--seed", type=int, default=0, help="generation seed for every prompt (default %(default)s)")
+    p.set_defaults(run=_evaluate)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="musicgen-symbolic",
@@ -181,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for add in (_add_generate, _add_render, _add_info, _add_init_model, _add_data, _add_train):
+    for add in (_add_generate, _add_render, _add_info, _add_init_model, _add_data, _add_train, _add_evaluate):
         add(commands)
     return parser
 
@@ -357,6 +376,36 @@ def _train(args: argparse.Namespace) -> None:
         )
     train(config)
     print(Path(config.out) / "model")
+
+
+def _evaluate(args: argparse.Namespace) -> None:
+    import json
+
+    from .evaluation import evaluate_prompts, load_prompts, markdown_table
+
+    _check_output(args.out, (".json",))
+    cases = load_prompts(args.prompts)[: args.limit]
+    others = {}
+    for path in args.compare:
+        try:
+            others[path.stem] = json.loads(path.read_text())
+        except (OSError, ValueError) as error:
+            raise MusicGenError(f"cannot read report {path}: {error}") from error
+    generator = None
+    if args.midi_dir is None:
+        from .pipeline import MusicGenSymbolic
+
+        generator = MusicGenSymbolic.from_pretrained(args.model)
+    elif not args.midi_dir.is_dir():
+        raise MusicGenError(f"no such folder: {args.midi_dir}")
+    report = evaluate_prompts(cases, generator, args.midi_dir, seed=args.seed)
+    report["source"] = str(args.midi_dir or args.model or "bundled model")
+    from .midi_io import write_atomic
+
+    write_atomic(args.out, lambda tmp: tmp.write_text(json.dumps(report, indent=2) + "\n"))
+    table = markdown_table({args.out.stem: report, **others})
+    write_atomic(args.out.with_suffix(".md"), lambda tmp: tmp.write_text(table))
+    print(table, end="")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,8 +16,11 @@ Definitions (all per file; a report averages them over files that have the targe
 
 from __future__ import annotations
 
+import json
 import math
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pretty_midi
@@ -111,11 +114,6 @@ def empty_bar_rate(midi: pretty_midi.PrettyMIDI) -> float:
     return float(1 - filled.mean())
 
 
-@dataclass
-class Scores:
-    values: dict[str, float]
-
-
 def score_midi(midi: pretty_midi.PrettyMIDI, target: Attributes) -> dict[str, float]:
     """Every metric that applies to this target; values are 0/1 matches or rates."""
     result: dict[str, float] = {
@@ -136,7 +134,9 @@ def score_midi(midi: pretty_midi.PrettyMIDI, target: Attributes) -> dict[str, fl
         result["CKD"] = float(estimated in related_keys(target.key)) if estimated else 0.0
     if target.time_signature:
         first = midi.time_signature_changes[0] if midi.time_signature_changes else None
-        result["time_signature"] = float(first is not None and (first.numerator, first.denominator) == target.time_signature)
+        result["time_signature"] = float(
+            first is not None and (first.numerator, first.denominator) == target.time_signature
+        )
     if target.instruments:
         found, wanted = programs_of(midi), set(target.instruments)
         result["instrument_precision"], result["instrument_recall"], result["instrument_f1"] = _prf(found, wanted)
@@ -154,3 +154,107 @@ def summarise(rows: list[dict[str, float]]) -> dict[str, float]:
         summary[key] = float(np.mean(values)) if values else float("nan")
         summary[f"{key}_n"] = float(len(values))
     return summary
+
+
+# ---------------------------------------------------------------------------- prompt sets and reports
+
+
+@dataclass
+class PromptCase:
+    id: str
+    caption: str
+    target: Attributes
+    bars: int | None
+
+
+def load_prompts(path: str | Path) -> list[PromptCase]:
+    """JSON lines: {"id", "caption", "target": {tempo, key, time_signature, instruments, genre, mood, bars}}.
+
+    Without a target, the attributes the prompt parser reads from the caption are the target.
+    """
+    from .attributes import AttributeOverrides, parse_prompt
+    from .errors import MusicGenError
+
+    path = Path(path)
+    if not path.is_file():
+        raise MusicGenError(f"no such prompt file: {path}")
+    cases = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            caption = record["caption"]
+        except (ValueError, KeyError, TypeError) as error:
+            raise MusicGenError(f"{path}:{number}: expected a JSON object with 'caption' ({error})") from error
+        target = record.get("target") or {}
+        overrides = {k: target.get(k) for k in ("tempo", "key", "time_signature", "instruments", "genre", "mood")}
+        attributes = AttributeOverrides(**overrides).apply(Attributes()) if target else parse_prompt(caption)
+        cases.append(PromptCase(str(record.get("id", number)), caption, attributes, target.get("bars")))
+    if not cases:
+        raise MusicGenError(f"{path} holds no prompts")
+    return cases
+
+
+def evaluate_prompts(
+    cases: list[PromptCase],
+    generator=None,
+    midi_dir: Path | None = None,
+    seed: int = 0,
+    progress: bool = True,  # noqa: ANN001
+) -> dict:
+    """Score generated MIDI (with ``generator``) or existing files ``<midi_dir>/<id>.mid``."""
+    from tqdm import tqdm
+
+    rows = []
+    for case in tqdm(cases, desc="evaluating", unit="prompt", disable=not progress):
+        row: dict = {"id": case.id, "caption": case.caption}
+        started = time.perf_counter()
+        try:
+            if generator is not None:
+                midi = generator.generate(case.caption, bars=case.bars, seed=seed)
+            else:
+                midi = pretty_midi.PrettyMIDI(str(Path(midi_dir) / f"{case.id}.mid"))
+            row["valid"] = 1.0
+        except Exception as error:  # an invalid or missing file counts against valid-decode rate
+            row.update(valid=0.0, error=f"{type(error).__name__}: {error}")
+            rows.append(row)
+            continue
+        row["seconds"] = time.perf_counter() - started
+        row.update(score_midi(midi, case.target))
+        rows.append(row)
+    metrics = [{k: v for k, v in r.items() if isinstance(v, float)} for r in rows]
+    return {"summary": summarise(metrics), "rows": rows}
+
+
+REPORT_METRICS = (
+    "valid",
+    "TB",
+    "TBT",
+    "tempo_within_1bpm",
+    "CK",
+    "CKD",
+    "time_signature",
+    "instrument_precision",
+    "instrument_recall",
+    "instrument_f1",
+    "family_f1",
+    "pitch_class_entropy",
+    "scale_consistency",
+    "empty_bar_rate",
+    "seconds",
+)
+
+
+def markdown_table(reports: dict[str, dict]) -> str:
+    """One column per named report: metric means, with how many prompts each covers."""
+    names = list(reports)
+    lines = ["| metric | " + " | ".join(names) + " |", "| --- |" + " --- |" * len(names)]
+    for metric in REPORT_METRICS:
+        cells = []
+        for name in names:
+            summary = reports[name]["summary"]
+            value, count = summary.get(metric), summary.get(f"{metric}_n")
+            cells.append("–" if value is None or math.isnan(value) else f"{value:.3f} (n={int(count)})")
+        lines.append(f"| {metric} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -45,3 +45,34 @@ def test_empty_bars_and_summary(scale):
     assert empty_bar_rate(scale) == 0.0
     summary = summarise([{"CK": 1.0}, {"CK": 0.0, "TB": 1.0}])
     assert summary["CK"] == 0.5 and summary["TB_n"] == 1.0
+
+
+def test_evaluate_command_on_model_and_on_midi_folder(tmp_path, tiny_model_dir, scale_midi, capsys):
+    import json
+
+    from musicgen_symbolic.cli import main
+
+    prompts = tmp_path / "prompts.jsonl"
+    prompts.write_text(
+        '{"id": "scale", "caption": "piano and drums in C major at 120 bpm in 4/4", "target": {"tempo": 120, "key": "C major", '
+        '"time_signature": "4/4", "instruments": ["piano", "drums"], "bars": 2}}\n'
+        '{"id": "waltz", "caption": "a waltz in F#m at 90 bpm for flute"}\n'
+    )
+    assert main(["evaluate", "--prompts", str(prompts), "--model", str(tiny_model_dir), "--out", str(tmp_path / "model.json")]) == 0
+    report = json.loads((tmp_path / "model.json").read_text())
+    summary = report["summary"]
+    assert summary["valid"] == 1.0 and summary["time_signature"] == 1.0 and summary["tempo_within_1bpm"] == 1.0
+    assert summary["instrument_precision"] == 1.0 and summary["seconds"] > 0
+
+    folder = tmp_path / "midi"
+    folder.mkdir()
+    (folder / "scale.mid").write_bytes(scale_midi.read_bytes())
+    code = main(["evaluate", "--prompts", str(prompts), "--midi-dir", str(folder), "--out", str(tmp_path / "files.json"),
+                 "--compare", str(tmp_path / "model.json")])
+    assert code == 0
+    files = json.loads((tmp_path / "files.json").read_text())["summary"]
+    assert files["valid"] == 0.5  # the waltz file is missing
+    assert files["CK"] == 1.0 and files["TB"] == 1.0
+    table = (tmp_path / "files.md").read_text()
+    assert "| CK |" in table and "files" in table and "model" in table
+    capsys.readouterr()
