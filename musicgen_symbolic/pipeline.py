@@ -113,7 +113,8 @@ class MusicGenSymbolic:
     def trained(self) -> bool:
         return bool(self.metadata.get("trained", False))
 
-    def save_pretrained(self, folder: str | Path) -> Path:
+    def save_pretrained(self, folder: str | Path, half: bool = False) -> Path:
+        """Write config.json, model.safetensors and tokenizer.json; ``half`` stores fp16 weights (loaded as fp32)."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         config = {
@@ -125,6 +126,8 @@ class MusicGenSymbolic:
         weights = {
             k: v.detach().cpu().contiguous() for k, v in self.model.state_dict().items() if k != "lm_head.weight"
         }
+        if half:
+            weights = {k: v.half() if v.is_floating_point() else v for k, v in weights.items()}
         save_file(weights, str(folder / WEIGHTS_FILE))
         self.tokenizer.save(folder / TOKENIZER_FILE)
         (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n")

@@ -58,7 +58,20 @@ def test_evaluate_command_on_model_and_on_midi_folder(tmp_path, tiny_model_dir, 
         '"time_signature": "4/4", "instruments": ["piano", "drums"], "bars": 2}}\n'
         '{"id": "waltz", "caption": "a waltz in F#m at 90 bpm for flute"}\n'
     )
-    assert main(["evaluate", "--prompts", str(prompts), "--model", str(tiny_model_dir), "--out", str(tmp_path / "model.json")]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                "--prompts",
+                str(prompts),
+                "--model",
+                str(tiny_model_dir),
+                "--out",
+                str(tmp_path / "model.json"),
+            ]
+        )
+        == 0
+    )
     report = json.loads((tmp_path / "model.json").read_text())
     summary = report["summary"]
     assert summary["valid"] == 1.0 and summary["time_signature"] == 1.0 and summary["tempo_within_1bpm"] == 1.0
@@ -67,8 +80,19 @@ def test_evaluate_command_on_model_and_on_midi_folder(tmp_path, tiny_model_dir, 
     folder = tmp_path / "midi"
     folder.mkdir()
     (folder / "scale.mid").write_bytes(scale_midi.read_bytes())
-    code = main(["evaluate", "--prompts", str(prompts), "--midi-dir", str(folder), "--out", str(tmp_path / "files.json"),
-                 "--compare", str(tmp_path / "model.json")])
+    code = main(
+        [
+            "evaluate",
+            "--prompts",
+            str(prompts),
+            "--midi-dir",
+            str(folder),
+            "--out",
+            str(tmp_path / "files.json"),
+            "--compare",
+            str(tmp_path / "model.json"),
+        ]
+    )
     assert code == 0
     files = json.loads((tmp_path / "files.json").read_text())["summary"]
     assert files["valid"] == 0.5  # the waltz file is missing

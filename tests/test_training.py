@@ -20,8 +20,20 @@ def tiny_data(tmp_path_factory):
 
 
 def _config(data, out, t5, **kw):
-    values = dict(data=str(data), out=str(out), size="tiny", steps=6, batch_size=4, seq_len=128, warmup_steps=2,
-                  eval_every=3, eval_batches=1, checkpoint_every=3, text_encoder=f"t5:{t5}", learning_rate=3e-3)
+    values = dict(
+        data=str(data),
+        out=str(out),
+        size="tiny",
+        steps=6,
+        batch_size=4,
+        seq_len=128,
+        warmup_steps=2,
+        eval_every=3,
+        eval_batches=1,
+        checkpoint_every=3,
+        text_encoder=f"t5:{t5}",
+        learning_rate=3e-3,
+    )
     values.update(kw)
     return TrainConfig(**values)
 
@@ -39,7 +51,9 @@ def test_build_is_split_by_piece_and_resumable(tiny_data):
 
 
 def test_loss_goes_down_and_model_is_usable(tiny_data, tmp_path, tiny_t5_dir):
-    losses = train(_config(tiny_data, tmp_path / "run", tiny_t5_dir, steps=30, eval_every=10, checkpoint_every=30), progress=False)
+    losses = train(
+        _config(tiny_data, tmp_path / "run", tiny_t5_dir, steps=30, eval_every=10, checkpoint_every=30), progress=False
+    )
     assert np.mean(losses[-5:]) < np.mean(losses[:5]) - 0.5
     for name in ("log.csv", "loss.png", "model/config.json", "checkpoint/optimizer.safetensors"):
         assert (tmp_path / "run" / name).is_file()
@@ -57,9 +71,32 @@ def test_resume_matches_uninterrupted_run(tiny_data, tmp_path, tiny_t5_dir):
 
 
 def test_distributed_training_with_two_processes(tiny_data, tmp_path, tiny_t5_dir):
-    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
-               "-m", "musicgen_symbolic", "train", "--data", str(tiny_data), "--out", str(tmp_path / "ddp"),
-               "--config", "tiny", "--steps", "2", "--batch-size", "2", "--seq-len", "64", "--text-encoder", f"t5:{tiny_t5_dir}"]
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "--master_port",
+        "29517",
+        "-m",
+        "musicgen_symbolic",
+        "train",
+        "--data",
+        str(tiny_data),
+        "--out",
+        str(tmp_path / "ddp"),
+        "--config",
+        "tiny",
+        "--steps",
+        "2",
+        "--batch-size",
+        "2",
+        "--seq-len",
+        "64",
+        "--text-encoder",
+        f"t5:{tiny_t5_dir}",
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "ddp" / "model" / "model.safetensors").is_file()
