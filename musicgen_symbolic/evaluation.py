@@ -10,6 +10,13 @@ Definitions (all per file; a report averages them over files that have the targe
 * time-signature match: the first time-signature event equals the target.
 * instruments: precision / recall / F1 between the sets of programs present (drums as -1) and asked for,
   by exact program and by General MIDI family (8 programs a family; drums a family of their own).
+* CR — compression ratio of the note set, COSIATEC-style: notes are points (onset on a sixteenth-note
+  grid, pitch); the largest maximal translatable patterns (SIA) and their translators form translational
+  equivalence classes, chosen greedily by compression; CR = points / (Σ(|pattern| + |translators| − 1)
+  + uncovered points). 1 means no repetition; higher means more structure (capped at the first 400 notes
+  and the 40 largest patterns, so it runs in well under a second).
+* groove consistency: 1 − mean Hamming distance between the onset patterns (sixteenth-note grid) of
+  consecutive bars, divided by the grid size (Wu & Yang's grooving similarity).
 * pitch-class entropy (bits, 0–3.58), scale consistency (largest share of pitched notes inside one
   major/natural-minor scale), empty-bar rate (bars with no note onset).
 """
@@ -120,6 +127,8 @@ def score_midi(midi: pretty_midi.PrettyMIDI, target: Attributes) -> dict[str, fl
         "pitch_class_entropy": pitch_class_entropy(midi),
         "scale_consistency": scale_consistency(midi),
         "empty_bar_rate": empty_bar_rate(midi),
+        "CR": compression_ratio(midi),
+        "groove_consistency": groove_consistency(midi),
         "notes": float(sum(len(i.notes) for i in midi.instruments)),
     }
     tempi = midi.get_tempo_changes()[1]
@@ -157,6 +166,62 @@ def summarise(rows: list[dict[str, float]]) -> dict[str, float]:
 
 
 # ---------------------------------------------------------------------------- prompt sets and reports
+
+
+def _grid_points(midi: pretty_midi.PrettyMIDI, limit: int = 400) -> list[tuple[int, int]]:
+    """(onset in sixteenth notes, pitch) for every note, drums included, first ``limit`` by time."""
+    bpm = float(midi.get_tempo_changes()[1][0]) if len(midi.get_tempo_changes()[1]) else 120.0
+    points = {
+        (round(n.start * bpm / 15), n.pitch + (128 if i.is_drum else 0)) for i in midi.instruments for n in i.notes
+    }
+    return sorted(points)[:limit]
+
+
+def compression_ratio(midi: pretty_midi.PrettyMIDI, max_patterns: int = 40) -> float:
+    points = _grid_points(midi)
+    if len(points) < 2:
+        return 1.0
+    point_set = set(points)
+    patterns: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for i, a in enumerate(points):
+        for b in points[i + 1 :]:
+            patterns.setdefault((b[0] - a[0], b[1] - a[1]), []).append(a)
+    largest = sorted(patterns.values(), key=len, reverse=True)[:max_patterns]
+    classes = []
+    for pattern in largest:
+        anchor = pattern[0]
+        translators = [
+            (p[0] - anchor[0], p[1] - anchor[1])
+            for p in points
+            if all((q[0] + p[0] - anchor[0], q[1] + p[1] - anchor[1]) in point_set for q in pattern)
+        ]
+        covered = {(q[0] + t[0], q[1] + t[1]) for q in pattern for t in translators}
+        classes.append((covered, len(pattern) + len(translators) - 1))
+    uncovered, cost = set(points), 0
+    while True:
+        best = max(classes, key=lambda c: len(c[0] & uncovered) / c[1], default=None)
+        if best is None or len(best[0] & uncovered) <= best[1]:
+            break
+        uncovered -= best[0]
+        cost += best[1]
+        classes.remove(best)
+    return len(points) / (cost + len(uncovered))
+
+
+def groove_consistency(midi: pretty_midi.PrettyMIDI) -> float:
+    downbeats = midi.get_downbeats()
+    if len(downbeats) < 2:
+        return 1.0
+    bpm = float(midi.get_tempo_changes()[1][0]) if len(midi.get_tempo_changes()[1]) else 120.0
+    bar_length = float(downbeats[1] - downbeats[0])
+    grid = max(1, round(bar_length * bpm / 15))
+    patterns = np.zeros((len(downbeats), grid), dtype=bool)
+    for instrument in midi.instruments:
+        for note in instrument.notes:
+            bar = min(len(downbeats) - 1, int(np.searchsorted(downbeats, note.start, side="right")) - 1)
+            patterns[bar, min(grid - 1, round((note.start - downbeats[bar]) * bpm / 15))] = True
+    distances = (patterns[1:] != patterns[:-1]).sum(axis=1) / grid
+    return float(1 - distances.mean())
 
 
 @dataclass

@@ -100,3 +100,30 @@ def test_evaluate_command_on_model_and_on_midi_folder(tmp_path, tiny_model_dir, 
     table = (tmp_path / "files.md").read_text()
     assert "| CK |" in table and "files" in table and "model" in table
     capsys.readouterr()
+
+
+def _repeated_riff(bars: int, vary: bool) -> pretty_midi.PrettyMIDI:
+    import random
+
+    rng = random.Random(0)
+    midi = pretty_midi.PrettyMIDI(initial_tempo=120)
+    midi.time_signature_changes.append(pretty_midi.TimeSignature(4, 4, 0))
+    piano = pretty_midi.Instrument(0)
+    riff = [(0.0, 60), (0.5, 64), (1.0, 67), (1.5, 72)]
+    for bar in range(bars):
+        for start, pitch in riff:
+            if vary:
+                start, pitch = rng.choice([0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75]), rng.randrange(48, 84)
+            piano.notes.append(pretty_midi.Note(80, pitch, bar * 2.0 + start, bar * 2.0 + start + 0.2))
+    midi.instruments.append(piano)
+    return midi
+
+
+def test_compression_ratio_and_groove_reward_repetition():
+    from musicgen_symbolic.evaluation import compression_ratio, groove_consistency
+
+    repeated, random_notes = _repeated_riff(8, vary=False), _repeated_riff(8, vary=True)
+    assert compression_ratio(repeated) == pytest.approx(32 / 11)  # one 4-note pattern, 8 translators
+    assert compression_ratio(repeated) > 2 * compression_ratio(random_notes)
+    assert compression_ratio(random_notes) < 1.5
+    assert groove_consistency(repeated) == 1.0 > groove_consistency(random_notes)
