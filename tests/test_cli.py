@@ -174,3 +174,13 @@ def test_module_entry_point_reports_errors(tmp_path):
         text=True,
     )
     assert result.returncode == 2 and result.stderr.startswith("error: no such MIDI file")
+
+
+def test_render_never_imports_torch(tmp_path, scale_midi):
+    script = (
+        "import sys, musicgen_symbolic.cli as c\n"
+        f"code = c.main(['render', {str(scale_midi)!r}, '-o', {str(tmp_path / 'x.wav')!r}])\n"
+        "print(code, 'torch' in sys.modules, 'transformers' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.split()[-3:] == ["0", "False", "False"]
