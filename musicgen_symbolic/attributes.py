@@ -169,7 +169,6 @@ INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
     "glockenspiel": (9,),
     "music box": (10,),
     "vibraphone": (11,),
-    "vibes": (11,),
     "marimba": (12,),
     "xylophone": (13,),
     "bells": (14,),
@@ -221,6 +220,7 @@ INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
     "harp": (46,),
     "timpani": (47,),
     "strings": (48,),
+    "string": (48,),
     "string ensemble": (48,),
     "string section": (48,),
     "orchestra": (48, 60, 73),
@@ -267,6 +267,7 @@ INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
     "lead synth": (81,),
     "square lead": (80,),
     "saw lead": (81,),
+    "supersaw": (81,),
     "sawtooth": (81,),
     "synthesizer": (81,),
     "pad": (89,),
@@ -327,6 +328,8 @@ TEMPO_WORDS: dict[str, float] = {
     "up-tempo": 140,
     "uptempo": 140,
     "fast": 150,
+    "fast-paced": 150,
+    "fast paced": 150,
     "quick": 150,
     "very fast": 180,
     "frantic": 190,
@@ -372,7 +375,7 @@ MOODS: dict[str, tuple[str, ...]] = {
     "energetic": ("energetic", "driving", "powerful", "intense", "aggressive", "upbeat"),
     "dark": ("dark", "ominous", "sinister", "gloomy", "brooding"),
     "romantic": ("romantic", "tender", "loving", "sensual"),
-    "epic": ("epic", "heroic", "triumphant", "majestic", "grand"),
+    "epic": ("epic", "heroic", "triumphant", "majestic"),
     "uplifting": ("uplifting", "hopeful", "inspiring", "inspirational"),
     "mysterious": ("mysterious", "mystical", "eerie", "haunting"),
     "tense": ("tense", "suspenseful", "anxious", "dramatic"),
@@ -388,6 +391,7 @@ TIME_SIGNATURE_WORDS: dict[str, tuple[int, int]] = {
     "common time": (4, 4),
     "four-four": (4, 4),
     "four on the floor": (4, 4),
+    "four-on-the-floor": (4, 4),
     "jig": (6, 8),
     "six-eight": (6, 8),
     "six eight": (6, 8),
@@ -418,6 +422,7 @@ _NUMBER_WORDS = {
     "twenty": 20,
     "twenty-four": 24,
     "thirty": 30,
+    "fifty": 50,
     "thirty-two": 32,
     "forty": 40,
     "sixty": 60,
@@ -628,16 +633,20 @@ def _phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
 
 _INSTRUMENT_RE = _phrase_pattern(list(INSTRUMENT_SYNONYMS) + [n.lower() for n in GM_NAMES])
 _TEMPO_WORD_RE = _phrase_pattern(list(TEMPO_WORDS))
-_NUM = r"(\d+(?:\.\d+)?|" + "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True)) + ")"
+_TENS = "(?:twenty|thirty|forty|fifty|sixty)-(?:one|two|three|four|five|six|seven|eight|nine)"
+_NUM = r"(\d+(?:\.\d+)?|" + _TENS + "|" + "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True)) + ")"
 
 
 def _number(token: str) -> float:
-    return float(token) if token[0].isdigit() else float(_NUMBER_WORDS[token])
+    if token[0].isdigit():
+        return float(token)
+    tens, _, ones = token.partition("-")
+    return float(_NUMBER_WORDS[tens] + (_NUMBER_WORDS[ones] if ones else 0))
 
 
 def _find_tempo(text: str) -> float | None:
     match = re.search(r"(\d+(?:\.\d+)?)\s*(?:bpm|beats per minute|beats/min)", text)
-    match = match or re.search(r"(?:tempo|tempo of|at tempo)\s*(?:of\s*|=\s*|:\s*)?(\d+(?:\.\d+)?)", text)
+    match = match or re.search(r"(?:tempo|tempo of|at tempo|bpm)\s*(?:of\s*|=\s*|:\s*)?(\d+(?:\.\d+)?)", text)
     if match:
         return _check_tempo(float(match.group(1)))
     words = _TEMPO_WORD_RE.search(text)
@@ -655,6 +664,8 @@ _KEY_RES = (
     re.compile(r"(?<![\w#])([A-G])(?:\s*(#|♯|♭|-?sharp|-?flat|b))?\s*(major|minor)\b", re.IGNORECASE),
     # "F#m", "Ebm", "Am" as a word (upper-case tonic)
     re.compile(r"(?<![\w#])([A-G])(#|b)?(m|maj|min)(?![\w#])"),
+    # a bare "Bb" or "F#" (an accidental is needed: a bare "A" is usually the article)
+    re.compile(r"(?<![\w#/-])([A-G])(#|b)()(?![\w#])"),
 )
 
 
@@ -665,6 +676,8 @@ def _find_key(original: str) -> Key | None:
             # Lower-case tonics without a mode are ordinary words ("in a calm mood", "in b-sides").
             if letter.islower() and not mode and index == 0:
                 continue
+            if letter == "a" and re.match(r"\s+key\b", original[match.end() :]):
+                continue  # "in a minor key" asks for some minor key, not A minor
             if index == 0 and letter in "Aa" and not accidental and not mode:
                 # "in A" alone is ambiguous with the article; only accept an upper-case A
                 if letter == "a":

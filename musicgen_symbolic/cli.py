@@ -14,6 +14,7 @@ from pathlib import Path
 from .constants import (
     DEFAULT_BARS,
     DEFAULT_CFG,
+    DEFAULT_KEY_STRENGTH,
     DEFAULT_TEMPERATURE,
     DEFAULT_TOP_K,
     DEFAULT_TOP_P,
@@ -75,6 +76,12 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
     )
     sampling.add_argument(
         "--cfg", type=float, default=DEFAULT_CFG, help="classifier-free guidance scale; 1 = off (default %(default)s)"
+    )
+    sampling.add_argument(
+        "--key-strength",
+        type=float,
+        default=DEFAULT_KEY_STRENGTH,
+        help="when a key is asked for, how strongly to avoid notes outside its scale; 0 = off (default %(default)s)",
     )
     sampling.add_argument("--seed", type=int, help="random seed: the same seed gives the same MIDI bytes")
     sampling.add_argument(
@@ -186,6 +193,9 @@ def _add_evaluate(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--compare", type=Path, nargs="*", default=[], help="other report .json files to show side by side")
     p.add_argument("--limit", type=int, help="only the first N prompts")
     p.add_argument("--seed", type=int, default=0, help="generation seed for every prompt (default %(default)s)")
+    p.add_argument("--cfg", type=float, default=DEFAULT_CFG, help="guidance scale (default %(default)s)")
+    p.add_argument("--temperature", type=float, default=DEFAULT_TEMPERATURE, help="(default %(default)s)")
+    p.add_argument("--key-strength", type=float, default=DEFAULT_KEY_STRENGTH, help="(default %(default)s)")
     p.set_defaults(run=_evaluate)
 
 
@@ -249,7 +259,7 @@ def _generate(args: argparse.Namespace) -> None:
     from .midi_io import save_midi
     from .pipeline import MusicGenSymbolic, check_sampling
 
-    check_sampling(args.num_samples, args.temperature, args.top_k, args.top_p, args.cfg)
+    check_sampling(args.num_samples, args.temperature, args.top_k, args.top_p, args.cfg, args.key_strength)
     generator = MusicGenSymbolic.from_pretrained(args.model, text_encoder=args.text_encoder)
     if not generator.trained and not args.quiet:
         _say("warning: this model is UNTRAINED (random weights): expect random notes that still obey the attributes")
@@ -260,6 +270,7 @@ def _generate(args: argparse.Namespace) -> None:
         top_k=args.top_k,
         top_p=args.top_p,
         cfg=args.cfg,
+        key_strength=args.key_strength,
         seed=args.seed,
         progress=not args.quiet,
         **overrides,
@@ -398,7 +409,9 @@ def _evaluate(args: argparse.Namespace) -> None:
         generator = MusicGenSymbolic.from_pretrained(args.model)
     elif not args.midi_dir.is_dir():
         raise MusicGenError(f"no such folder: {args.midi_dir}")
-    report = evaluate_prompts(cases, generator, args.midi_dir, seed=args.seed)
+    settings = dict(cfg=args.cfg, temperature=args.temperature, key_strength=args.key_strength)
+    report = evaluate_prompts(cases, generator, args.midi_dir, seed=args.seed, **(settings if generator else {}))
+    report["settings"] = settings if generator else {}
     report["source"] = str(args.midi_dir or args.model or "bundled model")
     from .midi_io import write_atomic
 

@@ -50,6 +50,7 @@ DEFAULT_TEMPERATURE = 1.0
 DEFAULT_TOP_K = 40
 DEFAULT_TOP_P = 0.95
 DEFAULT_CFG = 1.5
+DEFAULT_KEY_STRENGTH = 0.0  # logit penalty on out-of-scale pitches when a key is asked for
 MAX_BARS = 256
 MAX_SECONDS = 600.0
 MAX_INSTRUMENTS = 8

@@ -263,10 +263,11 @@ def load_prompts(path: str | Path) -> list[PromptCase]:
 
 def evaluate_prompts(
     cases: list[PromptCase],
-    generator=None,
+    generator=None,  # noqa: ANN001
     midi_dir: Path | None = None,
     seed: int = 0,
-    progress: bool = True,  # noqa: ANN001
+    progress: bool = True,
+    **generate_kwargs: object,
 ) -> dict:
     """Score generated MIDI (with ``generator``) or existing files ``<midi_dir>/<id>.mid``."""
     from tqdm import tqdm
@@ -277,7 +278,7 @@ def evaluate_prompts(
         started = time.perf_counter()
         try:
             if generator is not None:
-                midi = generator.generate(case.caption, bars=case.bars, seed=seed)
+                midi = generator.generate(case.caption, bars=case.bars, seed=seed, **generate_kwargs)
             else:
                 midi = pretty_midi.PrettyMIDI(str(Path(midi_dir) / f"{case.id}.mid"))
             row["valid"] = 1.0

@@ -59,6 +59,7 @@ class Sampler:
         memory_mask: Tensor,  # (B, S)
         grammars: list[GrammarState],
         on_token: callable | None = None,
+        logit_bias: Tensor | None = None,  # (V,) added to the guided logits, e.g. the key's scale
     ) -> list[list[int]]:
         config, model = self.config, self.model
         B, P = prefixes.shape
@@ -73,7 +74,7 @@ class Sampler:
         cache = KVCache(model.config, prefixes.shape[0], memory.dtype, memory.device) if config.use_cache else None
         logits = model(prefixes, memory, memory_mask, cache)[:, -1]
         for step in range(config.max_new_tokens):
-            next_tokens = self._choose(logits, B, guided, grammars, config.max_new_tokens - step)
+            next_tokens = self._choose(logits, B, guided, grammars, config.max_new_tokens - step, logit_bias)
             for row, token in enumerate(next_tokens):
                 if not grammars[row].finished:
                     grammars[row].advance(token)
@@ -102,13 +103,21 @@ class Sampler:
         return self.model(torch.cat([prefixes, body], dim=1), memory, memory_mask, cache)[:, -1]
 
     def _choose(
-        self, logits: Tensor, B: int, guided: bool, grammars: list[GrammarState], tokens_left: int
+        self,
+        logits: Tensor,
+        B: int,
+        guided: bool,
+        grammars: list[GrammarState],
+        tokens_left: int,
+        logit_bias: Tensor | None = None,
     ) -> list[int]:
         config = self.config
         logits = logits.float()
         if guided:
             conditional, unconditional = logits[:B], logits[B:]
             logits = unconditional + config.cfg_scale * (conditional - unconditional)
+        if logit_bias is not None:
+            logits = logits + logit_bias
         allowed = torch.from_numpy(np.stack([g.allowed(tokens_left) for g in grammars]))
         logits = logits.masked_fill(~allowed, float("-inf"))
         if config.temperature < 1e-6:  # greedy (also avoids 0/0 in float32)

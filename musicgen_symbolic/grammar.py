@@ -63,6 +63,19 @@ class Grammar:
         mask[ids] = True
         return mask
 
+    def scale_bias(self, tonic: int, mode: str, strength: float) -> np.ndarray:
+        """A logit bias of ``-strength`` on pitched notes outside the key's scale (minor keeps its leading tone).
+
+        A soft key constraint: the model still chooses, but chromatic notes become rarer.
+        """
+        steps = (0, 2, 4, 5, 7, 9, 11) if mode == "major" else (0, 2, 3, 5, 7, 8, 10, 11)
+        in_scale = {(tonic + step) % 12 for step in steps}
+        bias = np.zeros(self.vocab_size, dtype=np.float32)
+        for token in self.ids["Pitch"]:
+            if int(self.tables.value[token]) % 12 not in in_scale:
+                bias[token] = -strength
+        return bias
+
     def nearest_tempo_id(self, bpm: float) -> int:
         values = self.tables.tempo[self.tempo_ids]
         return int(self.tempo_ids[np.argmin(np.abs(values - bpm))])

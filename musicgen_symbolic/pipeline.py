@@ -20,6 +20,7 @@ from .constants import (
     BUNDLED_MODEL_DIR,
     DEFAULT_BARS,
     DEFAULT_CFG,
+    DEFAULT_KEY_STRENGTH,
     DEFAULT_TEMPERATURE,
     DEFAULT_TOP_K,
     DEFAULT_TOP_P,
@@ -213,13 +214,14 @@ class MusicGenSymbolic:
         top_k: int = DEFAULT_TOP_K,
         top_p: float = DEFAULT_TOP_P,
         cfg: float = DEFAULT_CFG,
+        key_strength: float = DEFAULT_KEY_STRENGTH,
         seed: int | None = None,
         max_new_tokens: int | None = None,
         use_cache: bool = True,
         progress: bool = False,
     ) -> list[GenerationResult]:
         """Generate ``num_samples`` pieces for one prompt in one batch."""
-        check_sampling(num_samples, temperature, top_k, top_p, cfg)
+        check_sampling(num_samples, temperature, top_k, top_p, cfg, key_strength)
         attributes = self.resolve_attributes(
             prompt,
             tempo=tempo,
@@ -248,8 +250,13 @@ class MusicGenSymbolic:
         null_prefix = torch.tensor(self.tokenizer.null_prefix() + bos)
         grammars = [self.grammar.start(constraints) for _ in range(num_samples)]
         dtype = next(self.model.parameters()).dtype
+        bias = None
+        if attributes.key is not None and key_strength > 0:
+            bias = torch.from_numpy(self.grammar.scale_bias(attributes.key.tonic, attributes.key.mode, key_strength))
         with _progress_bar(progress, grammars) as on_token:
-            rows = Sampler(self.model, sampling).run(prefixes, null_prefix, memory.to(dtype), mask, grammars, on_token)
+            rows = Sampler(self.model, sampling).run(
+                prefixes, null_prefix, memory.to(dtype), mask, grammars, on_token, logit_bias=bias
+            )
         results = []
         for tokens, state in zip(rows, grammars, strict=True):
             tempo_bpm = attributes.tempo or round(state.tempo_bpm or 120.0)
@@ -267,7 +274,9 @@ class MusicGenSymbolic:
         return bars * TOKENS_PER_BAR_BUDGET + 16
 
 
-def check_sampling(num_samples: int, temperature: float, top_k: int, top_p: float, cfg: float) -> None:
+def check_sampling(
+    num_samples: int, temperature: float, top_k: int, top_p: float, cfg: float, key_strength: float = 0.0
+) -> None:
     if not 1 <= num_samples <= 64:
         raise MusicGenError(f"--num-samples must be 1–64, got {num_samples}")
     if not 0 <= temperature <= 5:
@@ -276,6 +285,8 @@ def check_sampling(num_samples: int, temperature: float, top_k: int, top_p: floa
         raise MusicGenError(f"--top-k must be ≥ 0 (0 = off), got {top_k}")
     if not 0 < top_p <= 1:
         raise MusicGenError(f"--top-p must be in (0, 1], got {top_p:g}")
+    if not 0 <= key_strength <= 20:
+        raise MusicGenError(f"--key-strength must be 0–20 (0 = off), got {key_strength:g}")
     if not 0 <= cfg <= 20:
         raise MusicGenError(f"--cfg must be 0–20 (1 = no guidance), got {cfg:g}")
 

@@ -151,3 +151,28 @@ def test_overrides_win_over_prompt(tiny_generator):
 def test_bad_values_have_clear_errors(call, message):
     with pytest.raises(MusicGenError, match=message):
         call()
+
+
+def test_evaluation_prompt_set_parses_to_its_targets():
+    """The 120 hand-written prompts of examples/eval_prompts.jsonl double as parser regression cases."""
+    import json
+    from pathlib import Path
+
+    from musicgen_symbolic.attributes import parse_genre, parse_mood
+
+    lines = (Path(__file__).parent.parent / "examples" / "eval_prompts.jsonl").read_text().splitlines()
+    assert len(lines) >= 100
+    for line in lines:
+        record = json.loads(line)
+        t, got = record["target"], parse_prompt(record["caption"])
+        expected = dict(
+            tempo=t["tempo"],
+            key=parse_key(t["key"]) if t["key"] else None,
+            time_signature=parse_time_signature(t["time_signature"]) if t["time_signature"] else None,
+            instruments=parse_instruments(t["instruments"]) if t["instruments"] else None,
+            genre=parse_genre(t["genre"]) if t["genre"] else None,
+            mood=parse_mood(t["mood"]) if t["mood"] else None,
+            bars=t["bars"],
+        )
+        for name, value in expected.items():
+            assert getattr(got, name) == value, f"{record['id']} {name}: {getattr(got, name)!r} != {value!r}"

@@ -66,3 +66,12 @@ def test_same_seed_same_bytes_different_seed_differs(tiny_generator):
     again = midi_bytes(tiny_generator.generate("lo-fi beat with piano", seed=11, bars=4))
     other = midi_bytes(tiny_generator.generate("lo-fi beat with piano", seed=12, bars=4))
     assert first == again and first != other
+
+
+def test_key_strength_keeps_notes_in_scale(tiny_generator):
+    midi = tiny_generator.generate("piano in E flat major", bars=3, seed=2, key_strength=20)
+    scale = {(3 + step) % 12 for step in (0, 2, 4, 5, 7, 9, 11)}
+    pitches = [n.pitch for i in midi.instruments if not i.is_drum for n in i.notes]
+    assert pitches and all(p % 12 in scale for p in pitches)
+    free = tiny_generator.generate("piano in E flat major", bars=3, seed=2, key_strength=0)
+    assert any(n.pitch % 12 not in scale for i in free.instruments if not i.is_drum for n in i.notes)
