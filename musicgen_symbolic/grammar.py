@@ -184,23 +184,23 @@ class GrammarState:
 
     def _update_target_bars(self) -> None:
         """With a length in seconds, the bar count follows once tempo and metre are known."""
-        if self.c.bars is not None or self.c.seconds is None:
+        if self.c.bars is not None or self.c.seconds is None or self.tempo_id is None:
             return
-        if self.tempo_id is None or self.time_signature_id is None:
-            return
-        numerator = int(self.g.tables.value[self.time_signature_id])
-        denominator = int(self.g.tables.denominator[self.time_signature_id])
-        bpm = self.c.tempo or float(self.g.tables.tempo[self.tempo_id])
-        seconds_per_bar = numerator * (4 / denominator) * 60 / bpm
-        self.target_bars = max(1, math.ceil(self.c.seconds / seconds_per_bar - 1e-6))
+        bar = self._seconds_per_bar(self.c.tempo or float(self.g.tables.tempo[self.tempo_id]))
+        if bar is not None:
+            self.target_bars = max(1, math.ceil(self.c.seconds / bar - 1e-6))
 
-    def seconds_at(self, bpm: float) -> float | None:
-        """Length of the bars generated so far at ``bpm`` quarter notes per minute."""
+    def _seconds_per_bar(self, bpm: float) -> float | None:
         if self.time_signature_id is None:
             return None
         numerator = int(self.g.tables.value[self.time_signature_id])
         denominator = int(self.g.tables.denominator[self.time_signature_id])
-        return self.bars_done * numerator * (4 / denominator) * 60 / bpm
+        return numerator * (4 / denominator) * 60 / bpm
+
+    def seconds_at(self, bpm: float) -> float | None:
+        """Length of the bars generated so far at ``bpm`` quarter notes per minute."""
+        bar = self._seconds_per_bar(bpm)
+        return None if bar is None else self.bars_done * bar
 
     @property
     def tempo_bpm(self) -> float | None:
