@@ -24,6 +24,9 @@ from .constants import (
 )
 from .errors import MusicGenError
 
+MUSICGEN_CFG = 3.0
+MUSICGEN_TOP_K = 250
+
 EXAMPLES = """examples:
   musicgen-symbolic generate "a calm lo-fi piece in D minor at 80 bpm with electric piano, bass and drums" -o song.mid --wav song.wav
   musicgen-symbolic generate "upbeat waltz for strings" -o waltz.mid --bars 16 --seed 7 --num-samples 3
@@ -68,14 +71,17 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
     sampling.add_argument(
         "--top-k",
         type=int,
-        default=DEFAULT_TOP_K,
-        help="sample from the k likeliest tokens; 0 = off (default %(default)s)",
+        help=f"sample from the k likeliest tokens; 0 = off (default {DEFAULT_TOP_K}; {MUSICGEN_TOP_K} with musicgen)",
     )
     sampling.add_argument(
-        "--top-p", type=float, default=DEFAULT_TOP_P, help="nucleus sampling mass (default %(default)s)"
+        "--top-p",
+        type=float,
+        help=f"nucleus sampling mass; 1 = off (default {DEFAULT_TOP_P}; off with musicgen)",
     )
     sampling.add_argument(
-        "--cfg", type=float, default=DEFAULT_CFG, help="classifier-free guidance scale; 1 = off (default %(default)s)"
+        "--cfg",
+        type=float,
+        help=f"classifier-free guidance scale; 1 = off (default {DEFAULT_CFG}; {MUSICGEN_CFG} with musicgen)",
     )
     sampling.add_argument(
         "--key-strength",
@@ -95,6 +101,23 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
     setup.add_argument(
         "--soundfont", type=Path, help=f"SoundFont for --wav (default: ${ENV_SOUNDFONT}, soundfonts/, Debian's)"
     )
+    setup.add_argument(
+        "--plot", type=Path, help="also draw a PNG: piano roll (symbolic) or waveform + spectrograms (musicgen)"
+    )
+    audio = p.add_argument_group("raw-audio backend (Meta's MusicGen through transformers)")
+    audio.add_argument(
+        "--backend",
+        choices=["symbolic", "musicgen"],
+        default="symbolic",
+        help="symbolic: MIDI from our model (default); musicgen: a WAV straight from MusicGen (-o must end in .wav)",
+    )
+    audio.add_argument("--duration", type=float, default=8.0, help="musicgen: seconds of audio (default %(default)s)")
+    audio.add_argument(
+        "--musicgen-model",
+        default="facebook/musicgen-small",
+        help="musicgen: hub id or local folder (default %(default)s)",
+    )
+    audio.add_argument("--melody", type=Path, help="musicgen-melody checkpoints only: a .wav or .mid melody to follow")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     p.set_defaults(run=_generate)
 
@@ -112,6 +135,21 @@ def _add_render(commands: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--sample-rate", type=int, default=44100, help="samples per second (default %(default)s)")
     p.set_defaults(run=_render)
+
+
+def _add_plot(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "plot",
+        help="draw a MIDI piano roll or a WAV's waveform + spectrograms as PNG",
+        description="MIDI: piano roll, one colour per instrument, drums in their own lane, bar lines. WAV: waveform, "
+        "linear STFT spectrogram and mel spectrogram in dB.",
+    )
+    p.add_argument("input", type=Path, help=".mid/.midi or .wav (16-bit PCM)")
+    p.add_argument("-o", "--output", required=True, type=Path, help="PNG to write")
+    p.add_argument("--n-fft", type=int, default=2048, help="WAV: FFT size in samples (default %(default)s)")
+    p.add_argument("--hop", type=int, default=512, help="WAV: hop between frames in samples (default %(default)s)")
+    p.add_argument("--n-mels", type=int, default=128, help="WAV: mel bands (default %(default)s)")
+    p.set_defaults(run=_plot)
 
 
 def _add_info(commands: argparse._SubParsersAction) -> None:
@@ -210,7 +248,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for add in (_add_generate, _add_render, _add_info, _add_init_model, _add_data, _add_train, _add_evaluate):
+    for add in (
+        _add_generate,
+        _add_render,
+        _add_plot,
+        _add_info,
+        _add_init_model,
+        _add_data,
+        _add_train,
+        _add_evaluate,
+    ):
         add(commands)
     return parser
 
@@ -237,7 +284,16 @@ def _check_output(path: Path, suffixes: tuple[str, ...]) -> None:
 
 
 def _generate(args: argparse.Namespace) -> None:
+    if args.plot:
+        _check_output(args.plot, (".png",))
+    if args.backend == "musicgen":
+        _generate_audio(args)
+        return
     from .attributes import AttributeOverrides, parse_prompt
+
+    args.cfg = DEFAULT_CFG if args.cfg is None else args.cfg
+    args.top_k = DEFAULT_TOP_K if args.top_k is None else args.top_k
+    args.top_p = DEFAULT_TOP_P if args.top_p is None else args.top_p
 
     overrides = dict(
         tempo=args.tempo,
@@ -285,6 +341,53 @@ def _generate(args: argparse.Namespace) -> None:
             from .render import render_midi
 
             print(render_midi(midi_path, _numbered(args.wav, index, len(results)), args.soundfont))
+        if args.plot:
+            from .plots import plot_midi
+
+            print(plot_midi(result.midi, _numbered(args.plot, index, len(results)), title=args.prompt))
+
+
+def _generate_audio(args: argparse.Namespace) -> None:
+    """The MusicGen path: prompt → WAV at the model's sampling rate (no MIDI, no SoundFont)."""
+    from .attributes import parse_prompt
+
+    parse_prompt(args.prompt)
+    _check_output(args.output, (".wav",))
+    if args.wav:
+        raise MusicGenError("with --backend musicgen the output is already audio: give -o out.wav and drop --wav")
+    if args.melody and not args.melody.is_file():
+        raise MusicGenError(f"no such melody file: {args.melody}")
+    if not 1 <= args.num_samples <= 64:
+        raise MusicGenError(f"--num-samples must be 1–64, got {args.num_samples}")
+    if not 0 < args.duration <= 120:
+        raise MusicGenError(f"--duration must be more than 0 and at most 120 seconds, got {args.duration:g}")
+    from .audio_backend import MusicGenAudio, save_wav
+
+    model = MusicGenAudio.from_pretrained(args.musicgen_model)
+    for index in range(args.num_samples):
+        samples, rate = model.generate(
+            args.prompt,
+            duration=args.duration,
+            cfg=MUSICGEN_CFG if args.cfg is None else args.cfg,
+            temperature=args.temperature,
+            top_k=MUSICGEN_TOP_K if args.top_k is None else args.top_k,
+            top_p=0.0 if args.top_p is None else args.top_p,
+            seed=None if args.seed is None else args.seed + index,
+            progress=not args.quiet,
+            melody=args.melody,
+        )
+        wav = save_wav(samples, rate, _numbered(args.output, index, args.num_samples))
+        print(wav)
+        if args.plot:
+            from .plots import plot_audio
+
+            print(plot_audio(wav, _numbered(args.plot, index, args.num_samples), title=args.prompt))
+
+
+def _plot(args: argparse.Namespace) -> None:
+    from .plots import plot_file
+
+    print(plot_file(args.input, args.output, n_fft=args.n_fft, hop=args.hop, n_mels=args.n_mels))
 
 
 def _render(args: argparse.Namespace) -> None:
