@@ -590,20 +590,20 @@ def _check_instruments(programs: list[int]) -> tuple[int, ...]:
     return unique
 
 
-def parse_genre(value: str) -> str:
+def _parse_label(value: str, table: dict[str, tuple[str, ...]], what: str) -> str:
     text = _normalise(value)
-    for genre, words in GENRES.items():
-        if text == genre or text in words:
-            return genre
-    raise MusicGenError(f"unknown genre {value!r}{_suggest(text, list(GENRES))}")
+    for label, words in table.items():
+        if text == label or text in words:
+            return label
+    raise MusicGenError(f"unknown {what} {value!r}{_suggest(text, list(table))}")
+
+
+def parse_genre(value: str) -> str:
+    return _parse_label(value, GENRES, "genre")
 
 
 def parse_mood(value: str) -> str:
-    text = _normalise(value)
-    for mood, words in MOODS.items():
-        if text == mood or text in words:
-            return mood
-    raise MusicGenError(f"unknown mood {value!r}{_suggest(text, list(MOODS))}")
+    return _parse_label(value, MOODS, "mood")
 
 
 def check_bars(bars: int) -> int:
