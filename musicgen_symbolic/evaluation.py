@@ -41,7 +41,8 @@ _MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
 
 
 def tempo_bin(bpm: float) -> int:
-    return int(np.searchsorted(TEMPO_BIN_EDGES, bpm, side="right"))
+    """Bin index; rounding first keeps a MIDI file's 110.00001 bpm (microsecond tempo) in the 110 bin."""
+    return int(np.searchsorted(TEMPO_BIN_EDGES, round(bpm, 2), side="right"))
 
 
 def pitch_class_profile(midi: pretty_midi.PrettyMIDI) -> np.ndarray:

@@ -127,3 +127,12 @@ def test_compression_ratio_and_groove_reward_repetition():
     assert compression_ratio(repeated) > 2 * compression_ratio(random_notes)
     assert compression_ratio(random_notes) < 1.5
     assert groove_consistency(repeated) == 1.0 > groove_consistency(random_notes)
+
+
+def test_tempo_bins_survive_midi_tempo_rounding(tmp_path):
+    midi = pretty_midi.PrettyMIDI(initial_tempo=110)
+    midi.instruments.append(pretty_midi.Instrument(0))
+    midi.instruments[0].notes.append(pretty_midi.Note(80, 60, 0, 1))
+    midi.write(str(tmp_path / "t.mid"))
+    written = pretty_midi.PrettyMIDI(str(tmp_path / "t.mid")).get_tempo_changes()[1][0]
+    assert tempo_bin(written) == tempo_bin(110) == 5
