@@ -6,6 +6,7 @@
 * prompt → 30 s of MIDI and prompt → 30 s of MIDI + WAV, model already loaded, CFG on and off;
 * batch throughput (--num-samples 8) vs batch 1;
 * rendering real-time factor: pyfluidsynth (ours) vs the fluidsynth command line;
+* with --musicgen-model, MusicGen producing the same 30 s directly as audio;
 * cold start of the CLI (fresh process: imports, model and text-encoder load, generation, WAV) and its peak memory.
 """
 
@@ -37,6 +38,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--musicgen-model", help="also time MusicGen (hub id or folder; needs its weights on disk) on the same prompt"
+    )
     args = parser.parse_args()
 
     import torch

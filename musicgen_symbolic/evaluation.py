@@ -8,6 +8,7 @@ Definitions (all per file; a report averages them over files that have the targe
   correlated with the Krumhansl–Kessler profiles; drums ignored) equals the target tonic and mode;
   CKD also accepts the relative and the parallel key.
 * time-signature match: the first time-signature event equals the target.
+* bar-count match: the number of bars (downbeats of the file) equals the target's.
 * instruments: precision / recall / F1 between the sets of programs present (drums as -1) and asked for,
   by exact program and by General MIDI family (8 programs a family; drums a family of their own).
 * CR — compression ratio of the note set, COSIATEC-style: notes are points (onset on a sixteenth-note
@@ -147,6 +148,8 @@ def score_midi(midi: pretty_midi.PrettyMIDI, target: Attributes) -> dict[str, fl
         result["time_signature"] = float(
             first is not None and (first.numerator, first.denominator) == target.time_signature
         )
+    if target.bars:
+        result["bar_count"] = float(len(midi.get_downbeats()) == target.bars)
     if target.instruments:
         found, wanted = programs_of(midi), set(target.instruments)
         result["instrument_precision"], result["instrument_recall"], result["instrument_f1"] = _prf(found, wanted)
@@ -256,7 +259,8 @@ def load_prompts(path: str | Path) -> list[PromptCase]:
         target = record.get("target") or {}
         overrides = {k: target.get(k) for k in ("tempo", "key", "time_signature", "instruments", "genre", "mood")}
         attributes = AttributeOverrides(**overrides).apply(Attributes()) if target else parse_prompt(caption)
-        cases.append(PromptCase(str(record.get("id", number)), caption, attributes, target.get("bars")))
+        bars = target.get("bars") if target else attributes.bars
+        cases.append(PromptCase(str(record.get("id", number)), caption, attributes.merged(bars=bars), bars))
     if not cases:
         raise MusicGenError(f"{path} holds no prompts")
     return cases
@@ -302,6 +306,7 @@ REPORT_METRICS = (
     "CK",
     "CKD",
     "time_signature",
+    "bar_count",
     "instrument_precision",
     "instrument_recall",
     "instrument_f1",

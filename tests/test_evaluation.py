@@ -1,3 +1,4 @@
+import numpy as np
 import pretty_midi
 import pytest
 
@@ -136,3 +137,18 @@ def test_tempo_bins_survive_midi_tempo_rounding(tmp_path):
     midi.write(str(tmp_path / "t.mid"))
     written = pretty_midi.PrettyMIDI(str(tmp_path / "t.mid")).get_tempo_changes()[1][0]
     assert tempo_bin(written) == tempo_bin(110) == 5
+
+
+def test_bar_count_entropy_and_scale_consistency(scale):
+    from musicgen_symbolic.evaluation import pitch_class_entropy, scale_consistency
+
+    assert score_midi(scale, Attributes(bars=2))["bar_count"] == 1.0  # 8 half-second notes at 120 bpm, 4/4
+    assert score_midi(scale, Attributes(bars=3))["bar_count"] == 0.0
+    assert pitch_class_entropy(scale) == pytest.approx(2.75)  # 7 pitch classes, C twice, over 8 notes
+    assert scale_consistency(scale) == 1.0
+    chromatic = pretty_midi.PrettyMIDI()
+    piano = pretty_midi.Instrument(0)
+    piano.notes += [pretty_midi.Note(80, 60 + i, i * 0.1, i * 0.1 + 0.1) for i in range(12)]
+    chromatic.instruments.append(piano)
+    assert pitch_class_entropy(chromatic) == pytest.approx(np.log2(12))
+    assert scale_consistency(chromatic) == pytest.approx(7 / 12)
