@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pytest
 
+from musicgen_symbolic.attributes import DRUMS
 from musicgen_symbolic.data.build import BuildPlan, build_dataset, split_of
 from musicgen_symbolic.pipeline import MusicGenSymbolic
 from musicgen_symbolic.training import TrainConfig, train
@@ -101,3 +102,25 @@ def test_distributed_training_with_two_processes(tiny_data, tmp_path, tiny_t5_di
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "ddp" / "model" / "model.safetensors").is_file()
     assert (tmp_path / "ddp" / "checkpoint" / "rank1" / "state.json").is_file()
+
+
+def test_midicaps_format_builds_into_the_dataset(tmp_path, scale_midi):
+    import shutil
+
+    (tmp_path / "midi").mkdir()
+    shutil.copy(scale_midi, tmp_path / "midi" / "a.mid")
+    table = tmp_path / "captions.jsonl"
+    table.write_text(
+        '{"caption": "A cheerful piano piece in C major at 120 bpm with drums.", "location": "midi/a.mid"}\n'
+        '{"caption": "missing file", "location": "midi/none.mid"}\n'
+    )
+    from musicgen_symbolic.data.sources import midicaps_pieces
+
+    pieces = list(midicaps_pieces(table))
+    assert len(pieces) == 1 and pieces[0].caption.startswith("A cheerful")
+    assert pieces[0].attributes.tempo == 120 and pieces[0].attributes.instruments == (DRUMS, 0)
+    folder = tmp_path / "data"
+    manifest = build_dataset(folder, BuildPlan(composer=0, music21=0, midicaps=str(table)), workers=1, progress=False)
+    assert sum(manifest["pieces"].values()) == 1
+    record = json.loads(next((folder / "shards").glob("*.jsonl")).read_text())
+    assert record["caption"].startswith("A cheerful") and record["attributes"]["key"] == [0, "major"]
