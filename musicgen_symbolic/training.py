@@ -25,10 +25,13 @@ from safetensors.torch import load_file, save_file
 from .attributes import Attributes, Key, parse_prompt
 from .data.captions import choose_mention, describe
 from .errors import MusicGenError
+from .midi_io import save_midi
 from .model import ModelConfig, MusicTransformer
 from .pipeline import SIZES, MusicGenSymbolic
 from .text_encoder import TextEncoder, load_text_encoder
 from .tokenizer import MusicTokenizer
+
+SAMPLE_PROMPT = "an upbeat pop song in G major at 120 bpm with piano, bass and drums"
 
 
 @dataclass
@@ -361,7 +364,7 @@ def _log(path: Path, step: int, lr: float, loss: float, val_loss: float | None, 
 
 
 def _export(model, tokenizer, encoder, config: TrainConfig, step: int, folder: Path, log_path: Path) -> None:  # noqa: ANN001
-    """Write a usable model folder, a sample MIDI and the loss curve next to the checkpoint."""
+    """Write a usable model folder, a sample MIDI (samples/step_N.mid) and the loss curve beside the checkpoint."""
     rows = list(csv.DictReader(log_path.open()))
     val = [float(r["val_loss"]) for r in rows if r["val_loss"]]
     metadata = {
@@ -374,6 +377,9 @@ def _export(model, tokenizer, encoder, config: TrainConfig, step: int, folder: P
     }
     generator = MusicGenSymbolic(model, tokenizer, encoder, metadata)  # save_pretrained copies tensors to CPU
     generator.save_pretrained(folder)
+    samples = folder.parent / "samples"
+    samples.mkdir(exist_ok=True)
+    save_midi(generator.generate(SAMPLE_PROMPT, bars=4, seed=0), samples / f"step_{step:06d}.mid")
     model.train()
     plot_losses(rows, folder.parent / "loss.png")
 

@@ -56,7 +56,13 @@ def test_loss_goes_down_and_model_is_usable(tiny_data, tmp_path, tiny_t5_dir):
         _config(tiny_data, tmp_path / "run", tiny_t5_dir, steps=30, eval_every=10, checkpoint_every=30), progress=False
     )
     assert np.mean(losses[-5:]) < np.mean(losses[:5]) - 0.5
-    for name in ("log.csv", "loss.png", "model/config.json", "checkpoint/optimizer.safetensors"):
+    for name in (
+        "log.csv",
+        "loss.png",
+        "model/config.json",
+        "checkpoint/optimizer.safetensors",
+        "samples/step_000030.mid",
+    ):
         assert (tmp_path / "run" / name).is_file()
     generator = MusicGenSymbolic.from_pretrained(tmp_path / "run" / "model")
     assert generator.trained and generator.metadata["steps"] == 30
