@@ -70,6 +70,7 @@ class Piece:
     bar_starts: np.ndarray
     attributes: Attributes
     caption: str | None
+    features: dict | None = None
 
 
 def load_pieces(folder: Path, split: str, tokenizer: MusicTokenizer) -> list[Piece]:
@@ -90,7 +91,11 @@ def load_pieces(folder: Path, split: str, tokenizer: MusicTokenizer) -> list[Pie
             sequence = tokens[offsets[index] : offsets[index + 1]].astype(np.int64)
             pieces.append(
                 Piece(
-                    sequence, np.flatnonzero(sequence == bar), _attributes(record["attributes"]), record.get("caption")
+                    sequence,
+                    np.flatnonzero(sequence == bar),
+                    _attributes(record["attributes"]),
+                    record.get("caption"),
+                    record.get("features"),
                 )
             )
     return pieces
@@ -135,7 +140,9 @@ class Batcher:
             caption = (
                 piece.caption
                 if use_human
-                else describe(piece.attributes, choose_mention(piece.attributes, rng, config.keep_attribute), rng)
+                else describe(
+                    piece.attributes, choose_mention(piece.attributes, rng, config.keep_attribute), rng, piece.features
+                )
             )
             prefix = tokenizer.control_prefix(parse_prompt(caption))
         start = int(piece.bar_starts[self._draw(len(piece.bar_starts))])

@@ -28,6 +28,7 @@ from ..attributes import Attributes
 from ..grammar import Constraints, Grammar
 from ..midi_io import midi_bytes, write_atomic
 from ..tokenizer import MusicTokenizer
+from .features import describe_midi
 from .sources import SourcePiece
 
 SHARD_SIZE = 250
@@ -132,6 +133,7 @@ def _write_shard(folder: Path, shard: int, pieces: list[SourcePiece]) -> int:
                     "name": piece.name,
                     "split": split_of(piece.name.split("@")[0]),
                     "attributes": _attributes_json(piece.attributes),
+                    "features": describe_midi(piece.midi),
                     "caption": piece.caption,
                 }
             )

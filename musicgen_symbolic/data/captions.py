@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..attributes import GENRES, MOODS, TEMPO_WORDS, Attributes, program_name
+from ..attributes import GENRES, MOODS, PITCH_CLASSES, TEMPO_WORDS, Attributes, program_name
 
 _TEMPO_WORD_BY_RANGE = (
     (60, "slow"),
@@ -55,8 +55,59 @@ def _instrument_phrase(programs: tuple[int, ...], rng: np.random.Generator) -> s
     return str(rng.choice([f"with {listed}", f"for {listed}", f"featuring {listed}", f"played on {listed}"]))
 
 
-def describe(attributes: Attributes, mention: set[str], rng: np.random.Generator) -> str:
-    """One caption naming exactly the attributes in ``mention`` (a subset of the piece's attributes)."""
+_DEGREES = {
+    0: "I",
+    1: "bII",
+    2: "II",
+    3: "bIII",
+    4: "III",
+    5: "IV",
+    6: "#IV",
+    7: "V",
+    8: "bVI",
+    9: "VI",
+    10: "bVII",
+    11: "VII",
+}
+_ROOTS = {name: pc for pc, name in enumerate(PITCH_CLASSES)}
+
+
+def roman_progression(chords: list[str], tonic: int, limit: int = 4) -> str:
+    """Bar chords as Roman numerals relative to ``tonic`` (lower case = minor), consecutive repeats merged.
+
+    Roman numerals rather than chord names: "Am" in a caption would read as a key request.
+    """
+    numerals: list[str] = []
+    for chord in chords:
+        if not chord:
+            continue
+        minor = chord.endswith("m")
+        numeral = _DEGREES[(_ROOTS[chord.rstrip("m")] - tonic) % 12]
+        numeral = numeral.lower() if minor else numeral
+        if not numerals or numerals[-1] != numeral:
+            numerals.append(numeral)
+    return " - ".join(numerals[:limit])
+
+
+def _feature_phrases(features: dict, rng: np.random.Generator) -> list[str]:
+    phrases = []
+    if features.get("key") and features.get("chords") and rng.random() < 0.3:
+        progression = roman_progression(features["chords"], features["key"][0])
+        if progression.count("-") >= 1:
+            phrases.append(str(rng.choice([f"over a {progression} progression", f"chords {progression}"])))
+    if features.get("density") and rng.random() < 0.25:
+        phrases.append(str(rng.choice([f"{features['density']} texture", f"with a {features['density']} texture"])))
+    if features.get("register") and rng.random() < 0.2:
+        phrases.append(f"mostly in a {features['register']} register")
+    return phrases
+
+
+def describe(attributes: Attributes, mention: set[str], rng: np.random.Generator, features: dict | None = None) -> str:
+    """One caption naming exactly the attributes in ``mention`` (a subset of the piece's attributes).
+
+    With ``features`` (from :func:`..features.describe_midi`), it may also describe the chords, the
+    density and the register, which reach the model through the text encoder only.
+    """
     a = attributes
     genre = str(rng.choice((a.genre, *GENRES[a.genre]))) if "genre" in mention and a.genre else ""
     mood = str(rng.choice((a.mood, *MOODS[a.mood][:3]))) if "mood" in mention and a.mood else ""
@@ -71,6 +122,8 @@ def describe(attributes: Attributes, mention: set[str], rng: np.random.Generator
         extras.append(_meter_phrase(a.time_signature, rng))
     if "instruments" in mention and a.instruments:
         extras.append(_instrument_phrase(a.instruments, rng))
+    if features:
+        extras.extend(_feature_phrases(features, rng))
     rng.shuffle(extras)
     separator = str(rng.choice([" ", ", "]))
     return separator.join(parts + extras).strip()
