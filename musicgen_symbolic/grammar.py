@@ -8,7 +8,7 @@ The sequence after BOS follows::
     note    := Program (Pitch | PitchDrum) Velocity Duration
 
 Tempo appears exactly once, at the first position of the piece, and the metre is the same in every
-bar. What the user fixed (tempo, metre, instruments, length) is forced here, so every sampled
+bar. Every requested instrument plays: one not heard by the last bar is the only instrument allowed there. What the user fixed (tempo, metre, instruments, length) is forced here, so every sampled
 sequence decodes to a valid MIDI file that obeys those attributes.
 """
 
@@ -105,7 +105,9 @@ class GrammarState:
         self.finished = False
         if constraints.programs is not None:
             self.program_ids = np.array([grammar.program_id[p] for p in constraints.programs])
+            self.unused = {int(i) for i in self.program_ids}
         else:
+            self.unused = set()
             self.program_ids = np.array(sorted(grammar.program_id.values()))
 
     # ------------------------------------------------------------------ queries
@@ -114,6 +116,12 @@ class GrammarState:
 
     def _may_end(self) -> bool:
         return self.target_bars is not None and self.bars_done >= self.target_bars
+
+    def _programs_now(self) -> np.ndarray:
+        """Requested instruments not heard yet become the only choice in the last bar."""
+        if self.unused and self._may_end():
+            return np.array(sorted(self.unused))
+        return self.program_ids
 
     def allowed(self, tokens_left: int) -> np.ndarray:
         """Boolean mask over the vocabulary of the tokens that may come next."""
@@ -129,9 +137,9 @@ class GrammarState:
         if last == "Position":
             if not self.tempo_emitted:
                 return g._mask(np.array([self.tempo_id]) if self.tempo_id is not None else g.tempo_ids)
-            return g._mask(self.program_ids)
+            return g._mask(self._programs_now())
         if last == "Tempo":
-            return g._mask(self.program_ids)
+            return g._mask(self._programs_now())
         if last == "Program":
             return g.masks["PitchDrum" if self.program == -1 else "Pitch"].copy()
         if last in ("Pitch", "PitchDrum"):
@@ -145,10 +153,10 @@ class GrammarState:
             return mask
         mask[g.position_ids[self.position + 1 : self.bar_positions]] = True
         if last == "Duration" and self.notes_here < MAX_NOTES_PER_POSITION:
-            mask[self.program_ids] = True
+            mask[self._programs_now()] = True
         if self._may_open_bar():
             mask[g.ids["Bar"]] = True
-        if self._may_end():
+        if self._may_end() and not self.unused:
             mask[g.eos_id] = True
         if not mask.any():
             mask[g.eos_id] = True
@@ -180,6 +188,7 @@ class GrammarState:
         elif name == "Program":
             self.program = value
             self.notes_here += 1
+            self.unused.discard(token_id)
         self.last = name
 
     def _update_target_bars(self) -> None:

@@ -30,7 +30,9 @@ def test_features_of_a_known_progression():
 
 def test_feature_phrases_never_change_what_the_parser_reads():
     features = describe_midi(_progression_midi())
-    attributes = Attributes(tempo=120, key=Key(0, "major"), time_signature=(4, 4), instruments=(0,), genre="pop", mood="happy")
+    attributes = Attributes(
+        tempo=120, key=Key(0, "major"), time_signature=(4, 4), instruments=(0,), genre="pop", mood="happy"
+    )
     rng = np.random.default_rng(0)
     seen_progression = False
     for _ in range(200):
