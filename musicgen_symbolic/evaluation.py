@@ -75,6 +75,11 @@ def related_keys(key: Key) -> set[Key]:
     return {key, relative, parallel}
 
 
+def bar_count(midi: pretty_midi.PrettyMIDI) -> int:
+    """Bars that start before the file ends (a downbeat exactly at the end opens no bar)."""
+    return int(np.sum(midi.get_downbeats() < midi.get_end_time() - 1e-3))
+
+
 def programs_of(midi: pretty_midi.PrettyMIDI) -> set[int]:
     return {DRUMS if i.is_drum else i.program for i in midi.instruments if i.notes}
 
@@ -149,7 +154,7 @@ def score_midi(midi: pretty_midi.PrettyMIDI, target: Attributes) -> dict[str, fl
             first is not None and (first.numerator, first.denominator) == target.time_signature
         )
     if target.bars:
-        result["bar_count"] = float(len(midi.get_downbeats()) == target.bars)
+        result["bar_count"] = float(bar_count(midi) == target.bars)
     if target.instruments:
         found, wanted = programs_of(midi), set(target.instruments)
         result["instrument_precision"], result["instrument_recall"], result["instrument_f1"] = _prf(found, wanted)

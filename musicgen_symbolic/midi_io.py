@@ -55,6 +55,9 @@ def score_to_midi(
                     continue
                 stop = min(stop, end)
             by_program[program].notes.append(pretty_midi.Note(int(note.velocity), int(note.pitch), start, stop))
+    if end is not None and end > 0:
+        # A marker just before the end keeps trailing silent bars in the file, so DAWs see the full length.
+        midi.text_events.append(pretty_midi.Text("end", max(0.0, end - 1e-3)))
     for program in sorted(by_program, key=lambda p: (p == DRUMS, p)):
         instrument = by_program[program]
         instrument.notes.sort(key=lambda n: (n.start, n.pitch))

@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from musicgen_symbolic.attributes import DRUMS
+from musicgen_symbolic.evaluation import bar_count
 from musicgen_symbolic.midi_io import midi_bytes
 
 PROMPTS = ["calm piano", "fast rock with guitar and drums", "waltz for strings in G", "ambient pads", "x"]
@@ -30,6 +31,7 @@ def test_any_setting_decodes_to_valid_midi(tiny_generator, seed, temperature, to
     assert mido.MidiFile(file=io.BytesIO(data)).type == 1
     bar_id = tiny_generator.tokenizer.vocab["Bar_None"]
     assert result.tokens.count(bar_id) == bars
+    assert bar_count(reopened) == bars  # trailing silent bars are kept
     assert result.tokens[-1] == tiny_generator.tokenizer.eos_id
     assert reopened.get_end_time() <= bars * 12 * 60 / 40 + 1e-6
 
