@@ -177,9 +177,14 @@ def summarise(rows: list[dict[str, float]]) -> dict[str, float]:
 # ---------------------------------------------------------------------------- prompt sets and reports
 
 
+def first_tempo(midi: pretty_midi.PrettyMIDI) -> float:
+    tempi = midi.get_tempo_changes()[1]
+    return float(tempi[0]) if len(tempi) else 120.0
+
+
 def _grid_points(midi: pretty_midi.PrettyMIDI, limit: int = 400) -> list[tuple[int, int]]:
     """(onset in sixteenth notes, pitch) for every note, drums included, first ``limit`` by time."""
-    bpm = float(midi.get_tempo_changes()[1][0]) if len(midi.get_tempo_changes()[1]) else 120.0
+    bpm = first_tempo(midi)
     points = {
         (round(n.start * bpm / 15), n.pitch + (128 if i.is_drum else 0)) for i in midi.instruments for n in i.notes
     }
@@ -221,7 +226,7 @@ def groove_consistency(midi: pretty_midi.PrettyMIDI) -> float:
     downbeats = midi.get_downbeats()
     if len(downbeats) < 2:
         return 1.0
-    bpm = float(midi.get_tempo_changes()[1][0]) if len(midi.get_tempo_changes()[1]) else 120.0
+    bpm = first_tempo(midi)
     bar_length = float(downbeats[1] - downbeats[0])
     grid = max(1, round(bar_length * bpm / 15))
     patterns = np.zeros((len(downbeats), grid), dtype=bool)

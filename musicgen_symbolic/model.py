@@ -174,6 +174,10 @@ class MusicTransformer(nn.Module):
         if isinstance(module, nn.Linear) and module.bias is not None:
             nn.init.zeros_(module.bias)
 
+    def weights_to_save(self) -> dict[str, Tensor]:
+        """CPU copies of the state dict without the tied lm_head (safetensors refuses shared tensors)."""
+        return {k: v.detach().cpu().contiguous() for k, v in self.state_dict().items() if k != "lm_head.weight"}
+
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
 

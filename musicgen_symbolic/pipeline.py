@@ -124,9 +124,7 @@ class MusicGenSymbolic:
             "text_encoder": self.text_encoder_spec,
             "metadata": self.metadata,
         }
-        weights = {
-            k: v.detach().cpu().contiguous() for k, v in self.model.state_dict().items() if k != "lm_head.weight"
-        }
+        weights = self.model.weights_to_save()
         if half:
             weights = {k: v.half() if v.is_floating_point() else v for k, v in weights.items()}
         save_file(weights, str(folder / WEIGHTS_FILE))

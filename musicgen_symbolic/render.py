@@ -92,9 +92,10 @@ def synthesize(
     write_float = _write_float(fluidsynth)
     synth = fluidsynth.Synth(gain=0.5, samplerate=float(sample_rate))
     try:
-        font = synth.sfload(str(find_soundfont(soundfont)))
+        path = find_soundfont(soundfont)
+        font = synth.sfload(str(path))
         if font == -1:
-            raise MusicGenError(f"FluidSynth could not load the SoundFont {find_soundfont(soundfont)}")
+            raise MusicGenError(f"FluidSynth could not load the SoundFont {path}")
         for channel in range(16):
             synth.program_select(channel, font, 128 if channel == DRUM_CHANNEL else 0, 0)
         chunks: list[np.ndarray] = []

@@ -29,7 +29,7 @@ from .midi_io import save_midi
 from .model import ModelConfig, MusicTransformer
 from .pipeline import SIZES, MusicGenSymbolic
 from .text_encoder import TextEncoder, load_text_encoder
-from .tokenizer import MusicTokenizer
+from .tokenizer import KIND, MusicTokenizer
 
 SAMPLE_PROMPT = "an upbeat pop song in G major at 120 bpm with piano, bass and drums"
 
@@ -120,9 +120,6 @@ class Batcher:
             raise MusicGenError("this split has no pieces: build more data")
         self.pieces, self.tokenizer, self.config = pieces, tokenizer, config
         self.generator = torch.Generator().manual_seed(seed)
-        tables = tokenizer.tables
-        self.tempo_kind = int(tables.kind[tokenizer.vocab[next(t for t in tokenizer.vocab if t.startswith("Tempo_"))]])
-        self.position_kind = int(tables.kind[tokenizer.vocab["Position_0"]])
 
     def _draw(self, high: int) -> int:
         return int(torch.randint(high, (1,), generator=self.generator))
@@ -149,8 +146,8 @@ class Batcher:
         body = list(piece.tokens[start : start + config.seq_len])
         if start > 0:  # restore the piece's tempo token after the crop's first position, as the grammar expects
             kinds = tokenizer.tables.kind
-            tempo = next(int(t) for t in piece.tokens if kinds[t] == self.tempo_kind)
-            first = next((n for n, t in enumerate(body) if kinds[t] == self.position_kind), None)
+            tempo = next(int(t) for t in piece.tokens if kinds[t] == KIND["Tempo"])
+            first = next((n for n, t in enumerate(body) if kinds[t] == KIND["Position"]), None)
             if first is not None:
                 body.insert(first + 1, tempo)
         sequence = prefix + [tokenizer.bos_id] + body
@@ -201,7 +198,7 @@ def save_checkpoint(
     config: TrainConfig,
 ) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    weights = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items() if k != "lm_head.weight"}
+    weights = model.weights_to_save()
     save_file(weights, str(folder / "model.safetensors.part"))
     state = {"rng": batcher.generator.get_state()}
     for index, slot in optimizer.state_dict()["state"].items():

@@ -27,7 +27,7 @@ import symusic
 from ..attributes import Attributes
 from ..grammar import Constraints, Grammar
 from ..midi_io import midi_bytes, write_atomic
-from ..tokenizer import MusicTokenizer
+from ..tokenizer import KIND, MusicTokenizer
 from .features import describe_midi
 from .sources import SourcePiece
 
@@ -52,8 +52,7 @@ def split_of(name: str) -> str:
 def normalise(ids: list[int], tokenizer: MusicTokenizer, grammar: Grammar, tempo: float) -> list[int] | None:
     """One tempo token at the first position, then check the whole sequence against the grammar."""
     kind = tokenizer.tables.kind
-    tempo_kind = tokenizer.tables.kind[grammar.tempo_ids[0]]
-    position_kind = kind[grammar.position_ids[0]]
+    tempo_kind, position_kind, bar_kind = KIND["Tempo"], KIND["Position"], KIND["Bar"]
     without_tempo = [i for i in ids if kind[i] != tempo_kind]
     # A position left empty by the removed tempo token (a piece that starts after the downbeat) goes too.
     body = [
@@ -61,17 +60,14 @@ def normalise(ids: list[int], tokenizer: MusicTokenizer, grammar: Grammar, tempo
         for n, token in enumerate(without_tempo)
         if not (
             kind[token] == position_kind
-            and (
-                n + 1 == len(without_tempo)
-                or kind[without_tempo[n + 1]] in (position_kind, kind[grammar.ids["Bar"][0]])
-            )
+            and (n + 1 == len(without_tempo) or kind[without_tempo[n + 1]] in (position_kind, bar_kind))
         )
     ]
-    first_position = next((n for n, i in enumerate(body) if tokenizer.id_to_token[i].startswith("Position")), None)
+    first_position = next((n for n, i in enumerate(body) if kind[i] == position_kind), None)
     if first_position is None:
         return None
     body.insert(first_position + 1, grammar.nearest_tempo_id(tempo))
-    bars = sum(1 for i in body if tokenizer.id_to_token[i] == "Bar_None")
+    bars = sum(1 for i in body if kind[i] == bar_kind)
     state = grammar.start(Constraints(bars=bars))
     for token in body:
         if not state.allowed(len(body) + 10)[token]:
