@@ -1,20 +1,22 @@
-"""The sampling loop: KV cache, classifier-free guidance, temperature / top-k / top-p, grammar masks.
+"""The sampling loop: classifier-free guidance, grammar masks, temperature / top-k / top-p.
 
 Conditional and unconditional rows run in one batch (``2B`` rows) so guidance costs one forward
-pass per token. When the sequence outgrows the model's context, the cache is rebuilt from the
-control prefix plus the most recent half-window of tokens.
+pass per token. Rows that finish leave the batch. When a sequence outgrows the model's context, the
+cache restarts from the control prefix plus the most recent half-window of tokens. Without the
+cache (``use_cache=False``, text2midi's way and the reference for tests) every token recomputes the
+whole sequence.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 from torch import Tensor
 
+from .decoder import DecodeSession, FastDecoder
 from .grammar import GrammarState
-from .model import KVCache, MusicTransformer
 
 
 @dataclass(frozen=True)
@@ -28,26 +30,13 @@ class SamplingConfig:
     use_cache: bool = True
 
 
-def filter_logits(logits: Tensor, top_k: int, top_p: float) -> Tensor:
-    """Keep the top-k tokens, then the smallest set whose probability reaches top_p. (B, V)."""
-    if top_k and top_k < logits.shape[-1]:
-        kth = torch.topk(logits, top_k, dim=-1).values[..., -1:]
-        logits = logits.masked_fill(logits < kth, float("-inf"))
-    if 0 < top_p < 1:
-        sorted_logits, order = torch.sort(logits, descending=True, dim=-1)
-        cumulative = sorted_logits.softmax(-1).cumsum(-1)
-        drop = cumulative - sorted_logits.softmax(-1) >= top_p  # keep the token that crosses top_p
-        sorted_logits = sorted_logits.masked_fill(drop, float("-inf"))
-        logits = torch.full_like(logits, float("-inf")).scatter(-1, order, sorted_logits)
-    return logits
-
-
 class Sampler:
     """Runs one batch of rows to completion under their grammars."""
 
-    def __init__(self, model: MusicTransformer, config: SamplingConfig) -> None:
-        self.model = model
+    def __init__(self, decoder: FastDecoder, config: SamplingConfig) -> None:
+        self.decoder = decoder
         self.config = config
+        self.guided = config.cfg_scale != 1.0
         self.generator = torch.Generator().manual_seed(config.seed if config.seed is not None else torch.seed())
 
     @torch.inference_mode()
@@ -58,71 +47,78 @@ class Sampler:
         memory: Tensor,  # (B, S, d_text)
         memory_mask: Tensor,  # (B, S)
         grammars: list[GrammarState],
-        on_token: callable | None = None,
+        on_token: Callable[[int, int], None] | None = None,
         logit_bias: Tensor | None = None,  # (V,) added to the guided logits, e.g. the key's scale
     ) -> list[list[int]]:
-        config, model = self.config, self.model
+        """The generated tokens of each row, ending with EOS."""
+        config = self.config
         B, P = prefixes.shape
-        guided = config.cfg_scale != 1.0
-        if guided:
-            null_memory, null_mask = model.null_condition(B, memory.shape[1])
+        if self.guided:
+            null_memory, null_mask = self.decoder.null_condition(B, memory.shape[1])
             prefixes = torch.cat([prefixes, null_prefix.expand(B, P)])
             memory, memory_mask = torch.cat([memory, null_memory]), torch.cat([memory_mask, null_mask])
-        window = model.config.max_seq_len
-        sequences = torch.zeros(B, 0, dtype=torch.long)  # finished rows keep receiving padding
-        lengths = [0] * B
-        cache = KVCache(model.config, prefixes.shape[0], memory.dtype, memory.device) if config.use_cache else None
-        logits = model(prefixes, memory, memory_mask, cache)[:, -1]
+        session = self.decoder.start(memory, memory_mask)
+        sequences: list[list[int]] = [[] for _ in range(B)]
+        active = list(range(B))  # the rows still decoding, in session order
+        logits = session.feed(prefixes, all_logits=False)
         for step in range(config.max_new_tokens):
-            next_tokens = self._choose(logits, B, guided, grammars, config.max_new_tokens - step, logit_bias)
-            for row, token in enumerate(next_tokens):
-                if not grammars[row].finished:
-                    grammars[row].advance(token)
-                    lengths[row] += 1
-                    if on_token is not None:
-                        on_token(row, token)
-            sequences = torch.cat([sequences, torch.tensor(next_tokens).unsqueeze(1)], dim=1)
-            if all(g.finished for g in grammars):
+            tokens = self._choose(logits, [grammars[row] for row in active], config.max_new_tokens - step, logit_bias)
+            for row, token in zip(active, tokens, strict=True):
+                grammars[row].advance(token)
+                sequences[row].append(token)
+                if on_token is not None:
+                    on_token(row, token)
+            going = [i for i, row in enumerate(active) if not grammars[row].finished]
+            if not going:
                 break
-            column = sequences[:, -1:].repeat(2 if guided else 1, 1)
-            if cache is not None and cache.length < window:
-                logits = model(column, memory, memory_mask, cache)[:, -1]
+            if len(going) < len(active):
+                kept = going + [len(active) + i for i in going] if self.guided else going
+                session.keep(kept)
+                prefixes = prefixes[kept]
+                active, tokens = [active[i] for i in going], [tokens[i] for i in going]
+            if config.use_cache and session.length < session.capacity:
+                logits = session.step(torch.tensor(tokens * 2 if self.guided else tokens))
             else:
-                logits = self._recompute(prefixes, sequences, memory, memory_mask, cache, guided)
-        return [sequences[row, : lengths[row]].tolist() for row in range(B)]
+                logits = self._restart(session, prefixes, [sequences[row] for row in active])
+        return sequences
 
-    def _recompute(self, prefixes, sequences, memory, memory_mask, cache, guided) -> Tensor:  # noqa: ANN001
-        """Full forward over prefix + the latest tokens that fit (no-cache mode, or a full cache)."""
-        window, P = self.model.config.max_seq_len, prefixes.shape[1]
-        keep = (window - P) if cache is None else (window - P) // 2
-        body = sequences[:, -keep:]
-        if guided:
+    def _restart(self, session: DecodeSession, prefixes: Tensor, rows: list[list[int]]) -> Tensor:
+        """Run prefix + the latest tokens that fit from an empty cache (every step without the cache)."""
+        window, P = session.capacity, prefixes.shape[1]
+        keep = (window - P) if not self.config.use_cache else (window - P) // 2
+        body = torch.tensor([row[-keep:] for row in rows])
+        if self.guided:
             body = torch.cat([body, body])
-        if cache is not None:
-            cache.reset()
-        return self.model(torch.cat([prefixes, body], dim=1), memory, memory_mask, cache)[:, -1]
+        session.truncate(0)
+        return session.feed(torch.cat([prefixes, body], dim=1), all_logits=False)
 
     def _choose(
-        self,
-        logits: Tensor,
-        B: int,
-        guided: bool,
-        grammars: list[GrammarState],
-        tokens_left: int,
-        logit_bias: Tensor | None = None,
+        self, logits: Tensor, grammars: list[GrammarState], tokens_left: int, logit_bias: Tensor | None
     ) -> list[int]:
+        """One token per row: guidance, grammar mask, then temperature, top-k and top-p sampling."""
         config = self.config
-        logits = logits.float()
-        if guided:
-            conditional, unconditional = logits[:B], logits[B:]
-            logits = unconditional + config.cfg_scale * (conditional - unconditional)
+        rows = len(grammars)
+        if self.guided:
+            logits = torch.lerp(logits[rows:], logits[:rows], config.cfg_scale)  # u + s·(c − u)
+        if rows == 1:
+            masks = grammars[0].logit_mask(tokens_left)
+        else:
+            masks = torch.stack([g.logit_mask(tokens_left) for g in grammars])
+        logits = logits + masks
         if logit_bias is not None:
-            logits = logits + logit_bias
-        allowed = torch.from_numpy(np.stack([g.allowed(tokens_left) for g in grammars]))
-        logits = logits.masked_fill(~allowed, float("-inf"))
+            logits += logit_bias
         if config.temperature < 1e-6:  # greedy (also avoids 0/0 in float32)
             return logits.argmax(-1).tolist()
-        logits = logits - logits.max(dim=-1, keepdim=True).values  # keeps tiny temperatures finite
-        logits = filter_logits(logits / config.temperature, config.top_k, config.top_p)
-        probs = logits.softmax(-1)
-        return torch.multinomial(probs, 1, generator=self.generator).squeeze(1).tolist()
+        values, indices = logits, None
+        if config.top_k and config.top_k < logits.shape[-1]:
+            values, indices = logits.topk(config.top_k)  # sorted, largest first
+        elif config.top_p < 1:
+            values, indices = logits.sort(descending=True)
+        values = (values - values.amax(-1, keepdim=True)) / config.temperature  # finite for tiny temperatures
+        if config.top_p < 1:
+            probs = values.softmax(-1)
+            values = values.masked_fill(probs.cumsum(-1) - probs >= config.top_p, float("-inf"))
+        choice = torch.multinomial(values.softmax(-1), 1, generator=self.generator)
+        if indices is not None:
+            choice = indices.gather(1, choice)
+        return choice.squeeze(1).tolist()

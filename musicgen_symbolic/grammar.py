@@ -18,9 +18,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import torch
+from torch import Tensor
 
 from .constants import POSITIONS_PER_BEAT
-from .tokenizer import KIND, TokenTables
+from .tokenizer import KIND, KINDS, TokenTables
 
 MAX_NOTES_PER_POSITION = 16
 # Position, Tempo, Program, Pitch, Velocity, Duration: the most tokens one event can need, plus EOS.
@@ -54,13 +56,51 @@ class Grammar:
             (int(tables.value[i]), int(tables.denominator[i])): int(i) for i in self.ids["TimeSig"]
         }
         self.tempo_ids = self.ids["Tempo"]
-        self.masks = {
-            name: self._mask(self.ids[name]) for name in ("Bar", "Pitch", "PitchDrum", "Velocity", "Duration")
-        }
+        self.kind_names = [KINDS[code] for code in kind.tolist()]
+        self.values = tables.value.tolist()
+        self._masks: dict[tuple, tuple[np.ndarray, Tensor]] = {}
 
-    def _mask(self, ids: np.ndarray) -> np.ndarray:
+    def _mask(self, ids) -> np.ndarray:  # noqa: ANN001
         mask = np.zeros(self.vocab_size, dtype=bool)
         mask[ids] = True
+        return mask
+
+    def mask_for(self, key: tuple) -> tuple[np.ndarray, Tensor]:
+        """The allowed-token mask for a state key, as booleans and as additive logits (built once)."""
+        masks = self._masks.get(key)
+        if masks is None:
+            allowed = self._build(key)
+            allowed.flags.writeable = False
+            additive = torch.zeros(self.vocab_size).masked_fill_(torch.from_numpy(~allowed), float("-inf"))
+            masks = self._masks[key] = (allowed, additive)
+        return masks
+
+    def _build(self, key: tuple) -> np.ndarray:
+        kind, *fields = key
+        if kind == "end":
+            return self._mask([self.eos_id])
+        if kind == "bar":
+            return self._mask(self.ids["Bar"])
+        if kind == "metre":
+            (chosen,) = fields
+            return self._mask([chosen] if chosen is not None else list(self.time_signature_id.values()))
+        if kind == "tempo":
+            (chosen,) = fields
+            return self._mask([chosen] if chosen is not None else self.tempo_ids)
+        if kind == "programs":
+            return self._mask(list(fields[0]))
+        if kind == "pitch":
+            return self._mask(self.ids["PitchDrum" if fields[0] else "Pitch"])
+        if kind in ("velocity", "duration"):
+            return self._mask(self.ids[kind.capitalize()])
+        position, bar_positions, more_notes, programs, may_open_bar, may_end = fields
+        mask = self._mask(self.position_ids[position + 1 : bar_positions])
+        if more_notes:
+            mask[list(programs)] = True
+        if may_open_bar:
+            mask[self.ids["Bar"]] = True
+        if may_end or not mask.any():
+            mask[self.eos_id] = True
         return mask
 
     def scale_bias(self, tonic: int, mode: str, strength: float) -> np.ndarray:
@@ -104,11 +144,12 @@ class GrammarState:
         self.tempo_emitted = False
         self.finished = False
         if constraints.programs is not None:
-            self.program_ids = np.array([grammar.program_id[p] for p in constraints.programs])
-            self.unused = {int(i) for i in self.program_ids}
+            self.program_ids = tuple(sorted({grammar.program_id[p] for p in constraints.programs}))
+            self.unused = set(self.program_ids)
         else:
             self.unused = set()
-            self.program_ids = np.array(sorted(grammar.program_id.values()))
+            self.program_ids = tuple(sorted(grammar.program_id.values()))
+        self.programs_now = self.program_ids
 
     # ------------------------------------------------------------------ queries
     def _may_open_bar(self) -> bool:
@@ -117,50 +158,50 @@ class GrammarState:
     def _may_end(self) -> bool:
         return self.target_bars is not None and self.bars_done >= self.target_bars
 
-    def _programs_now(self) -> np.ndarray:
+    def _update_programs_now(self) -> None:
         """Requested instruments not heard yet become the only choice in the last bar."""
-        if self.unused and self._may_end():
-            return np.array(sorted(self.unused))
-        return self.program_ids
+        self.programs_now = tuple(sorted(self.unused)) if self.unused and self._may_end() else self.program_ids
 
     def allowed(self, tokens_left: int) -> np.ndarray:
-        """Boolean mask over the vocabulary of the tokens that may come next."""
-        g = self.g
+        """Read-only boolean mask over the vocabulary of the tokens that may come next."""
+        return self.g.mask_for(self._key(tokens_left))[0]
+
+    def logit_mask(self, tokens_left: int) -> Tensor:
+        """The same mask as additive logits: 0 where allowed, -inf elsewhere."""
+        return self.g.mask_for(self._key(tokens_left))[1]
+
+    def _key(self, tokens_left: int) -> tuple:
+        """Everything the next-token mask depends on; masks are built once per distinct key."""
         if self.finished:
-            return g._mask(np.array([g.eos_id]))
+            return ("end",)
         last = self.last
-        if last in ("BOS",):
-            return g.masks["Bar"].copy()
+        if last == "BOS":
+            return ("bar",)
         if last == "Bar":
-            ids = [self.time_signature_id] if self.time_signature_id is not None else list(g.time_signature_id.values())
-            return g._mask(np.array(ids))
-        if last == "Position":
-            if not self.tempo_emitted:
-                return g._mask(np.array([self.tempo_id]) if self.tempo_id is not None else g.tempo_ids)
-            return g._mask(self._programs_now())
-        if last == "Tempo":
-            return g._mask(self._programs_now())
+            return ("metre", self.time_signature_id)
+        if last == "Position" and not self.tempo_emitted:
+            return ("tempo", self.tempo_id)
+        if last in ("Position", "Tempo"):
+            return ("programs", self.programs_now)
         if last == "Program":
-            return g.masks["PitchDrum" if self.program == -1 else "Pitch"].copy()
+            return ("pitch", self.program == -1)
         if last in ("Pitch", "PitchDrum"):
-            return g.masks["Velocity"].copy()
+            return ("velocity",)
         if last == "Velocity":
-            return g.masks["Duration"].copy()
-        # At a boundary: after TimeSig (empty bar so far) or after a complete note.
-        mask = np.zeros(g.vocab_size, dtype=bool)
+            return ("duration",)
         if tokens_left < TOKENS_TO_CLOSE:
-            mask[g.eos_id] = True
-            return mask
-        mask[g.position_ids[self.position + 1 : self.bar_positions]] = True
-        if last == "Duration" and self.notes_here < MAX_NOTES_PER_POSITION:
-            mask[self._programs_now()] = True
-        if self._may_open_bar():
-            mask[g.ids["Bar"]] = True
-        if self._may_end() and not self.unused:
-            mask[g.eos_id] = True
-        if not mask.any():
-            mask[g.eos_id] = True
-        return mask
+            return ("end",)
+        more_notes = last == "Duration" and self.notes_here < MAX_NOTES_PER_POSITION
+        may_end = self._may_end() and not self.unused
+        return (
+            "boundary",
+            self.position,
+            self.bar_positions,
+            more_notes,
+            self.programs_now,
+            self._may_open_bar(),
+            may_end,
+        )
 
     # ------------------------------------------------------------------ transitions
     def advance(self, token_id: int) -> None:
@@ -168,12 +209,12 @@ class GrammarState:
         if token_id == g.eos_id:
             self.finished = True
             return
-        kind = int(g.tables.kind[token_id])
-        name = _KIND_NAMES[kind]
-        value = int(g.tables.value[token_id])
+        name = g.kind_names[token_id]
+        value = g.values[token_id]
         if name == "Bar":
             self.bars_done += 1
             self.position = -1
+            self._update_programs_now()
         elif name == "TimeSig":
             self.time_signature_id = token_id
             self.bar_positions = value * POSITIONS_PER_BEAT
@@ -188,7 +229,9 @@ class GrammarState:
         elif name == "Program":
             self.program = value
             self.notes_here += 1
-            self.unused.discard(token_id)
+            if token_id in self.unused:
+                self.unused.discard(token_id)
+                self._update_programs_now()
         self.last = name
 
     def _update_target_bars(self) -> None:
@@ -198,6 +241,7 @@ class GrammarState:
         bar = self._seconds_per_bar(self.c.tempo or float(self.g.tables.tempo[self.tempo_id]))
         if bar is not None:
             self.target_bars = max(1, math.ceil(self.c.seconds / bar - 1e-6))
+            self._update_programs_now()
 
     def _seconds_per_bar(self, bpm: float) -> float | None:
         if self.time_signature_id is None:
@@ -214,6 +258,3 @@ class GrammarState:
     @property
     def tempo_bpm(self) -> float | None:
         return float(self.g.tables.tempo[self.tempo_id]) if self.tempo_id is not None else None
-
-
-_KIND_NAMES = {code: name for name, code in KIND.items()}

@@ -1,9 +1,10 @@
 """A small decoder-only Transformer over music tokens, cross-attending to text embeddings.
 
-Read top to bottom: config → rotary embeddings → KV cache → attention → block → model.
-Each block is causal self-attention (rotary positions, KV cache), cross-attention to the frozen
+Read top to bottom: config → rotary embeddings → attention → block → model.
+Each block is causal self-attention (rotary positions), cross-attention to the frozen
 text encoder's token embeddings, and an MLP. The unconditional ("null") text condition used by
-classifier-free guidance is a learned vector inside the model.
+classifier-free guidance is a learned vector inside the model. Generation does not call this
+forward pass: :mod:`.decoder` packs these weights into a faster KV-cached engine.
 """
 
 from __future__ import annotations
@@ -49,21 +50,6 @@ def apply_rotary(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
     return rotated.flatten(-2).type_as(x)
 
 
-class KVCache:
-    """Preallocated keys/values for every layer, plus the cross-attention keys/values of the text."""
-
-    def __init__(self, config: ModelConfig, batch: int, dtype: torch.dtype, device: torch.device) -> None:
-        head_dim = config.d_model // config.n_head
-        shape = (batch, config.n_head, config.max_seq_len, head_dim)
-        self.keys = [torch.zeros(shape, dtype=dtype, device=device) for _ in range(config.n_layer)]
-        self.values = [torch.zeros(shape, dtype=dtype, device=device) for _ in range(config.n_layer)]
-        self.cross: list[tuple[Tensor, Tensor] | None] = [None] * config.n_layer
-        self.length = 0
-
-    def reset(self) -> None:
-        self.length = 0
-
-
 class SelfAttention(nn.Module):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
@@ -72,29 +58,14 @@ class SelfAttention(nn.Module):
         self.proj = nn.Linear(config.d_model, config.d_model, bias=False)
         self.dropout = config.dropout
 
-    def forward(self, x: Tensor, cos: Tensor, sin: Tensor, cache: KVCache | None, layer: int) -> Tensor:
+    def forward(self, x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
         B, T, C = x.shape
         q, k, v = self.qkv(x).split(C, dim=2)
         q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))  # (B, H, T, hd)
         q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
-        past = 0
-        if cache is not None:
-            past = cache.length
-            cache.keys[layer][:, :, past : past + T] = k
-            cache.values[layer][:, :, past : past + T] = v
-            k = cache.keys[layer][:, :, : past + T]
-            v = cache.values[layer][:, :, : past + T]
-        if past == 0:
-            y = F.scaled_dot_product_attention(q, k, v, is_causal=T > 1, dropout_p=self._dropout_p())
-        elif T == 1:
-            y = F.scaled_dot_product_attention(q, k, v)
-        else:  # several new tokens after a cached past: each sees the past and its predecessors
-            mask = torch.ones(T, past + T, dtype=torch.bool, device=x.device).tril(diagonal=past)
-            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        dropout = self.dropout if self.training else 0.0
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True, dropout_p=dropout)
         return self.proj(y.transpose(1, 2).reshape(B, T, C))
-
-    def _dropout_p(self) -> float:
-        return self.dropout if self.training else 0.0
 
 
 class CrossAttention(nn.Module):
@@ -105,18 +76,12 @@ class CrossAttention(nn.Module):
         self.kv = nn.Linear(config.d_model, 2 * config.d_model, bias=False)
         self.proj = nn.Linear(config.d_model, config.d_model, bias=False)
 
-    def forward(self, x: Tensor, memory: Tensor, memory_mask: Tensor, cache: KVCache | None, layer: int) -> Tensor:
+    def forward(self, x: Tensor, memory: Tensor, memory_mask: Tensor) -> Tensor:
         B, T, C = x.shape
-        hd = C // self.n_head
+        S, hd = memory.shape[1], C // self.n_head
         q = self.q(x).view(B, T, self.n_head, hd).transpose(1, 2)
-        if cache is not None and cache.cross[layer] is not None:
-            k, v = cache.cross[layer]
-        else:
-            S = memory.shape[1]
-            k, v = self.kv(memory).split(C, dim=2)
-            k, v = (t.view(B, S, self.n_head, hd).transpose(1, 2) for t in (k, v))  # (B, H, S, hd)
-            if cache is not None:
-                cache.cross[layer] = (k, v)
+        k, v = self.kv(memory).split(C, dim=2)
+        k, v = (t.view(B, S, self.n_head, hd).transpose(1, 2) for t in (k, v))  # (B, H, S, hd)
         y = F.scaled_dot_product_attention(q, k, v, attn_mask=memory_mask[:, None, None, :])
         return self.proj(y.transpose(1, 2).reshape(B, T, C))
 
@@ -142,9 +107,9 @@ class Block(nn.Module):
         self.ln_mlp = nn.LayerNorm(config.d_model)
         self.mlp = MLP(config)
 
-    def forward(self, x, cos, sin, memory, memory_mask, cache, layer):  # noqa: ANN001, ANN201
-        x = x + self.self_attn(self.ln_self(x), cos, sin, cache, layer)
-        x = x + self.cross_attn(self.ln_cross(x), memory, memory_mask, cache, layer)
+    def forward(self, x: Tensor, cos: Tensor, sin: Tensor, memory: Tensor, memory_mask: Tensor) -> Tensor:
+        x = x + self.self_attn(self.ln_self(x), cos, sin)
+        x = x + self.cross_attn(self.ln_cross(x), memory, memory_mask)
         return x + self.mlp(self.ln_mlp(x))
 
 
@@ -196,18 +161,14 @@ class MusicTransformer(nn.Module):
         tokens: Tensor,  # (B, T) token ids
         memory: Tensor,  # (B, S, d_text) text embeddings
         memory_mask: Tensor,  # (B, S) True where a text token is real
-        cache: KVCache | None = None,
     ) -> Tensor:
-        """Logits (B, T, vocab). With a cache, ``tokens`` continue the cached sequence."""
+        """Logits (B, T, vocab) for every position (training, and the reference for :mod:`.decoder`)."""
         T = tokens.shape[1]
-        start = cache.length if cache is not None else 0
-        if start + T > self.config.max_seq_len:
-            raise ValueError(f"sequence of {start + T} tokens exceeds max_seq_len={self.config.max_seq_len}")
-        cos, sin = self.rope_cos[start : start + T], self.rope_sin[start : start + T]
-        text = self.text_projection(memory) if cache is None or cache.cross[0] is None else memory
+        if T > self.config.max_seq_len:
+            raise ValueError(f"sequence of {T} tokens exceeds max_seq_len={self.config.max_seq_len}")
+        cos, sin = self.rope_cos[:T], self.rope_sin[:T]
+        text = self.text_projection(memory)
         x = self.token_embedding(tokens)
-        for layer, block in enumerate(self.blocks):
-            x = block(x, cos, sin, text, memory_mask, cache, layer)
-        if cache is not None:
-            cache.length += T
+        for block in self.blocks:
+            x = block(x, cos, sin, text, memory_mask)
         return self.lm_head(self.ln_final(x))

@@ -26,6 +26,7 @@ from .constants import (
     DEFAULT_TOP_P,
     ENV_MODEL_DIR,
 )
+from .decoder import DEFAULT_PRECISION, PRECISIONS, FastDecoder
 from .errors import MusicGenError
 from .generation import Sampler, SamplingConfig
 from .grammar import Constraints, Grammar
@@ -79,6 +80,7 @@ class MusicGenSymbolic:
         self._text_encoder = text_encoder
         self.metadata = dict(metadata or {})
         self.grammar = Grammar(tokenizer.tables, tokenizer.eos_id)
+        self._decoders: dict[str, FastDecoder] = {}
 
     # ------------------------------------------------------------------ construction and persistence
     @classmethod
@@ -137,7 +139,6 @@ class MusicGenSymbolic:
         cls,
         folder: str | Path | None = None,
         text_encoder: TextEncoder | str | None = None,
-        dtype: torch.dtype | None = None,
     ) -> MusicGenSymbolic:
         """Load a model folder (default: the bundled model, or ``$MUSICGEN_SYMBOLIC_MODEL``).
 
@@ -182,11 +183,17 @@ class MusicGenSymbolic:
                 raise ValueError(f"missing tensors such as {sorted(missing)[0]}")
         except Exception as error:
             raise MusicGenError(f"cannot load weights from {folder / WEIGHTS_FILE}: {error}") from error
-        if dtype is not None:
-            model = model.to(dtype)
         return cls(model, tokenizer, text_encoder or recorded, config.get("metadata"))
 
     # ------------------------------------------------------------------ generation
+    def decoder(self, precision: str = DEFAULT_PRECISION) -> FastDecoder:
+        """The model packed for decoding at ``precision`` (packed once, then reused)."""
+        if precision not in PRECISIONS:
+            raise MusicGenError(f"--precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+        if precision not in self._decoders:
+            self._decoders[precision] = FastDecoder(self.model, precision)
+        return self._decoders[precision]
+
     def resolve_attributes(self, prompt: str, **overrides: object) -> Attributes:
         """Parse the prompt, then apply explicit overrides (CLI flags or keyword arguments)."""
         return AttributeOverrides(**overrides).apply(parse_prompt(prompt))
@@ -216,10 +223,12 @@ class MusicGenSymbolic:
         seed: int | None = None,
         max_new_tokens: int | None = None,
         use_cache: bool = True,
+        precision: str = DEFAULT_PRECISION,
         progress: bool = False,
     ) -> list[GenerationResult]:
         """Generate ``num_samples`` pieces for one prompt in one batch."""
         check_sampling(num_samples, temperature, top_k, top_p, cfg, key_strength)
+        decoder = self.decoder(precision)
         attributes = self.resolve_attributes(
             prompt,
             tempo=tempo,
@@ -247,14 +256,11 @@ class MusicGenSymbolic:
         prefixes = torch.tensor([self.tokenizer.control_prefix(attributes) + bos] * num_samples)
         null_prefix = torch.tensor(self.tokenizer.null_prefix() + bos)
         grammars = [self.grammar.start(constraints) for _ in range(num_samples)]
-        dtype = next(self.model.parameters()).dtype
         bias = None
         if attributes.key is not None and key_strength > 0:
             bias = torch.from_numpy(self.grammar.scale_bias(attributes.key.tonic, attributes.key.mode, key_strength))
         with _progress_bar(progress, grammars) as on_token:
-            rows = Sampler(self.model, sampling).run(
-                prefixes, null_prefix, memory.to(dtype), mask, grammars, on_token, logit_bias=bias
-            )
+            rows = Sampler(decoder, sampling).run(prefixes, null_prefix, memory, mask, grammars, on_token, bias)
         results = []
         for tokens, state in zip(rows, grammars, strict=True):
             tempo_bpm = attributes.tempo or round(state.tempo_bpm or 120.0)

@@ -1,7 +1,9 @@
+import pytest
 import torch
 
+from musicgen_symbolic.decoder import FastDecoder
 from musicgen_symbolic.generation import SamplingConfig
-from musicgen_symbolic.model import KVCache, ModelConfig, MusicTransformer
+from musicgen_symbolic.model import ModelConfig, MusicTransformer
 from musicgen_symbolic.pipeline import MusicGenSymbolic
 
 
@@ -23,24 +25,38 @@ def test_save_load_gives_identical_logits(tiny_generator, tmp_path):
         assert torch.equal(tiny_generator.model(tokens, memory, mask), loaded.model(tokens, memory, mask))
 
 
-def test_cached_forward_matches_full_forward():
+@pytest.mark.parametrize("precision, tolerance", [("fp32", 1e-5), ("bf16", 0.05), ("int8", 0.05)])
+def test_packed_decoder_matches_reference_forward(precision, tolerance):
     config = ModelConfig(vocab_size=50, d_model=32, n_layer=2, n_head=2, d_text=16, max_seq_len=64)
     model = MusicTransformer(config).eval()
     tokens, memory, mask = _inputs(config)
     with torch.no_grad():
         full = model(tokens, memory, mask)
-        cache = KVCache(config, 2, torch.float32, torch.device("cpu"))
-        steps = [model(tokens[:, :5], memory, mask, cache)]
-        steps += [model(tokens[:, i : i + 1], memory, mask, cache) for i in range(5, 12)]
-    assert torch.allclose(full, torch.cat(steps, dim=1), atol=1e-5)
+    session = FastDecoder(model, precision).start(memory, mask)
+    steps = [session.feed(tokens[:, :5])]
+    steps += [session.step(tokens[:, i])[:, None] for i in range(5, 9)]
+    steps += [session.feed(tokens[:, 9:12])]  # several tokens after a cached past
+    assert (full - torch.cat(steps, dim=1)).abs().max() < tolerance
+
+
+def test_dropping_finished_rows_leaves_the_others_unchanged():
+    config = ModelConfig(vocab_size=50, d_model=32, n_layer=2, n_head=2, d_text=16, max_seq_len=64)
+    decoder = FastDecoder(MusicTransformer(config).eval(), "fp32")
+    tokens, memory, mask = _inputs(config, batch=3)
+    both = decoder.start(memory, mask)
+    both.feed(tokens[:, :6])
+    both.keep([2, 0])
+    alone = decoder.start(memory[[2, 0]], mask[[2, 0]])
+    alone.feed(tokens[[2, 0], :6])
+    assert torch.allclose(both.step(tokens[[2, 0], 6]), alone.step(tokens[[2, 0], 6]), atol=1e-6)
 
 
 def test_kv_cache_generation_equals_full_recompute(tiny_generator):
     for seed in range(3):
-        kwargs = dict(bars=4, seed=seed, temperature=1.0, cfg=2.0)
-        cached = tiny_generator.generate_many("jazz piano in C minor", use_cache=True, **kwargs)[0].tokens
-        recomputed = tiny_generator.generate_many("jazz piano in C minor", use_cache=False, **kwargs)[0].tokens
-        assert cached == recomputed
+        kwargs = dict(bars=4, seed=seed, temperature=1.0, cfg=2.0, precision="fp32", num_samples=2)
+        cached = tiny_generator.generate_many("jazz piano in C minor", use_cache=True, **kwargs)
+        recomputed = tiny_generator.generate_many("jazz piano in C minor", use_cache=False, **kwargs)
+        assert [r.tokens for r in cached] == [r.tokens for r in recomputed]
 
 
 def test_sliding_window_continues_past_context(tiny_generator):
