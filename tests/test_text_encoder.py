@@ -3,7 +3,7 @@ import torch
 
 from musicgen_symbolic.errors import MusicGenError
 from musicgen_symbolic.pipeline import MusicGenSymbolic
-from musicgen_symbolic.text_encoder import load_text_encoder, parse_spec
+from musicgen_symbolic.text_encoder import load_text_encoder, minilm_folder, parse_spec
 
 
 def test_bundled_minilm_encoder_offline(tmp_path, monkeypatch):
@@ -13,8 +13,24 @@ def test_bundled_minilm_encoder_offline(tmp_path, monkeypatch):
     embeddings, mask = encoder.encode(["a calm piano piece in D minor", "drums"])
     assert embeddings.shape[0] == 2 and embeddings.shape[2] == 384 == encoder.dim
     assert mask.dtype == torch.bool and mask[0].sum() > mask[1].sum()
-    assert not any(p.requires_grad for p in encoder.model.parameters())
     assert (tmp_path / "all-MiniLM-L6-v2" / "model.safetensors").is_file()
+
+
+def test_minilm_matches_transformers_bert():
+    """The plain-torch BERT pass (no transformers import at start-up) gives transformers' embeddings."""
+    from transformers import AutoModel, AutoTokenizer
+
+    texts = ["a calm lo-fi piece in D minor at 80 bpm with electric piano, bass and drums", "drums", "Ünïcødé ♪"]
+    encoder = load_text_encoder("minilm")
+    embeddings, mask = encoder.encode(texts)
+    folder = minilm_folder()
+    batch = AutoTokenizer.from_pretrained(folder)(
+        texts, padding=True, truncation=True, max_length=128, return_tensors="pt"
+    )
+    with torch.no_grad():
+        expected = AutoModel.from_pretrained(folder).eval()(**batch).last_hidden_state
+    assert torch.equal(mask, batch["attention_mask"].bool())
+    assert (embeddings - expected)[mask].abs().max() < 1e-4
 
 
 def test_t5_encoder_from_local_folder(tiny_t5_dir):
