@@ -1,18 +1,23 @@
-"""Speed, measured side by side in one run on this machine. Prints a Markdown table of figures and ratios.
+"""Speed, measured side by side in one run on this machine. Prints a Markdown table: each figure, its target, pass/miss.
 
-    python benchmarks/speed.py [--model DIR] [--repeats 3]
+    python benchmarks/speed.py [--model DIR] [--repeats 3] [--precision int8] [--strict] [--musicgen-model DIR]
 
-* decoding tokens/s with the KV cache vs full recompute per token (text2midi's way), batch 1;
-* prompt → 30 s of MIDI and prompt → 30 s of MIDI + WAV, model already loaded, CFG on and off;
-* batch throughput (--num-samples 8) vs batch 1;
-* rendering real-time factor: pyfluidsynth (ours) vs the fluidsynth command line;
-* with --musicgen-model, MusicGen producing the same 30 s directly as audio;
-* cold start of the CLI (fresh process: imports, model and text-encoder load, generation, WAV) and its peak memory.
+* cold start: the real CLI (`generate "…" -o x.mid --wav x.wav --seconds 30`) in a fresh process, its peak
+  resident memory, and the same steps timed one by one in another fresh process (imports, model load, text
+  encoder load, generation, MIDI write, WAV render);
+* decoding tokens/s, batch 1, with the KV cache vs full recompute per token (text2midi's way), same weights;
+* prompt → 30 s of MIDI with the model loaded, CFG on and off; batch 8 throughput vs batch 1;
+* the other weight precisions, and rendering speed (pyfluidsynth vs the fluidsynth command line);
+* with --musicgen-model, MusicGen producing 10 s of audio from the same prompt.
+
+Exit status 1 when a ratio target is missed (KV cache ≥ 50×, CFG ≤ 1.6×, batch 8 ≥ 3×); with --strict, also
+when an absolute target is (those depend on the machine).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import resource
 import shutil
@@ -24,8 +29,49 @@ from pathlib import Path
 
 PROMPT = "an upbeat pop song in G major at 120 bpm with piano, bass and drums"
 
+PHASES = """
+import json, sys, time
+started = time.perf_counter()
+marks = {}
+def mark(name):
+    global started
+    now = time.perf_counter(); marks[name] = now - started; started = now
+from musicgen_symbolic.midi_io import save_midi
+from musicgen_symbolic.pipeline import MusicGenSymbolic
+from musicgen_symbolic.render import render_midi
+mark("imports")
+generator = MusicGenSymbolic.from_pretrained(sys.argv[1] or None)
+mark("model load")
+generator.text_encoder
+mark("text-encoder load")
+midi = generator.generate(sys.argv[2], seconds=30, seed=4, precision=sys.argv[3])
+mark("generation")
+save_midi(midi, sys.argv[4])
+mark("MIDI write")
+render_midi(sys.argv[4], sys.argv[5])
+mark("WAV render")
+print(json.dumps(marks))
+"""
 
-def timed(function, repeats: int) -> float:  # noqa: ANN001
+
+class Table:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, str, str]] = []
+        self.missed: list[tuple[str, bool]] = []
+
+    def add(self, measure: str, value: str, target: str = "", ok: bool | None = None, ratio: bool = False) -> None:
+        verdict = "" if ok is None else ("pass" if ok else "**miss**")
+        self.rows.append((measure, value, target, verdict))
+        if ok is False:
+            self.missed.append((measure, ratio))
+
+    def print(self) -> None:
+        print("| measure | value | target | |\n| --- | --- | --- | --- |")
+        for row in self.rows:
+            print("| " + " | ".join(row) + " |")
+
+
+def best_of(function, repeats: int) -> float:  # noqa: ANN001
     best = float("inf")
     for _ in range(repeats):
         started = time.perf_counter()
@@ -34,109 +80,136 @@ def timed(function, repeats: int) -> float:  # noqa: ANN001
     return best
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", type=Path)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument(
-        "--musicgen-model", help="also time MusicGen (hub id or folder; needs its weights on disk) on the same prompt"
+def cold_start(args: argparse.Namespace, table: Table, folder: Path) -> None:
+    """First, before this process spawns anything else, so the children's peak memory is the CLI's."""
+    mid, wav = folder / "cold.mid", folder / "cold.wav"
+    command = [sys.executable, "-m", "musicgen_symbolic", "generate", PROMPT, "-o", str(mid), "--wav", str(wav)]
+    command += ["--seconds", "30", "--seed", "4", "-q", "--precision", args.precision]
+    if args.model:
+        command += ["--model", str(args.model)]
+    started = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    total = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    phases_run = subprocess.run(
+        [sys.executable, "-c", PHASES, str(args.model or ""), PROMPT, args.precision, str(mid), str(wav)],
+        check=True,
+        capture_output=True,
+        text=True,
     )
-    args = parser.parse_args()
+    phases = json.loads(phases_run.stdout.strip().splitlines()[-1])
+    table.add("cold start: CLI generate 30 s + WAV, fresh process (s)", f"{total:.2f}", "≤ 5", total <= 5)
+    for name, seconds in phases.items():
+        table.add(f"  of which {name} (s, timed in a second fresh process)", f"{seconds:.2f}")
+    table.add("cold start: peak resident memory of the CLI (MiB)", f"{peak:.0f}", "≤ 1024", peak <= 1024)
 
-    import torch
 
-    from musicgen_symbolic.midi_io import save_midi
-    from musicgen_symbolic.pipeline import MusicGenSymbolic
-    from musicgen_symbolic.render import find_soundfont, render_midi
+def decoding(generator, args: argparse.Namespace, table: Table) -> None:  # noqa: ANN001
+    """Batch 1, no guidance, a piece that fills the model's context: cache vs full recompute, same weights."""
+    prompt, bars = "a solo piano piece in C major at 100 bpm", 12
 
-    generator = MusicGenSymbolic.from_pretrained(args.model)
-    generator.generate(PROMPT, bars=1, seed=0)  # warm-up: text encoder loaded, kernels ready
-    rows: list[tuple[str, str]] = []
-
-    def decode(use_cache: bool, bars: int) -> tuple[float, int]:
-        holder = {}
+    def rate(use_cache: bool, repeats: int) -> float:
+        counts = []
 
         def run() -> None:
-            holder["n"] = len(
-                generator.generate_many(PROMPT, bars=bars, seed=1, cfg=1.0, use_cache=use_cache)[0].tokens
+            result = generator.generate_many(
+                prompt, bars=bars, seed=1, cfg=1.0, use_cache=use_cache, precision=args.precision
             )
+            counts.append(len(result[0].tokens))
 
-        seconds = timed(run, args.repeats)
-        return seconds, holder["n"]
+        return counts[-1] / best_of(run, repeats)
 
-    cached_s, cached_n = decode(True, 4)
-    full_s, full_n = decode(False, 4)
-    rows.append(("decoding, batch 1, KV cache (tokens/s)", f"{cached_n / cached_s:,.0f}"))
-    rows.append(("decoding, batch 1, full recompute (tokens/s)", f"{full_n / full_s:,.0f}"))
-    rows.append(("KV cache speed-up", f"{(cached_n / cached_s) / (full_n / full_s):.1f}×"))
+    cached = rate(True, args.repeats)
+    full = rate(False, 1)
+    table.add("decoding, batch 1, KV cache (tokens/s)", f"{cached:,.0f}", "≥ 1,000", cached >= 1000)
+    table.add("decoding, batch 1, full recompute per token (tokens/s)", f"{full:,.0f}")
+    table.add("KV cache speed-up", f"{cached / full:.1f}×", "≥ 50×", cached / full >= 50, ratio=True)
 
-    with tempfile.TemporaryDirectory() as folder:
-        mid, wav = Path(folder) / "x.mid", Path(folder) / "x.wav"
-        with_cfg = timed(lambda: save_midi(generator.generate(PROMPT, seconds=30, seed=2), mid), args.repeats)
-        without_cfg = timed(
-            lambda: save_midi(generator.generate(PROMPT, seconds=30, seed=2, cfg=1.0), mid), args.repeats
-        )
-        rows.append(("prompt → 30 s MIDI, CFG on (s)", f"{with_cfg:.2f}"))
-        rows.append(("prompt → 30 s MIDI, CFG off (s)", f"{without_cfg:.2f}"))
-        rows.append(("CFG cost", f"{with_cfg / without_cfg:.2f}×"))
-        to_wav = timed(
-            lambda: render_midi(save_midi(generator.generate(PROMPT, seconds=30, seed=2), mid), wav), args.repeats
-        )
-        rows.append(("prompt → 30 s MIDI + WAV (s)", f"{to_wav:.2f}"))
 
-        one = timed(lambda: generator.generate_many(PROMPT, bars=8, seed=3), args.repeats)
-        eight = timed(lambda: generator.generate_many(PROMPT, bars=8, seed=3, num_samples=8), args.repeats)
-        rows.append(("batch 8 throughput vs batch 1", f"{8 * one / eight:.1f}×"))
+def thirty_seconds(generator, args: argparse.Namespace, table: Table, folder: Path) -> None:  # noqa: ANN001
+    from musicgen_symbolic.midi_io import save_midi
+    from musicgen_symbolic.render import render_midi
 
-        save_midi(generator.generate(PROMPT, seconds=30, seed=2), mid)
-        import pretty_midi
+    mid, wav = folder / "warm.mid", folder / "warm.wav"
 
-        length = pretty_midi.PrettyMIDI(str(mid)).get_end_time()
-        ours = timed(lambda: render_midi(mid, wav), args.repeats)
-        rows.append(("render 30 s, pyfluidsynth (× real time)", f"{length / ours:.0f}×"))
-        if shutil.which("fluidsynth"):
-            font = str(find_soundfont())
-            command = ["fluidsynth", "-ni", "-q", "-F", str(wav), "-r", "44100", font, str(mid)]
-            cli = timed(lambda: subprocess.run(command, check=True, capture_output=True), args.repeats)
-            rows.append(("render 30 s, fluidsynth CLI (× real time)", f"{length / cli:.0f}×"))
-            rows.append(("pyfluidsynth vs CLI", f"{cli / ours:.2f}×"))
+    def make(cfg: float | None = None, precision: str = args.precision) -> Path:
+        settings = {} if cfg is None else {"cfg": cfg}
+        return save_midi(generator.generate(PROMPT, seconds=30, seed=2, precision=precision, **settings), mid)
 
-        command = [
-            sys.executable,
-            "-m",
-            "musicgen_symbolic",
-            "generate",
-            PROMPT,
-            "-o",
-            str(mid),
-            "--wav",
-            str(wav),
-            "--seconds",
-            "30",
-            "--seed",
-            "4",
-            "-q",
-        ]
-        if args.model:
-            command += ["--model", str(args.model)]
-        imports = timed(
-            lambda: subprocess.run([sys.executable, "-c", "import torch, transformers, miditok"], check=True), 1
-        )
-        started = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True)
-        cold = time.perf_counter() - started
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        rows.append(("cold start: imports only (s)", f"{imports:.2f}"))
-        rows.append(("cold start: CLI generate 30 s + WAV (s)", f"{cold:.2f}"))
-        rows.append(("cold start: peak resident memory (MiB)", f"{peak:.0f}"))
+    with_cfg = best_of(make, args.repeats)
+    without_cfg = best_of(lambda: make(cfg=1.0), args.repeats)
+    table.add("prompt → 30 s MIDI, model loaded, CFG on (s)", f"{with_cfg:.2f}", "≤ 1", with_cfg <= 1)
+    table.add("prompt → 30 s MIDI, model loaded, CFG off (s)", f"{without_cfg:.2f}")
+    table.add("CFG cost", f"{with_cfg / without_cfg:.2f}×", "≤ 1.6×", with_cfg / without_cfg <= 1.6, ratio=True)
+    for precision in ("int8", "bf16", "fp32"):
+        if precision != args.precision:
+            seconds = best_of(lambda p=precision: make(precision=p), args.repeats)
+            table.add(f"  same with {precision} weights (s)", f"{seconds:.2f}")
+    to_wav = best_of(lambda: render_midi(make(), wav), args.repeats)
+    table.add("prompt → 30 s MIDI + WAV, model loaded (s)", f"{to_wav:.2f}")
 
-    print(
-        f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}"
-    )
-    print("| measure | value |\n| --- | --- |")
-    for name, value in rows:
-        print(f"| {name} | {value} |")
-    return 0
+    def batch(samples: int) -> None:
+        generator.generate_many(PROMPT, bars=8, seed=3, num_samples=samples, precision=args.precision)
+
+    one, eight = best_of(lambda: batch(1), args.repeats), best_of(lambda: batch(8), args.repeats)
+    speedup = 8 * one / eight
+    table.add("batch 8 (--num-samples 8) throughput vs batch 1", f"{speedup:.1f}×", "≥ 3×", speedup >= 3, ratio=True)
+
+
+def rendering(args: argparse.Namespace, table: Table, folder: Path) -> None:
+    import pretty_midi
+
+    from musicgen_symbolic.render import find_soundfont, render_midi
+
+    mid, wav = folder / "warm.mid", folder / "render.wav"
+    length = pretty_midi.PrettyMIDI(str(mid)).get_end_time()
+    ours = best_of(lambda: render_midi(mid, wav), args.repeats)
+    table.add("render 30 s, pyfluidsynth (× real time)", f"{length / ours:.0f}×")
+    if shutil.which("fluidsynth"):
+        command = ["fluidsynth", "-ni", "-q", "-F", str(wav), "-r", "44100", str(find_soundfont()), str(mid)]
+        cli = best_of(lambda: subprocess.run(command, check=True, capture_output=True), args.repeats)
+        table.add("render 30 s, fluidsynth command line (× real time)", f"{length / cli:.0f}×")
+
+
+def musicgen(args: argparse.Namespace, table: Table, folder: Path) -> None:
+    from musicgen_symbolic.audio_backend import MusicGenAudio
+
+    model = MusicGenAudio.from_pretrained(args.musicgen_model)
+    seconds = best_of(lambda: model.generate(PROMPT, duration=10, seed=0), 1)
+    table.add("MusicGen: prompt → 10 s of audio, model loaded (s)", f"{seconds:.1f}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, help="model folder (default: the bundled model)")
+    parser.add_argument("--repeats", type=int, default=3, help="best of this many runs per measure (default 3)")
+    parser.add_argument("--precision", default="int8", help="weights while decoding (default int8)")
+    parser.add_argument("--strict", action="store_true", help="also fail when an absolute target is missed")
+    parser.add_argument("--musicgen-model", help="also time MusicGen (hub id or folder with its weights on disk)")
+    args = parser.parse_args()
+    table = Table()
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        cold_start(args, table, folder)
+
+        import torch
+
+        from musicgen_symbolic.pipeline import MusicGenSymbolic
+
+        generator = MusicGenSymbolic.from_pretrained(args.model)
+        generator.generate(PROMPT, bars=1, seed=0, precision=args.precision)  # warm-up
+        decoding(generator, args, table)
+        thirty_seconds(generator, args, table, folder)
+        rendering(args, table, folder)
+        if args.musicgen_model:
+            musicgen(args, table, folder)
+    machine = platform.processor() or platform.machine()
+    print(f"machine: {machine}, {torch.get_num_threads()} threads, torch {torch.__version__}, {args.precision} weights")
+    table.print()
+    failing = [name for name, ratio in table.missed if ratio or args.strict]
+    if failing:
+        print(f"\nmissed: {'; '.join(failing)}", file=sys.stderr)
+    return 1 if failing else 0
 
 
 if __name__ == "__main__":

@@ -15,15 +15,20 @@ from .constants import (
     DEFAULT_BARS,
     DEFAULT_CFG,
     DEFAULT_KEY_STRENGTH,
+    DEFAULT_PRECISION,
     DEFAULT_TEMPERATURE,
     DEFAULT_TOP_K,
     DEFAULT_TOP_P,
     ENV_DEBUG,
     ENV_MODEL_DIR,
     ENV_SOUNDFONT,
+    PRECISIONS,
 )
 from .errors import MusicGenError
 
+PRECISION_HELP = (
+    "weights while decoding: int8 (default: fastest, same evaluation scores), bf16, or fp32 (the exact model)"
+)
 MUSICGEN_CFG = 3.0
 MUSICGEN_TOP_K = 250
 
@@ -98,6 +103,7 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
     setup.add_argument(
         "--text-encoder", help="override check: 'minilm' or 't5:<hub id or folder>' (must match the model)"
     )
+    setup.add_argument("--precision", choices=PRECISIONS, default=DEFAULT_PRECISION, help=PRECISION_HELP)
     setup.add_argument(
         "--soundfont", type=Path, help=f"SoundFont for --wav (default: ${ENV_SOUNDFONT}, soundfonts/, Debian's)"
     )
@@ -234,6 +240,7 @@ def _add_evaluate(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--cfg", type=float, default=DEFAULT_CFG, help="guidance scale (default %(default)s)")
     p.add_argument("--temperature", type=float, default=DEFAULT_TEMPERATURE, help="(default %(default)s)")
     p.add_argument("--key-strength", type=float, default=DEFAULT_KEY_STRENGTH, help="(default %(default)s)")
+    p.add_argument("--precision", choices=PRECISIONS, default=DEFAULT_PRECISION, help=PRECISION_HELP)
     p.set_defaults(run=_evaluate)
 
 
@@ -328,6 +335,7 @@ def _generate(args: argparse.Namespace) -> None:
         cfg=args.cfg,
         key_strength=args.key_strength,
         seed=args.seed,
+        precision=args.precision,
         progress=not args.quiet,
         **overrides,
     )
@@ -512,7 +520,9 @@ def _evaluate(args: argparse.Namespace) -> None:
         generator = MusicGenSymbolic.from_pretrained(args.model)
     elif not args.midi_dir.is_dir():
         raise MusicGenError(f"no such folder: {args.midi_dir}")
-    settings = dict(cfg=args.cfg, temperature=args.temperature, key_strength=args.key_strength)
+    settings = dict(
+        cfg=args.cfg, temperature=args.temperature, key_strength=args.key_strength, precision=args.precision
+    )
     report = evaluate_prompts(cases, generator, args.midi_dir, seed=args.seed, **(settings if generator else {}))
     report["settings"] = settings if generator else {}
     report["source"] = str(args.midi_dir or args.model or "bundled model")

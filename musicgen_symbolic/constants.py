@@ -59,3 +59,8 @@ MAX_INSTRUMENTS = 8
 SAMPLE_RATE = 44_100
 RENDER_TAIL_SECONDS = 1.0
 PEAK_DBFS = -1.0
+
+# Weight formats of the decoding engine (see decoder.py); int8 is the default because it keeps the
+# evaluation metrics of fp32 (examples/reports/precision-*.json) at about twice the speed.
+PRECISIONS = ("int8", "bf16", "fp32")
+DEFAULT_PRECISION = "int8"

@@ -26,10 +26,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .constants import DEFAULT_PRECISION, PRECISIONS
 from .model import MusicTransformer, rotary_tables
 
-PRECISIONS = ("int8", "bf16", "fp32")
-DEFAULT_PRECISION = "int8"
 INT8_KERNEL_MAX_ROWS = 8  # torch's weight-only int8 kernel beats a dense bf16 product only for a few rows
 
 

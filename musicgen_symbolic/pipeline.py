@@ -21,12 +21,14 @@ from .constants import (
     DEFAULT_BARS,
     DEFAULT_CFG,
     DEFAULT_KEY_STRENGTH,
+    DEFAULT_PRECISION,
     DEFAULT_TEMPERATURE,
     DEFAULT_TOP_K,
     DEFAULT_TOP_P,
     ENV_MODEL_DIR,
+    PRECISIONS,
 )
-from .decoder import DEFAULT_PRECISION, PRECISIONS, FastDecoder
+from .decoder import FastDecoder
 from .errors import MusicGenError
 from .generation import Sampler, SamplingConfig
 from .grammar import Constraints, Grammar
