@@ -82,6 +82,15 @@ def test_same_seed_same_bytes_from_cli(capsys, tmp_path, tiny_model_dir):
     assert (tmp_path / "a.mid").read_bytes() == (tmp_path / "b.mid").read_bytes()
 
 
+@pytest.mark.parametrize("precision", ["int8", "bf16", "fp32"])
+def test_every_precision_generates_from_cli(capsys, tmp_path, tiny_model_dir, precision):
+    out_path = tmp_path / f"{precision}.mid"
+    argv = ["generate", "jazz trio", "-o", out_path, "--model", tiny_model_dir, "--bars", 2, "--seed", 1, "-q"]
+    code, out, err = run(capsys, *argv, "--precision", precision)
+    assert code == 0, err
+    assert mido.MidiFile(out_path).type == 1
+
+
 def test_render_command(capsys, tmp_path, scale_midi):
     code, out, err = run(capsys, "render", scale_midi, "-o", tmp_path / "scale.wav")
     assert code == 0, err

@@ -2,11 +2,13 @@ import io
 
 import mido
 import pretty_midi
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from musicgen_symbolic.attributes import DRUMS
 from musicgen_symbolic.evaluation import bar_count
+from musicgen_symbolic.grammar import Constraints
 from musicgen_symbolic.midi_io import midi_bytes
 
 PROMPTS = ["calm piano", "fast rock with guitar and drums", "waltz for strings in G", "ambient pads", "x"]
@@ -61,6 +63,18 @@ def test_batch_gives_distinct_samples(tiny_generator):
     results = tiny_generator.generate_many("jazz", num_samples=3, seed=5, bars=2)
     assert len(results) == 3
     assert len({tuple(r.tokens) for r in results}) > 1
+    bar_id = tiny_generator.tokenizer.vocab["Bar_None"]
+    for result in results:  # rows that finish early leave the batch; the others go on to their end
+        assert result.tokens.count(bar_id) == 2 and result.tokens[-1] == tiny_generator.tokenizer.eos_id
+        assert result.tokens.count(tiny_generator.tokenizer.eos_id) == 1
+
+
+def test_grammar_masks_are_shared_and_read_only(tiny_generator):
+    grammar = tiny_generator.grammar
+    first, second = grammar.start(Constraints(bars=2)), grammar.start(Constraints(bars=2))
+    assert first.allowed(100) is second.allowed(100)
+    with pytest.raises(ValueError):
+        first.allowed(100)[0] = True
 
 
 def test_same_seed_same_bytes_different_seed_differs(tiny_generator):

@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from musicgen_symbolic.decoder import FastDecoder
+from musicgen_symbolic.errors import MusicGenError
 from musicgen_symbolic.generation import SamplingConfig
 from musicgen_symbolic.model import ModelConfig, MusicTransformer
 from musicgen_symbolic.pipeline import MusicGenSymbolic
@@ -64,3 +65,18 @@ def test_sliding_window_continues_past_context(tiny_generator):
     assert len(long.tokens) + 14 > tiny_generator.model.config.max_seq_len
     assert len(long.midi.instruments) >= 1
     assert SamplingConfig().use_cache
+
+
+def test_int8_falls_back_to_bf16_without_the_kernel(monkeypatch):
+    import musicgen_symbolic.decoder as decoder
+
+    monkeypatch.setattr(decoder, "int8_supported", lambda: False)
+    config = ModelConfig(vocab_size=50, d_model=32, n_layer=1, n_head=2, d_text=16, max_seq_len=16)
+    packed = FastDecoder(MusicTransformer(config).eval(), "int8")
+    assert packed.precision == "bf16"
+    assert all(layer.qkv.quantised is None for layer in packed.layers)
+
+
+def test_unknown_precision_is_a_clear_error(tiny_generator):
+    with pytest.raises(MusicGenError, match="--precision must be one of int8, bf16, fp32"):
+        tiny_generator.generate("jazz", bars=1, precision="int4")
