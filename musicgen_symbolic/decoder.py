@@ -128,9 +128,12 @@ class FastDecoder:
             memory, mask = self.model_null_condition(rows, length)
         return memory.float(), mask
 
-    def start(self, memory: Tensor, memory_mask: Tensor) -> DecodeSession:
-        """A session for ``memory`` (rows, S, d_text) text embeddings, ``memory_mask`` True where real."""
-        return DecodeSession(self, memory.float(), memory_mask)
+    def start(self, memory: Tensor, memory_mask: Tensor, context: int | None = None) -> DecodeSession:
+        """A session for ``memory`` (rows, S, d_text) text embeddings, ``memory_mask`` True where real.
+
+        ``context`` caps the positions the cache holds (default: the model's ``max_seq_len``).
+        """
+        return DecodeSession(self, memory.float(), memory_mask, context)
 
 
 class DecodeSession:
@@ -140,13 +143,13 @@ class DecodeSession:
     its one-token fast path; :meth:`truncate` forgets the latest tokens.
     """
 
-    def __init__(self, decoder: FastDecoder, memory: Tensor, memory_mask: Tensor) -> None:
+    def __init__(self, decoder: FastDecoder, memory: Tensor, memory_mask: Tensor, context: int | None = None) -> None:
         config = decoder.config
         self.d = decoder
         self.rows = R = memory.shape[0]
         self.heads = H = config.n_head
         self.head_dim = hd = config.d_model // config.n_head
-        self.capacity = config.max_seq_len
+        self.capacity = min(context or config.max_seq_len, config.max_seq_len)
         self.length = 0
         self.kv = [torch.zeros(R, 2, H, self.capacity, hd) for _ in decoder.layers]  # keys, values
         weight, bias = decoder.text_projection
@@ -169,7 +172,7 @@ class DecodeSession:
         past, H, hd = self.length, self.heads, self.head_dim
         end = past + T
         if end > self.capacity:
-            raise ValueError(f"sequence of {end} tokens exceeds max_seq_len={self.capacity}")
+            raise ValueError(f"sequence of {end} tokens exceeds the cache's {self.capacity} positions")
         rotation = self.d.rotation[past:end, None, None]
         mask = None
         if past and T > 1:  # each new token sees the past and its predecessors

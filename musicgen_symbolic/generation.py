@@ -1,8 +1,9 @@
 """The sampling loop: classifier-free guidance, grammar masks, temperature / top-k / top-p.
 
 Conditional and unconditional rows run in one batch (``2B`` rows) so guidance costs one forward
-pass per token. Rows that finish leave the batch. When a sequence outgrows the model's context, the
-cache restarts from the control prefix plus the most recent half-window of tokens. Without the
+pass per token. Rows that finish leave the batch. When a sequence outgrows the context (the sequence
+length the model was trained on), the cache restarts from the control prefix plus the most recent
+half-window of tokens. Without the
 cache (``use_cache=False``, text2midi's way and the reference for tests) every token recomputes the
 whole sequence.
 """
@@ -28,6 +29,7 @@ class SamplingConfig:
     seed: int | None = None
     max_new_tokens: int = 4096
     use_cache: bool = True
+    context: int | None = None  # positions the model attends to; None: its max_seq_len
 
 
 class Sampler:
@@ -57,7 +59,7 @@ class Sampler:
             null_memory, null_mask = self.decoder.null_condition(B, memory.shape[1])
             prefixes = torch.cat([prefixes, null_prefix.expand(B, P)])
             memory, memory_mask = torch.cat([memory, null_memory]), torch.cat([memory_mask, null_mask])
-        session = self.decoder.start(memory, memory_mask)
+        session = self.decoder.start(memory, memory_mask, config.context)
         sequences: list[list[int]] = [[] for _ in range(B)]
         active = list(range(B))  # the rows still decoding, in session order
         logits = session.feed(prefixes, all_logits=False)

@@ -115,6 +115,13 @@ class MusicGenSymbolic:
         return encoder.spec if isinstance(encoder, TextEncoder) else encoder
 
     @property
+    def context(self) -> int:
+        """Positions attended to while decoding: the training sequence length (RoPE positions beyond it were
+        never seen), or the model's ``max_seq_len`` when the folder does not record it."""
+        limit = self.model.config.max_seq_len
+        return min(int(self.metadata.get("context") or limit), limit)
+
+    @property
     def trained(self) -> bool:
         return bool(self.metadata.get("trained", False))
 
@@ -252,7 +259,7 @@ class MusicGenSymbolic:
             programs=attributes.instruments,
         )
         budget = max_new_tokens or self._token_budget(attributes)
-        sampling = SamplingConfig(temperature, top_k, top_p, cfg, seed, budget, use_cache)
+        sampling = SamplingConfig(temperature, top_k, top_p, cfg, seed, budget, use_cache, self.context)
         memory, mask = self.text_encoder.encode([prompt] * num_samples)
         bos = [self.tokenizer.bos_id]
         prefixes = torch.tensor([self.tokenizer.control_prefix(attributes) + bos] * num_samples)

@@ -80,3 +80,23 @@ def test_int8_falls_back_to_bf16_without_the_kernel(monkeypatch):
 def test_unknown_precision_is_a_clear_error(tiny_generator):
     with pytest.raises(MusicGenError, match="--precision must be one of int8, bf16, fp32"):
         tiny_generator.generate("jazz", bars=1, precision="int4")
+
+
+def test_decoding_window_is_the_training_context(tiny_model_dir, monkeypatch):
+    """Positions beyond the training crops were never seen: the cache restarts within them."""
+    import musicgen_symbolic.decoder as decoder
+
+    generator = MusicGenSymbolic.from_pretrained(tiny_model_dir)
+    generator.metadata["context"] = 48
+    assert generator.context == 48
+    lengths = []
+    original = decoder.DecodeSession.step
+
+    def step(self, tokens):
+        lengths.append(self.length)
+        return original(self, tokens)
+
+    monkeypatch.setattr(decoder.DecodeSession, "step", step)
+    result = generator.generate_many("rock drums", bars=6, seed=0, instruments="drums, bass")[0]
+    assert len(result.tokens) > 48 and max(lengths) < 48
+    assert result.tokens.count(generator.tokenizer.vocab["Bar_None"]) == 6
