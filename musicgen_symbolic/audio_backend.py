@@ -18,16 +18,21 @@ facebook/musicgen-* checkpoints) with a one-step delay between codebooks, so ``d
 ``round(duration * sampling_rate)`` samples.
 
 Melody conditioning (``melody=`` a .wav, or a .mid rendered with FluidSynth first) needs a MusicGen-melody
-checkpoint (e.g. facebook/musicgen-melody) and, for its chroma features, ``torchaudio``.
+checkpoint (e.g. facebook/musicgen-melody). Its chroma features are computed by :func:`melody_chroma`, the
+algorithm of transformers' ``MusicgenMelodyFeatureExtractor`` (power STFT → chroma filter bank → one-hot of the
+strongest pitch class per frame) with ``torch.stft`` and scipy's resampler, because that extractor cannot even
+be built without ``torchaudio``, which is not installable beside this project's torch on every machine.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import json
 import math
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,8 +77,51 @@ def _quiet_transformers() -> Iterator[None]:
             logging.enable_progress_bar()
 
 
-def _load(source: str, local_only: bool) -> tuple[Any, Any, bool, str | None]:
-    """(model, processor or tokenizer, is_melody, why melody conditioning is unavailable or None)."""
+@dataclass(frozen=True)
+class ChromaSettings:
+    """The MusicGen-melody feature extractor's settings (its ``preprocessor_config.json``)."""
+
+    sampling_rate: int = 32000
+    n_fft: int = 16384
+    hop_length: int = 4096
+    num_chroma: int = 12
+    chunk_length: int = 30  # seconds of melody used at most
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> ChromaSettings:
+        data = json.loads(Path(path).read_text())
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+def melody_chroma(samples: np.ndarray, rate: int, settings: ChromaSettings) -> torch.Tensor:
+    """Mono samples → MusicGen-melody's input features (1, frames, num_chroma): a one-hot pitch class per frame."""
+    from scipy.signal import resample_poly
+    from transformers.audio_utils import chroma_filter_bank
+
+    samples = np.asarray(samples, dtype=np.float64)
+    if rate != settings.sampling_rate:
+        divisor = math.gcd(int(rate), settings.sampling_rate)
+        samples = resample_poly(samples, settings.sampling_rate // divisor, int(rate) // divisor)
+    wave = torch.from_numpy(samples[: settings.chunk_length * settings.sampling_rate]).float()
+    if wave.shape[0] < settings.n_fft:
+        missing = settings.n_fft - wave.shape[0]
+        wave = torch.nn.functional.pad(wave, (missing // 2, missing - missing // 2))
+    window = torch.hann_window(settings.n_fft)
+    spectrum = torch.stft(
+        wave, settings.n_fft, settings.hop_length, window=window, center=True, pad_mode="reflect", return_complex=True
+    )
+    filters = chroma_filter_bank(
+        num_frequency_bins=settings.n_fft,
+        num_chroma=settings.num_chroma,
+        sampling_rate=settings.sampling_rate,
+        tuning=0,
+    )
+    chroma = torch.from_numpy(filters).float() @ spectrum.abs().square()  # (num_chroma, frames)
+    return torch.nn.functional.one_hot(chroma.argmax(dim=0), settings.num_chroma).float()[None]
+
+
+def _load(source: str, local_only: bool) -> tuple[Any, Any, ChromaSettings | None, str | None]:
+    """(model, processor or tokenizer, chroma settings for melody checkpoints, why melody is unavailable or None)."""
     from transformers import AutoProcessor, AutoTokenizer, PretrainedConfig
 
     config_dict, _ = PretrainedConfig.get_config_dict(source, local_files_only=local_only)
@@ -95,21 +143,18 @@ def _load(source: str, local_only: bool) -> tuple[Any, Any, bool, str | None]:
     else:
         raise MusicGenError(f"{source} is not a MusicGen checkpoint (its config says model_type {model_type!r})")
     model = model_class.from_pretrained(source, local_files_only=local_only)
-    melody_problem = None
-    try:
-        processor = AutoProcessor.from_pretrained(source, local_files_only=local_only)
-    except (ImportError, OSError) as error:  # no torchaudio / no feature extractor config: text-only still works
-        if model_type != MELODY_MODEL_TYPE:
-            raise
-        processor = AutoTokenizer.from_pretrained(source, local_files_only=local_only)
-        melody_problem = (
-            "melody conditioning needs torchaudio for its chroma features: pip install torchaudio"
-            if isinstance(error, ImportError)
-            else f"melody conditioning needs the checkpoint's feature extractor ({_one_line(error)})"
-        )
-    if model_type == MELODY_MODEL_TYPE and melody_problem is None and not hasattr(processor, "feature_extractor"):
-        melody_problem = "melody conditioning needs the checkpoint's feature extractor (preprocessor_config.json)"
-    return model, processor, model_type == MELODY_MODEL_TYPE, melody_problem
+    if model_type != MELODY_MODEL_TYPE:
+        return model, AutoProcessor.from_pretrained(source, local_files_only=local_only), None, None
+    from transformers.utils import cached_file
+
+    tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_only)
+    settings_file = cached_file(
+        source, "preprocessor_config.json", local_files_only=local_only, _raise_exceptions_for_missing_entries=False
+    )
+    if settings_file is None:
+        problem = "melody conditioning needs the checkpoint's feature extractor settings (preprocessor_config.json)"
+        return model, tokenizer, None, problem
+    return model, tokenizer, ChromaSettings.from_file(settings_file), None
 
 
 def _progress_criterion(bar: Any) -> Any:
@@ -134,14 +179,15 @@ class MusicGenAudio:
         processor: Any,
         name: str,
         device: torch.device,
-        is_melody: bool = False,
+        chroma: ChromaSettings | None = None,
         melody_problem: str | None = None,
     ) -> None:
         self.model = model.eval()
         self.processor = processor
         self.name = name
         self.device = device
-        self.is_melody = is_melody
+        self.chroma = chroma
+        self.is_melody = chroma is not None or melody_problem is not None
         self.melody_problem = melody_problem
         codec = model.config.audio_encoder
         self.sampling_rate = int(codec.sampling_rate)
@@ -176,16 +222,16 @@ class MusicGenAudio:
                 parts = cls._load_hub(name)
             else:
                 raise MusicGenError(f"no such MusicGen model folder: {name}")
-        model, processor, is_melody, melody_problem = parts
+        model, processor, chroma, melody_problem = parts
         target = cls._device(device)
         try:
             model = model.to(target)
         except Exception as error:
             raise MusicGenError(f"cannot move MusicGen to device {target} ({_one_line(error)})") from error
-        return cls(model, processor, name, target, is_melody, melody_problem)
+        return cls(model, processor, name, target, chroma, melody_problem)
 
     @staticmethod
-    def _load_hub(name: str) -> tuple[Any, Any, bool, str | None]:
+    def _load_hub(name: str) -> tuple[Any, Any, ChromaSettings | None, str | None]:
         from huggingface_hub import constants
 
         try:
@@ -303,9 +349,8 @@ class MusicGenAudio:
             if self.melody_problem:
                 raise MusicGenError(self.melody_problem)
             samples, rate = load_melody(melody)
-            encoded = self.processor(
-                audio=samples.mean(axis=1), sampling_rate=rate, text=[prompt], padding=True, return_tensors="pt"
-            )
+            encoded = dict(self.processor(text=[prompt], padding=True, return_tensors="pt"))
+            encoded["input_features"] = melody_chroma(samples.mean(axis=1), rate, self.chroma)
         return {key: value.to(self.device) for key, value in encoded.items() if isinstance(value, torch.Tensor)}
 
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
-from musicgen_symbolic.audio_backend import MusicGenAudio, save_wav
+from musicgen_symbolic.audio_backend import ChromaSettings, MusicGenAudio, melody_chroma, save_wav
 from musicgen_symbolic.errors import MusicGenError
 
 WORDS = "a calm lo-fi piano jazz beat with drums and bass loud quiet".split()
@@ -268,18 +268,74 @@ def test_corrupt_checkpoint(tmp_path):
         MusicGenAudio.from_pretrained(str(tmp_path), device="cpu")
 
 
-def test_melody_checkpoint_generates_from_text(tmp_path_factory, tmp_path):
+@pytest.fixture(scope="module")
+def melody_musicgen(tmp_path_factory) -> MusicGenAudio:
     folder = build_tiny_musicgen(tmp_path_factory.mktemp("tiny-musicgen-melody"), melody=True)
-    musicgen = MusicGenAudio.from_pretrained(str(folder), device="cpu")
+    return MusicGenAudio.from_pretrained(str(folder), device="cpu")
+
+
+def tone(frequency: float, seconds: float, rate: int) -> np.ndarray:
+    return np.sin(2 * np.pi * frequency * np.arange(int(seconds * rate)) / rate).astype(np.float32)
+
+
+@pytest.mark.parametrize("frequency, pitch_class", [(440.0, 9), (261.63, 0), (392.0, 7), (311.13, 3)])
+def test_melody_chroma_marks_the_played_pitch_class(frequency, pitch_class):
+    settings = ChromaSettings(sampling_rate=16000, n_fft=2048, hop_length=512)
+    features = melody_chroma(tone(frequency, 1.0, 44100), 44100, settings)  # resampled to 16 kHz first
+    assert features.shape == (1, 1 + 16000 // 512, 12)
+    assert torch.equal(features.sum(-1), torch.ones(1, features.shape[1]))  # one-hot per frame
+    assert (features[0, 2:-2].argmax(-1) == pitch_class).all()
+
+
+def test_melody_chroma_follows_a_tune_and_stops_at_chunk_length():
+    settings = ChromaSettings(sampling_rate=8000, n_fft=512, hop_length=128, chunk_length=1)
+    tune = np.concatenate([tone(261.63, 0.5, 8000), tone(392.0, 0.5, 8000), tone(440.0, 0.5, 8000)])
+    classes = melody_chroma(tune, 8000, settings)[0].argmax(-1)
+    assert classes.shape[0] == 1 + 8000 // 128  # only the first chunk_length second
+    assert classes[5].item() == 0 and classes[-5].item() == 7
+
+
+def test_melody_checkpoint_generates_from_text_and_melody(melody_musicgen, tmp_path):
+    musicgen = melody_musicgen
     assert musicgen.is_melody
     samples, rate = musicgen.generate("calm piano", duration=0.1, seed=0)
     assert samples.shape == (round(0.1 * SAMPLING_RATE), 1) and rate == SAMPLING_RATE
     with pytest.raises(MusicGenError, match="must be a .wav or .mid"):
         musicgen.generate("calm piano", duration=0.1, melody=tmp_path / "tune.mp3")
-    if importlib.util.find_spec("torchaudio") is None:
-        melody = save_wav(np.sin(np.linspace(0, 300, 4000, dtype=np.float32)), SAMPLING_RATE, tmp_path / "tune.wav")
-        with pytest.raises(MusicGenError, match="torchaudio"):
-            musicgen.generate("calm piano", duration=0.1, melody=melody)
+    low = save_wav(tone(261.63, 1.0, 44100), 44100, tmp_path / "low.wav")
+    high = save_wav(tone(440.0, 1.0, 44100), 44100, tmp_path / "high.wav")
+    first, _ = musicgen.generate("calm piano", duration=0.1, seed=0, melody=low)
+    again, _ = musicgen.generate("calm piano", duration=0.1, seed=0, melody=low)
+    assert first.shape == samples.shape and np.array_equal(first, again)
+    seen = []
+    generate = musicgen.model.generate
+
+    def spy(**kwargs):
+        seen.append(kwargs["input_features"])
+        return generate(**kwargs)
+
+    musicgen.model.generate = spy
+    try:
+        musicgen.generate("calm piano", duration=0.1, seed=0, melody=low)
+        musicgen.generate("calm piano", duration=0.1, seed=0, melody=high)
+    finally:
+        musicgen.model.generate = generate
+    pitch_classes = [features[0, 2:-2].argmax(-1).unique().tolist() for features in seen]
+    assert pitch_classes == [[0], [9]]  # C4 and A4 reach the model as its chroma conditioning
+
+
+def test_melody_from_midi_is_rendered_first(melody_musicgen, scale_midi):
+    samples, _ = melody_musicgen.generate("calm piano", duration=0.1, seed=0, melody=scale_midi)
+    assert samples.shape == (round(0.1 * SAMPLING_RATE), 1) and np.any(samples)
+
+
+def test_melody_checkpoint_without_feature_settings(tmp_path_factory, tmp_path):
+    folder = build_tiny_musicgen(tmp_path_factory.mktemp("melody-no-settings"), melody=True)
+    (folder / "preprocessor_config.json").unlink()
+    musicgen = MusicGenAudio.from_pretrained(str(folder), device="cpu")
+    melody = save_wav(tone(440.0, 0.5, 8000), 8000, tmp_path / "tune.wav")
+    with pytest.raises(MusicGenError, match="preprocessor_config.json"):
+        musicgen.generate("calm piano", duration=0.1, melody=melody)
 
 
 def test_cli_generates_audio_with_the_musicgen_backend(tiny_musicgen_dir, tmp_path, capsys):
