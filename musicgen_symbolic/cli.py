@@ -425,9 +425,12 @@ def _info(args: argparse.Namespace) -> None:
     folder = args.model or default_model_dir()
     try:
         config = json.loads((folder / CONFIG_FILE).read_text())
-        trained = "trained" if config.get("metadata", {}).get("trained") else "UNTRAINED"
+        metadata, shape = config.get("metadata", {}), config["model"]
+        trained = "trained" if metadata.get("trained") else "UNTRAINED"
+        context = min(metadata.get("context") or shape["max_seq_len"], shape["max_seq_len"])
         print(
-            f"model:        {folder} ({trained}, d_model={config['model']['d_model']}, layers={config['model']['n_layer']})"
+            f"model:        {folder} ({trained}, d_model={shape['d_model']}, layers={shape['n_layer']}, "
+            f"context={context} tokens)"
         )
         print(f"text encoder: {config['text_encoder']}")
     except (OSError, ValueError, KeyError):
@@ -442,12 +445,12 @@ def _info(args: argparse.Namespace) -> None:
         print(f"rendering:    unavailable: {error}")
     import torch
 
-    device = (
-        f"cuda ({torch.cuda.get_device_name(0)})"
-        if torch.cuda.is_available()
-        else f"cpu ({torch.get_num_threads()} threads)"
-    )
-    print(f"device:       {device}")
+    from .decoder import int8_supported
+
+    weights = DEFAULT_PRECISION if int8_supported() else "bf16 (this torch has no int8 kernel)"
+    print(f"symbolic:     cpu, {torch.get_num_threads()} threads, {weights} weights by default")
+    audio_device = f"cuda ({torch.cuda.get_device_name(0)})" if torch.cuda.is_available() else "cpu"
+    print(f"musicgen:     {audio_device}")
 
 
 def _init_model(args: argparse.Namespace) -> None:

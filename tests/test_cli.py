@@ -171,7 +171,7 @@ def test_init_model_and_info(capsys, tmp_path, tiny_t5_dir):
     code, out, err = run(capsys, "init-model", tmp_path / "m", "--text-encoder", f"t5:{tiny_t5_dir}")
     assert code == 0 and "UNTRAINED" in err
     code, out, _ = run(capsys, "info", "--model", tmp_path / "m")
-    assert code == 0 and "UNTRAINED" in out and "soundfont:" in out and "device:" in out
+    assert code == 0 and "UNTRAINED" in out and "soundfont:" in out and "symbolic:     cpu" in out and "context=" in out
     code, _, err = run(capsys, "init-model", tmp_path / "m")
     assert_one_line_error(code, err, "already exists")
 
