@@ -23,6 +23,7 @@ the same tokens as recomputing the whole sequence for every token.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -54,10 +55,16 @@ class PackedLinear:
         self.dense_t = weight.t().contiguous().to(dtype)  # MKL is faster on (in, out) than on F.linear's layout
 
     def __call__(self, x: Tensor) -> Tensor:
-        quantised = self.quantised
-        if quantised is not None and x.shape[0] <= INT8_KERNEL_MAX_ROWS:
-            return torch._weight_int8pack_mm(x, quantised[0], quantised[1])
-        return x @ self.dense_t
+        return self.kernel(x.shape[0])(x)
+
+    def kernel(self, rows: int) -> Callable[[Tensor], Tensor]:
+        """The product for inputs of ``rows`` rows, chosen once: a decoding step calls it for every token."""
+        if self.quantised is not None and rows <= INT8_KERNEL_MAX_ROWS:
+            integers, scales = self.quantised
+            multiply = torch._weight_int8pack_mm
+            return lambda x: multiply(x, integers, scales)
+        dense = self.dense_t
+        return lambda x: x @ dense
 
 
 _Norm = tuple[tuple[int], Tensor, Tensor, float]  # torch.layer_norm's arguments after the input
@@ -168,6 +175,7 @@ class DecodeSession:
         padding = ~memory_mask[:, None, None, :].expand(R, 1, H, S)
         self.cross_bias = torch.zeros(R, 1, H, S).masked_fill(padding, float("-inf")).view(R, 1, H * S)
         self.cross_shape = (H, S)
+        self._choose_kernels()
 
     def feed(self, tokens: Tensor, all_logits: bool = True) -> Tensor:
         """Append ``tokens`` (rows, T) after the cached ones; logits (rows, T, vocab), or (rows, vocab) for the last."""
@@ -206,27 +214,38 @@ class DecodeSession:
         pos = self.length
         if pos >= self.capacity:
             raise ValueError(f"the cache holds {self.capacity} tokens; truncate or restart it first")
-        R, H, hd, dtype = self.rows, self.heads, self.head_dim, self.d.dtype
+        R, H, hd, dtype, gelu = self.rows, self.heads, self.head_dim, self.d.dtype, self.d.gelu
         rotation = self.d.rotation[pos]
         end = pos + 1
         x = F.embedding(tokens, self.d.embedding)
         for i, layer in enumerate(self.d.layers):
-            qkv = layer.qkv(_norm(x, layer.norm_self).to(dtype)).float().view(R, 3, H, hd // 2, 2)
+            qkv_, proj_, up_, down_ = self.kernels[i]
+            qkv = qkv_(torch.layer_norm(x, *layer.norm_self).to(dtype)).float().view(R, 3, H, hd // 2, 2)
             torch.view_as_complex(qkv)[:, :2].mul_(rotation)
             qkv = qkv.view(R, 3, H, 1, hd)
             kv = self.kv[i]
             kv[:, :, :, pos:end] = qkv[:, 1:]
             y = F.scaled_dot_product_attention(qkv[:, 0], kv[:, 0, :, :end], kv[:, 1, :, :end])
-            x = x + layer.proj_self(y.view(R, -1).to(dtype))
-            x = x + self._cross(i, _norm(x, layer.norm_cross).view(R, 1, -1)).view(R, -1)
-            x = x + layer.down(F.gelu(layer.up(_norm(x, layer.norm_mlp).to(dtype)), approximate=self.d.gelu))
+            x = x + proj_(y.view(R, -1).to(dtype))
+            x = x + self._cross(i, torch.layer_norm(x, *layer.norm_cross).view(R, 1, -1)).view(R, -1)
+            x = x + down_(F.gelu(up_(torch.layer_norm(x, *layer.norm_mlp).to(dtype)), approximate=gelu))
         self.length = end
-        return self.d.lm_head(_norm(x, self.d.norm_final).to(dtype)).float()
+        return self.head(torch.layer_norm(x, *self.d.norm_final).to(dtype)).float()
+
+    def _choose_kernels(self) -> None:
+        """The matrix products a step will use at this many rows (int8 or dense: see PackedLinear)."""
+        R = self.rows
+        self.kernels = [
+            tuple(linear.kernel(R) for linear in (layer.qkv, layer.proj_self, layer.up, layer.down))
+            for layer in self.d.layers
+        ]
+        self.head = self.d.lm_head.kernel(R)
 
     def keep(self, rows: list[int]) -> None:
         """Keep only these rows (in this order), e.g. when the others have finished."""
         index = torch.tensor(rows)
         self.rows = len(rows)
+        self._choose_kernels()
         self.kv = [kv.index_select(0, index) for kv in self.kv]
         self.cross = [(k.index_select(0, index), v.index_select(0, index)) for k, v in self.cross]
         self.cross_bias = self.cross_bias.index_select(0, index)

@@ -10,8 +10,11 @@ whole sequence.
 
 from __future__ import annotations
 
+import random
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import accumulate
 
 import torch
 from torch import Tensor
@@ -39,7 +42,7 @@ class Sampler:
         self.decoder = decoder
         self.config = config
         self.guided = config.cfg_scale != 1.0
-        self.generator = torch.Generator().manual_seed(config.seed if config.seed is not None else torch.seed())
+        self.random = random.Random(config.seed)  # None seeds from the system
 
     @torch.inference_mode()
     def run(
@@ -116,11 +119,23 @@ class Sampler:
             values, indices = logits.topk(config.top_k)  # sorted, largest first
         elif config.top_p < 1:
             values, indices = logits.sort(descending=True)
-        values = (values - values.amax(-1, keepdim=True)) / config.temperature  # finite for tiny temperatures
-        if config.top_p < 1:
-            probs = values.softmax(-1)
-            values = values.masked_fill(probs.cumsum(-1) - probs >= config.top_p, float("-inf"))
-        choice = torch.multinomial(values.softmax(-1), 1, generator=self.generator)
-        if indices is not None:
-            choice = indices.gather(1, choice)
-        return choice.squeeze(1).tolist()
+        if config.temperature != 1.0:
+            values = (values - values.amax(-1, keepdim=True)) / config.temperature  # finite for tiny temperatures
+        probs = values.softmax(-1)
+        if config.top_p < 1:  # keep the smallest prefix whose probability reaches top_p
+            probs = probs * (probs.cumsum(-1) - probs < config.top_p)
+        return [
+            self._draw(row, order) for row, order in zip(probs.tolist(), _rows(indices, len(grammars)), strict=True)
+        ]
+
+    def _draw(self, weights: list[float], order: list[int] | None) -> int:
+        """Sample an index in proportion to ``weights`` (a few dozen values: cheaper in Python than a tensor op)."""
+        cumulative = list(accumulate(weights))
+        pick = min(bisect_right(cumulative, self.random.random() * cumulative[-1]), len(weights) - 1)
+        while weights[pick] == 0.0:  # a boundary draw can land on a zero-weight slot; step back to a real one
+            pick -= 1
+        return order[pick] if order is not None else pick
+
+
+def _rows(indices: Tensor | None, rows: int) -> list[list[int] | None]:
+    return indices.tolist() if indices is not None else [None] * rows
