@@ -203,7 +203,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, help="model folder (default: the bundled model)")
     parser.add_argument("--repeats", type=int, default=3, help="best of this many runs per measure (default 3)")
-    parser.add_argument("--precision", default="int8", help="weights while decoding (default int8)")
+    parser.add_argument("--precision", default="int8", choices=["int8", "bf16", "fp32"], help="weights (default int8)")
     parser.add_argument("--strict", action="store_true", help="also fail when an absolute target is missed")
     parser.add_argument("--musicgen-model", help="also time MusicGen (hub id or folder with its weights on disk)")
     args = parser.parse_args()

@@ -98,7 +98,7 @@ def melody_chroma(samples: np.ndarray, rate: int, settings: ChromaSettings) -> t
     from scipy.signal import resample_poly
     from transformers.audio_utils import chroma_filter_bank
 
-    samples = np.asarray(samples, dtype=np.float64)
+    samples = np.asarray(samples, dtype=np.float64)[: settings.chunk_length * int(rate)]
     if rate != settings.sampling_rate:
         divisor = math.gcd(int(rate), settings.sampling_rate)
         samples = resample_poly(samples, settings.sampling_rate // divisor, int(rate) // divisor)

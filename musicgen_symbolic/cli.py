@@ -433,7 +433,7 @@ def _info(args: argparse.Namespace) -> None:
             f"context={context} tokens)"
         )
         print(f"text encoder: {config['text_encoder']}")
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, TypeError):
         print(f"model:        none at {folder} (run `musicgen-symbolic init-model DIR` or pass --model)")
     try:
         from .render import _fluidsynth, find_soundfont

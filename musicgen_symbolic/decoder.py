@@ -22,6 +22,7 @@ the same tokens as recomputing the whole sequence for every token.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,26 +32,41 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .constants import DEFAULT_PRECISION, PRECISIONS
-from .model import MusicTransformer, rotary_tables
+from .model import MusicTransformer, null_condition, rotary_tables
 
 INT8_KERNEL_MAX_ROWS = 8  # torch's weight-only int8 kernel beats a dense bf16 product only for a few rows
 
 
+@functools.cache
 def int8_supported() -> bool:
-    return hasattr(torch, "_weight_int8pack_mm")
+    """Whether this torch build runs the weight-only int8 kernel on bf16 inputs (probed once)."""
+    try:
+        out = torch._weight_int8pack_mm(
+            torch.ones(1, 32, dtype=torch.bfloat16),
+            torch.ones(8, 32, dtype=torch.int8),
+            torch.ones(8, dtype=torch.bfloat16),
+        )
+    except (AttributeError, RuntimeError, NotImplementedError):
+        return False
+    return bool(torch.allclose(out.float(), torch.full((1, 8), 32.0)))
+
+
+def _copy(tensor: Tensor) -> Tensor:
+    """A CPU fp32 copy that later changes to the model (or its device) cannot reach."""
+    return tensor.detach().to("cpu", torch.float32, copy=True)
 
 
 class PackedLinear:
     """``x @ weight.T`` for ``x`` (N, in) in the engine's compute dtype; the result has that dtype too."""
 
     def __init__(self, weight: Tensor, precision: str) -> None:
-        weight = weight.detach().float()
+        weight = _copy(weight)
         self.quantised: tuple[Tensor, Tensor] | None = None
         if precision == "int8":
-            scales = weight.abs().amax(dim=1).clamp(min=1e-12) / 127
-            integers = (weight / scales[:, None]).round().clamp(-127, 127).to(torch.int8).contiguous()
-            self.quantised = (integers, scales.to(torch.bfloat16))
-            weight = integers.float() * scales[:, None]  # the dense form holds exactly the quantised values
+            scales = (weight.abs().amax(dim=1).clamp(min=1e-12) / 127).to(torch.bfloat16)
+            integers = (weight / scales.float()[:, None]).round().clamp(-127, 127).to(torch.int8).contiguous()
+            self.quantised = (integers, scales)
+            weight = integers.float() * scales.float()[:, None]  # the same integers and scales as the int8 kernel
         dtype = torch.float32 if precision == "fp32" else torch.bfloat16
         self.dense_t = weight.t().contiguous().to(dtype)  # MKL is faster on (in, out) than on F.linear's layout
 
@@ -67,7 +83,7 @@ class PackedLinear:
         return lambda x: x @ dense
 
 
-_Norm = tuple[tuple[int], Tensor, Tensor, float]  # torch.layer_norm's arguments after the input
+_Norm = tuple[tuple[int, ...], Tensor, Tensor, float]  # torch.layer_norm's arguments after the input
 
 
 def _norm(x: Tensor, norm: _Norm) -> Tensor:
@@ -89,11 +105,11 @@ class _Layer:
 
 
 def _norm_of(module: torch.nn.LayerNorm) -> _Norm:
-    return (tuple(module.normalized_shape), module.weight.detach().float(), module.bias.detach().float(), module.eps)
+    return (tuple(module.normalized_shape), _copy(module.weight), _copy(module.bias), module.eps)
 
 
 class FastDecoder:
-    """Packed weights of one model; :meth:`start` opens a decoding session over a batch of rows."""
+    """Packed weights of one model (copies: repack after changing the model); :meth:`start` opens a session."""
 
     def __init__(self, model: MusicTransformer, precision: str = DEFAULT_PRECISION) -> None:
         if precision not in PRECISIONS:
@@ -107,11 +123,11 @@ class FastDecoder:
         H, hd, C = config.n_head, config.d_model // config.n_head, config.d_model
 
         def weight(linear: torch.nn.Linear) -> Tensor:
-            return linear.weight.detach().float()
+            return _copy(linear.weight)
 
-        self.embedding = model.token_embedding.weight.detach().float()
-        self.text_projection = (weight(model.text_projection), model.text_projection.bias.detach().float())
-        self.model_null_condition = model.null_condition
+        self.embedding = _copy(model.token_embedding.weight)
+        self.text_projection = (weight(model.text_projection), _copy(model.text_projection.bias))
+        self.null_text = _copy(model.null_text)
         self.layers = [
             _Layer(
                 norm_self=_norm_of(block.ln_self),
@@ -133,10 +149,7 @@ class FastDecoder:
         self.rotation = torch.complex(cos, sin)  # (L, hd/2): position p turns each pair by p·θ
 
     def null_condition(self, rows: int, length: int) -> tuple[Tensor, Tensor]:
-        """The unconditional text memory (the model's learned null vector, then masked padding)."""
-        with torch.no_grad():
-            memory, mask = self.model_null_condition(rows, length)
-        return memory.float(), mask
+        return null_condition(self.null_text, rows, length)
 
     def start(self, memory: Tensor, memory_mask: Tensor, context: int | None = None) -> DecodeSession:
         """A session for ``memory`` (rows, S, d_text) text embeddings, ``memory_mask`` True where real.

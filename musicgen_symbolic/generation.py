@@ -1,9 +1,9 @@
 """The sampling loop: classifier-free guidance, grammar masks, temperature / top-k / top-p.
 
 Conditional and unconditional rows run in one batch (``2B`` rows) so guidance costs one forward
-pass per token. Rows that finish leave the batch. When a sequence outgrows the context (the sequence
-length the model was trained on), the cache restarts from the control prefix plus the most recent
-half-window of tokens. Without the
+pass per token. Rows that finish leave the batch. When a sequence outgrows the context (the positions
+the model saw in training), the cache restarts from the control prefix plus the most recent half-window
+of tokens. Without the
 cache (``use_cache=False``, text2midi's way and the reference for tests) every token recomputes the
 whole sequence.
 """
@@ -20,7 +20,10 @@ import torch
 from torch import Tensor
 
 from .decoder import DecodeSession, FastDecoder
+from .errors import MusicGenError
 from .grammar import GrammarState
+
+INVALID_PROBABILITIES = "the model produced invalid probabilities (NaN): its weights may be corrupt"
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,8 @@ class Sampler:
         if logit_bias is not None:
             logits += logit_bias
         if config.temperature < 1e-6:  # greedy (also avoids 0/0 in float32)
+            if logits.isnan().any():
+                raise MusicGenError(INVALID_PROBABILITIES)
             return logits.argmax(-1).tolist()
         values, indices = logits, None
         if config.top_k and config.top_k < logits.shape[-1]:
@@ -131,6 +136,8 @@ class Sampler:
     def _draw(self, weights: list[float], order: list[int] | None) -> int:
         """Sample an index in proportion to ``weights`` (a few dozen values: cheaper in Python than a tensor op)."""
         cumulative = list(accumulate(weights))
+        if not cumulative[-1] > 0:  # NaN or nothing left: never return a token the grammar may forbid
+            raise MusicGenError(INVALID_PROBABILITIES)
         pick = min(bisect_right(cumulative, self.random.random() * cumulative[-1]), len(weights) - 1)
         while weights[pick] == 0.0:  # a boundary draw can land on a zero-weight slot; step back to a real one
             pick -= 1

@@ -25,6 +25,7 @@ from .constants import POSITIONS_PER_BEAT
 from .tokenizer import KIND, KINDS, TokenTables
 
 MAX_NOTES_PER_POSITION = 16
+MAX_CACHED_MASKS = 4096
 # Position, Tempo, Program, Pitch, Velocity, Duration: the most tokens one event can need, plus EOS.
 TOKENS_TO_CLOSE = 7
 
@@ -69,6 +70,8 @@ class Grammar:
         """The allowed-token mask for a state key, as booleans and as additive logits (built once)."""
         masks = self._masks.get(key)
         if masks is None:
+            if len(self._masks) >= MAX_CACHED_MASKS:  # ~4 KB each; instrument sets keep adding keys
+                self._masks.clear()
             allowed = self._build(key)
             allowed.flags.writeable = False
             additive = torch.zeros(self.vocab_size).masked_fill_(torch.from_numpy(~allowed), float("-inf"))

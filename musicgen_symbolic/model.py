@@ -50,6 +50,15 @@ def apply_rotary(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
     return rotated.flatten(-2).type_as(x)
 
 
+def null_condition(null_text: Tensor, batch: int, length: int = 1) -> tuple[Tensor, Tensor]:
+    """The unconditional text memory (batch, length, d_text): the learned null vector, then masked padding."""
+    memory = torch.zeros(batch, length, null_text.shape[-1], device=null_text.device, dtype=null_text.dtype)
+    memory[:, 0] = null_text[0, 0]
+    mask = torch.zeros(batch, length, dtype=torch.bool, device=memory.device)
+    mask[:, 0] = True
+    return memory, mask
+
+
 class SelfAttention(nn.Module):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
@@ -147,14 +156,7 @@ class MusicTransformer(nn.Module):
         return sum(p.numel() for p in self.parameters())
 
     def null_condition(self, batch: int, length: int = 1) -> tuple[Tensor, Tensor]:
-        """The unconditional text memory: the learned null vector, then masked padding."""
-        memory = torch.zeros(
-            batch, length, self.config.d_text, device=self.null_text.device, dtype=self.null_text.dtype
-        )
-        memory[:, 0] = self.null_text[0, 0]
-        mask = torch.zeros(batch, length, dtype=torch.bool, device=memory.device)
-        mask[:, 0] = True
-        return memory, mask
+        return null_condition(self.null_text, batch, length)
 
     def forward(
         self,

@@ -35,7 +35,7 @@ from .grammar import Constraints, Grammar
 from .midi_io import score_to_midi
 from .model import ModelConfig, MusicTransformer
 from .text_encoder import MINILM, TextEncoder, load_text_encoder, parse_spec
-from .tokenizer import MusicTokenizer
+from .tokenizer import PREFIX_LENGTH, MusicTokenizer
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
@@ -116,10 +116,16 @@ class MusicGenSymbolic:
 
     @property
     def context(self) -> int:
-        """Positions attended to while decoding: the training sequence length (RoPE positions beyond it were
-        never seen), or the model's ``max_seq_len`` when the folder does not record it."""
+        """Positions attended to while decoding: those seen in training (RoPE positions beyond them were never
+        trained), or the model's ``max_seq_len`` when the folder does not record it."""
         limit = self.model.config.max_seq_len
-        return min(int(self.metadata.get("context") or limit), limit)
+        recorded = self.metadata.get("context") or limit
+        shortest = PREFIX_LENGTH + 3  # control prefix, BOS, and room to keep one token when the cache restarts
+        if isinstance(recorded, bool) or not isinstance(recorded, int) or recorded < shortest:
+            raise MusicGenError(
+                f"the model's config.json gives context {recorded!r}: it must be a whole number ≥ {shortest}"
+            )
+        return min(recorded, limit)
 
     @property
     def trained(self) -> bool:
@@ -192,7 +198,9 @@ class MusicGenSymbolic:
                 raise ValueError(f"missing tensors such as {sorted(missing)[0]}")
         except Exception as error:
             raise MusicGenError(f"cannot load weights from {folder / WEIGHTS_FILE}: {error}") from error
-        return cls(model, tokenizer, text_encoder or recorded, config.get("metadata"))
+        generator = cls(model, tokenizer, text_encoder or recorded, config.get("metadata"))
+        _ = generator.context  # a bad recorded context is reported now, not at the first generation
+        return generator
 
     # ------------------------------------------------------------------ generation
     def decoder(self, precision: str = DEFAULT_PRECISION) -> FastDecoder:

@@ -378,7 +378,7 @@ def _export(model, tokenizer, encoder, config: TrainConfig, step: int, folder: P
         "train_loss": float(rows[-1]["train_loss"]),
         "val_loss": val[-1] if val else None,
         "parameters": model.num_parameters(),
-        "context": config.seq_len,
+        "context": config.seq_len - 1,  # inputs are the first seq_len - 1 tokens of each crop
     }
     generator = MusicGenSymbolic(model, tokenizer, encoder, metadata)  # save_pretrained copies tensors to CPU
     generator.save_pretrained(folder)

@@ -91,3 +91,12 @@ def test_key_strength_keeps_notes_in_scale(tiny_generator):
     assert pitches and all(p % 12 in scale for p in pitches)
     free = tiny_generator.generate("piano in E flat major", bars=3, seed=2, key_strength=0)
     assert any(n.pitch % 12 not in scale for i in free.instruments if not i.is_drum for n in i.notes)
+
+
+def test_grammar_mask_cache_stays_bounded(tiny_generator, monkeypatch):
+    import musicgen_symbolic.grammar as grammar_module
+
+    monkeypatch.setattr(grammar_module, "MAX_CACHED_MASKS", 8)
+    for seed, instruments in enumerate(["piano", "flute, drums", "violin, cello", "bass, organ"]):
+        tiny_generator.generate("jazz", bars=1, seed=seed, instruments=instruments)
+        assert len(tiny_generator.grammar._masks) <= 8

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -100,3 +102,36 @@ def test_decoding_window_is_the_training_context(tiny_model_dir, monkeypatch):
     result = generator.generate_many("rock drums", bars=6, seed=0, instruments="drums, bass")[0]
     assert len(result.tokens) > 48 and max(lengths) < 48
     assert result.tokens.count(generator.tokenizer.vocab["Bar_None"]) == 6
+
+
+def test_packed_decoder_is_a_copy_of_the_model():
+    config = ModelConfig(vocab_size=50, d_model=32, n_layer=1, n_head=2, d_text=16, max_seq_len=16)
+    model = MusicTransformer(config).eval()
+    tokens, memory, mask = _inputs(config, length=4)
+    packed = FastDecoder(model, "fp32")
+    before = packed.start(memory, mask).feed(tokens)
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.add_(1.0)
+    assert torch.equal(before, packed.start(memory, mask).feed(tokens))
+
+
+def test_bad_recorded_context_is_a_clear_error(tiny_model_dir, tmp_path):
+    import json
+    import shutil
+
+    folder = Path(shutil.copytree(tiny_model_dir, tmp_path / "model"))
+    config = json.loads((folder / "config.json").read_text())
+    config["metadata"]["context"] = 5
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(MusicGenError, match="context 5: it must be a whole number"):
+        MusicGenSymbolic.from_pretrained(folder)
+
+
+def test_corrupt_weights_fail_with_a_message_not_a_forbidden_token(tiny_model_dir):
+    generator = MusicGenSymbolic.from_pretrained(tiny_model_dir)
+    with torch.no_grad():
+        generator.model.lm_head.weight.fill_(float("nan"))
+    for temperature in (1.0, 0.0):  # sampled and greedy
+        with pytest.raises(MusicGenError, match="invalid probabilities"):
+            generator.generate("jazz", bars=1, seed=0, temperature=temperature)
