@@ -331,6 +331,9 @@ class _progress_bar:
         bar_ids = set(self.grammars[0].g.ids["Bar"].tolist())
 
         def on_token(row: int, token: int) -> None:
+            if self.bar.total is None and all(g.target_bars for g in self.grammars):
+                self.bar.total = sum(g.target_bars for g in self.grammars)  # a length in seconds: known once
+                self.bar.refresh()  # the tempo and metre are
             if token in bar_ids:
                 self.bar.update(1)
 
