@@ -332,8 +332,9 @@ class _progress_bar:
 
         def on_token(row: int, token: int) -> None:
             if self.bar.total is None and all(g.target_bars for g in self.grammars):
-                self.bar.total = sum(g.target_bars for g in self.grammars)  # a length in seconds: known once
-                self.bar.refresh()  # the tempo and metre are
+                # a length in seconds becomes a bar count once the tempo and the metre are decoded
+                self.bar.total = sum(g.target_bars for g in self.grammars)
+                self.bar.refresh()
             if token in bar_ids:
                 self.bar.update(1)
 
