@@ -173,6 +173,10 @@ class GrammarState:
         """The same mask as additive logits: 0 where allowed, -inf elsewhere."""
         return self.g.mask_for(self._key(tokens_left))[1]
 
+    def choosing_instruments(self, tokens_left: int) -> bool:
+        """Whether the next token picks which instrument plays next (or moves on): a Program may come next."""
+        return self._key(tokens_left)[0] in ("programs", "boundary")
+
     def _key(self, tokens_left: int) -> tuple:
         """Everything the next-token mask depends on; masks are built once per distinct key."""
         if self.finished:

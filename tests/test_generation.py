@@ -3,6 +3,7 @@ import io
 import mido
 import pretty_midi
 import pytest
+import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -100,3 +101,19 @@ def test_grammar_mask_cache_stays_bounded(tiny_generator, monkeypatch):
     for seed, instruments in enumerate(["piano", "flute, drums", "violin, cello", "bass, organ"]):
         tiny_generator.generate("jazz", bars=1, seed=seed, instruments=instruments)
         assert len(tiny_generator.grammar._masks) <= 8
+
+
+def test_guidance_leaves_instrument_choices_to_the_conditional_logits(tiny_generator):
+    from musicgen_symbolic.generation import Sampler, SamplingConfig
+
+    grammar = tiny_generator.grammar
+    at_start, choosing = grammar.start(Constraints(bars=2)), grammar.start(Constraints(bars=2, programs=(0, 33)))
+    for token in ("Bar_None", "TimeSig_4/4", "Position_0", "Tempo_120.0"):
+        if token in tiny_generator.tokenizer.vocab:
+            choosing.advance(tiny_generator.tokenizer.vocab[token])
+    assert choosing.choosing_instruments(100) and not at_start.choosing_instruments(100)
+    sampler = Sampler(tiny_generator.decoder("fp32"), SamplingConfig(cfg_scale=3.0))
+    logits = torch.randn(4, len(tiny_generator.tokenizer))
+    guided = sampler._guide(logits, [at_start, choosing], 100)
+    assert torch.equal(guided[1], logits[1])  # the conditional row, unguided
+    assert torch.allclose(guided[0], logits[2] + 3.0 * (logits[0] - logits[2]), atol=1e-5)
