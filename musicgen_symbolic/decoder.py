@@ -86,10 +86,6 @@ class PackedLinear:
 _Norm = tuple[tuple[int, ...], Tensor, Tensor, float]  # torch.layer_norm's arguments after the input
 
 
-def _norm(x: Tensor, norm: _Norm) -> Tensor:
-    return torch.layer_norm(x, *norm)
-
-
 @dataclass
 class _Layer:
     norm_self: _Norm
@@ -204,7 +200,7 @@ class DecodeSession:
         dtype = self.d.dtype
         x = F.embedding(tokens, self.d.embedding).view(R * T, -1)
         for i, layer in enumerate(self.d.layers):
-            qkv = layer.qkv(_norm(x, layer.norm_self).to(dtype)).float().view(R, T, 3, H, hd // 2, 2)
+            qkv = layer.qkv(torch.layer_norm(x, *layer.norm_self).to(dtype)).float().view(R, T, 3, H, hd // 2, 2)
             torch.view_as_complex(qkv)[:, :, :2].mul_(rotation)
             qkv = qkv.view(R, T, 3, H, hd).permute(2, 0, 3, 1, 4)  # (3, R, H, T, hd)
             kv = self.kv[i]
@@ -213,13 +209,15 @@ class DecodeSession:
                 qkv[0], kv[:, 0, :, :end], kv[:, 1, :, :end], attn_mask=mask, is_causal=past == 0 and T > 1
             )
             x = x + layer.proj_self(y.transpose(1, 2).reshape(R * T, -1).to(dtype))
-            x = x + self._cross(i, _norm(x, layer.norm_cross).view(R, T, -1)).view(R * T, -1)
-            x = x + layer.down(F.gelu(layer.up(_norm(x, layer.norm_mlp).to(dtype)), approximate=self.d.gelu))
+            x = x + self._cross(i, torch.layer_norm(x, *layer.norm_cross).view(R, T, -1)).view(R * T, -1)
+            x = x + layer.down(
+                F.gelu(layer.up(torch.layer_norm(x, *layer.norm_mlp).to(dtype)), approximate=self.d.gelu)
+            )
         self.length = end
         x = x.view(R, T, -1)
         if not all_logits:
             x = x[:, -1]
-        logits = self.d.lm_head(_norm(x, self.d.norm_final).to(dtype).reshape(-1, x.shape[-1]))
+        logits = self.d.lm_head(torch.layer_norm(x, *self.d.norm_final).to(dtype).reshape(-1, x.shape[-1]))
         return logits.float().view(*x.shape[:-1], -1)
 
     def step(self, tokens: Tensor) -> Tensor:

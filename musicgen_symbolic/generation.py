@@ -3,9 +3,8 @@
 Conditional and unconditional rows run in one batch (``2B`` rows) so guidance costs one forward
 pass per token. Rows that finish leave the batch. When a sequence outgrows the context (the positions
 the model saw in training), the cache restarts from the control prefix plus the most recent half-window
-of tokens. Without the
-cache (``use_cache=False``, text2midi's way and the reference for tests) every token recomputes the
-whole sequence.
+of tokens. Without the cache (``use_cache=False``, text2midi's way and the reference for tests) every
+token recomputes the whole sequence.
 """
 
 from __future__ import annotations
@@ -106,12 +105,10 @@ class Sampler:
         """One token per row: guidance, grammar mask, then temperature, top-k and top-p sampling."""
         config = self.config
         rows = len(grammars)
+        nexts = [g.next_tokens(tokens_left) for g in grammars]
         if self.guided:
-            logits = self._guide(logits, grammars, tokens_left)
-        if rows == 1:
-            masks = grammars[0].logit_mask(tokens_left)
-        else:
-            masks = torch.stack([g.logit_mask(tokens_left) for g in grammars])
+            logits = self._guide(logits, [n.instrument_choice for n in nexts])
+        masks = nexts[0].logits if rows == 1 else torch.stack([n.logits for n in nexts])
         logits = logits + masks
         if logit_bias is not None:
             logits += logit_bias
@@ -129,20 +126,17 @@ class Sampler:
         probs = values.softmax(-1)
         if config.top_p < 1:  # keep the smallest prefix whose probability reaches top_p
             probs = probs * (probs.cumsum(-1) - probs < config.top_p)
-        return [
-            self._draw(row, order) for row, order in zip(probs.tolist(), _rows(indices, len(grammars)), strict=True)
-        ]
+        return [self._draw(row, order) for row, order in zip(probs.tolist(), _rows(indices, rows), strict=True)]
 
-    def _guide(self, logits: Tensor, grammars: list[GrammarState], tokens_left: int) -> Tensor:
+    def _guide(self, logits: Tensor, unguided: list[bool]) -> Tensor:
         """Guided logits u + s·(c − u), except where a row chooses its next instrument: there the conditional ones.
 
         The grammar already limits those choices to the requested instruments, and guidance against a model
         that does not know them mostly silences some of them (measured: the bass, 5 notes in 8 bars instead of 30).
         """
-        rows = len(grammars)
+        rows = len(unguided)
         conditional = logits[:rows]
         guided = torch.lerp(logits[rows:], conditional, self.config.cfg_scale)
-        unguided = [g.choosing_instruments(tokens_left) for g in grammars]
         if not any(unguided):
             return guided
         if rows == 1:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -28,6 +29,14 @@ MAX_NOTES_PER_POSITION = 16
 MAX_CACHED_MASKS = 4096
 # Position, Tempo, Program, Pitch, Velocity, Duration: the most tokens one event can need, plus EOS.
 TOKENS_TO_CLOSE = 7
+
+
+class NextTokens(NamedTuple):
+    """What may come next in one grammar state (shared, read-only: built once per distinct state key)."""
+
+    allowed: np.ndarray  # booleans over the vocabulary
+    logits: Tensor  # the same as additive logits: 0 where allowed, -inf elsewhere
+    instrument_choice: bool  # a Program may come next: the token picks which instrument plays next, or moves on
 
 
 @dataclass(frozen=True)
@@ -59,15 +68,15 @@ class Grammar:
         self.tempo_ids = self.ids["Tempo"]
         self.kind_names = [KINDS[code] for code in kind.tolist()]
         self.values = tables.value.tolist()
-        self._masks: dict[tuple, tuple[np.ndarray, Tensor]] = {}
+        self._masks: dict[tuple, NextTokens] = {}
 
     def _mask(self, ids) -> np.ndarray:  # noqa: ANN001
         mask = np.zeros(self.vocab_size, dtype=bool)
         mask[ids] = True
         return mask
 
-    def mask_for(self, key: tuple) -> tuple[np.ndarray, Tensor]:
-        """The allowed-token mask for a state key, as booleans and as additive logits (built once)."""
+    def mask_for(self, key: tuple) -> NextTokens:
+        """The next tokens allowed in a state key (built once)."""
         masks = self._masks.get(key)
         if masks is None:
             if len(self._masks) >= MAX_CACHED_MASKS:  # ~4 KB each; instrument sets keep adding keys
@@ -75,7 +84,7 @@ class Grammar:
             allowed = self._build(key)
             allowed.flags.writeable = False
             additive = torch.zeros(self.vocab_size).masked_fill_(torch.from_numpy(~allowed), float("-inf"))
-            masks = self._masks[key] = (allowed, additive)
+            masks = self._masks[key] = NextTokens(allowed, additive, key[0] in ("programs", "boundary"))
         return masks
 
     def _build(self, key: tuple) -> np.ndarray:
@@ -165,17 +174,13 @@ class GrammarState:
         """Requested instruments not heard yet become the only choice in the last bar."""
         self.programs_now = tuple(sorted(self.unused)) if self.unused and self._may_end() else self.program_ids
 
+    def next_tokens(self, tokens_left: int) -> NextTokens:
+        """What may come next, with ``tokens_left`` tokens of budget (EOS is forced near the end)."""
+        return self.g.mask_for(self._key(tokens_left))
+
     def allowed(self, tokens_left: int) -> np.ndarray:
         """Read-only boolean mask over the vocabulary of the tokens that may come next."""
-        return self.g.mask_for(self._key(tokens_left))[0]
-
-    def logit_mask(self, tokens_left: int) -> Tensor:
-        """The same mask as additive logits: 0 where allowed, -inf elsewhere."""
-        return self.g.mask_for(self._key(tokens_left))[1]
-
-    def choosing_instruments(self, tokens_left: int) -> bool:
-        """Whether the next token picks which instrument plays next (or moves on): a Program may come next."""
-        return self._key(tokens_left)[0] in ("programs", "boundary")
+        return self.next_tokens(tokens_left).allowed
 
     def _key(self, tokens_left: int) -> tuple:
         """Everything the next-token mask depends on; masks are built once per distinct key."""

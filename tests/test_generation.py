@@ -111,9 +111,9 @@ def test_guidance_leaves_instrument_choices_to_the_conditional_logits(tiny_gener
     for token in ("Bar_None", "TimeSig_4/4", "Position_0", "Tempo_120.0"):
         if token in tiny_generator.tokenizer.vocab:
             choosing.advance(tiny_generator.tokenizer.vocab[token])
-    assert choosing.choosing_instruments(100) and not at_start.choosing_instruments(100)
+    assert choosing.next_tokens(100).instrument_choice and not at_start.next_tokens(100).instrument_choice
     sampler = Sampler(tiny_generator.decoder("fp32"), SamplingConfig(cfg_scale=3.0))
     logits = torch.randn(4, len(tiny_generator.tokenizer))
-    guided = sampler._guide(logits, [at_start, choosing], 100)
+    guided = sampler._guide(logits, [g.next_tokens(100).instrument_choice for g in (at_start, choosing)])
     assert torch.equal(guided[1], logits[1])  # the conditional row, unguided
     assert torch.allclose(guided[0], logits[2] + 3.0 * (logits[0] - logits[2]), atol=1e-5)
