@@ -218,6 +218,19 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--learning-rate", type=float)
     p.add_argument("--text-encoder", help="'minilm' (default) or 't5:<hub id or folder>'")
     p.add_argument("--seed", type=int)
+    p.add_argument(
+        "--init-from",
+        type=Path,
+        metavar="MODEL_DIR",
+        help="start from this trained model instead of random weights (fine-tuning; the data must use its tokenizer)",
+    )
+    p.add_argument(
+        "--kv-heads",
+        type=int,
+        metavar="N",
+        help="key/value heads (grouped-query attention: fewer make batched decoding faster); with --init-from, "
+        "each new head is the mean of the heads it replaces",
+    )
     p.set_defaults(run=_train)
 
 
@@ -487,6 +500,7 @@ def _train(args: argparse.Namespace) -> None:
         learning_rate=args.learning_rate,
         text_encoder=args.text_encoder,
         seed=args.seed,
+        init_from=str(args.init_from) if args.init_from else None,
     )
     if Path(args.config).suffix == ".json":
         if not Path(args.config).is_file():
@@ -499,6 +513,8 @@ def _train(args: argparse.Namespace) -> None:
             size=args.config,
             **{k: v for k, v in overrides.items() if v is not None},
         )
+    if args.kv_heads is not None:
+        config.model = {**config.model, "n_kv_head": args.kv_heads}
     train(config)
     print(Path(config.out) / "model")
 

@@ -7,7 +7,8 @@ each tensor operation, not by arithmetic. So this engine
 * stores each Linear weight as int8 with one scale per output channel (torch's weight-only int8
   kernel reads 4× fewer bytes than fp32), or as bf16, or as fp32 (``precision``);
 * preallocates a static KV cache once per generation, so restarting it (a full context window)
-  only moves a length;
+  only moves a length; with grouped-query attention it holds one key/value head per group, and a
+  step attends each group's query heads to it in one product;
 * folds cross-attention into two small matrix products per layer: the text is fixed for the whole
   generation, so ``W_q`` is multiplied into the text keys and ``W_proj`` into the text values once;
 * runs a step as a flat sequence of tensor operations: no ``nn.Module`` dispatch, rotary positions
@@ -116,7 +117,7 @@ class FastDecoder:
         self.dtype = torch.float32 if precision == "fp32" else torch.bfloat16
         self.gelu = "none" if precision == "fp32" else "tanh"
         config = self.config = model.config
-        H, hd, C = config.n_head, config.d_model // config.n_head, config.d_model
+        H, hd, C = config.n_head, config.head_dim, config.d_model
 
         def weight(linear: torch.nn.Linear) -> Tensor:
             return _copy(linear.weight)
@@ -167,10 +168,11 @@ class DecodeSession:
         self.d = decoder
         self.rows = R = memory.shape[0]
         self.heads = H = config.n_head
-        self.head_dim = hd = config.d_model // config.n_head
+        self.kv_heads = config.kv_heads
+        self.head_dim = hd = config.head_dim
         self.capacity = min(context or config.max_seq_len, config.max_seq_len)
         self.length = 0
-        self.kv = [torch.zeros(R, 2, H, self.capacity, hd) for _ in decoder.layers]  # keys, values
+        self.kv = [torch.zeros(R, 2, self.kv_heads, self.capacity, hd) for _ in decoder.layers]  # keys, values
         weight, bias = decoder.text_projection
         text = F.linear(memory, weight, bias)
         S = text.shape[1]
@@ -189,24 +191,29 @@ class DecodeSession:
     def feed(self, tokens: Tensor, all_logits: bool = True) -> Tensor:
         """Append ``tokens`` (rows, T) after the cached ones; logits (rows, T, vocab), or (rows, vocab) for the last."""
         R, T = tokens.shape
-        past, H, hd = self.length, self.heads, self.head_dim
+        past, H, G, hd = self.length, self.heads, self.kv_heads, self.head_dim
         end = past + T
         if end > self.capacity:
             raise ValueError(f"sequence of {end} tokens exceeds the cache's {self.capacity} positions")
-        rotation = self.d.rotation[past:end, None, None]
+        rotation = self.d.rotation[past:end, None]
         mask = None
         if past and T > 1:  # each new token sees the past and its predecessors
             mask = torch.ones(T, end, dtype=torch.bool).tril(diagonal=past)
         dtype = self.d.dtype
         x = F.embedding(tokens, self.d.embedding).view(R * T, -1)
         for i, layer in enumerate(self.d.layers):
-            qkv = layer.qkv(torch.layer_norm(x, *layer.norm_self).to(dtype)).float().view(R, T, 3, H, hd // 2, 2)
-            torch.view_as_complex(qkv)[:, :, :2].mul_(rotation)
-            qkv = qkv.view(R, T, 3, H, hd).permute(2, 0, 3, 1, 4)  # (3, R, H, T, hd)
+            qkv = layer.qkv(torch.layer_norm(x, *layer.norm_self).to(dtype)).float().view(R, T, H + 2 * G, hd // 2, 2)
+            torch.view_as_complex(qkv)[:, :, : H + G].mul_(rotation)
+            qkv = qkv.view(R, T, H + 2 * G, hd).transpose(1, 2)  # (R, heads, T, hd): queries, keys, values
             kv = self.kv[i]
-            kv[:, :, :, past:end] = qkv[1:].transpose(0, 1)
+            kv[:, :, :, past:end] = qkv[:, H:].unflatten(1, (2, G))
             y = F.scaled_dot_product_attention(
-                qkv[0], kv[:, 0, :, :end], kv[:, 1, :, :end], attn_mask=mask, is_causal=past == 0 and T > 1
+                qkv[:, :H],
+                kv[:, 0, :, :end],
+                kv[:, 1, :, :end],
+                attn_mask=mask,
+                is_causal=past == 0 and T > 1,
+                enable_gqa=G != H,
             )
             x = x + layer.proj_self(y.transpose(1, 2).reshape(R * T, -1).to(dtype))
             x = x + self._cross(i, torch.layer_norm(x, *layer.norm_cross).view(R, T, -1)).view(R * T, -1)
@@ -225,18 +232,20 @@ class DecodeSession:
         pos = self.length
         if pos >= self.capacity:
             raise ValueError(f"the cache holds {self.capacity} tokens; truncate or restart it first")
-        R, H, hd, dtype, gelu = self.rows, self.heads, self.head_dim, self.d.dtype, self.d.gelu
+        R, H, G, hd, dtype, gelu = self.rows, self.heads, self.kv_heads, self.head_dim, self.d.dtype, self.d.gelu
         rotation = self.d.rotation[pos]
         end = pos + 1
         x = F.embedding(tokens, self.d.embedding)
         for i, layer in enumerate(self.d.layers):
             qkv_, proj_, up_, down_ = self.kernels[i]
-            qkv = qkv_(torch.layer_norm(x, *layer.norm_self).to(dtype)).float().view(R, 3, H, hd // 2, 2)
-            torch.view_as_complex(qkv)[:, :2].mul_(rotation)
-            qkv = qkv.view(R, 3, H, 1, hd)
+            qkv = qkv_(torch.layer_norm(x, *layer.norm_self).to(dtype)).float().view(R, H + 2 * G, hd // 2, 2)
+            torch.view_as_complex(qkv)[:, : H + G].mul_(rotation)
+            qkv = qkv.view(R, H + 2 * G, hd)
             kv = self.kv[i]
-            kv[:, :, :, pos:end] = qkv[:, 1:]
-            y = F.scaled_dot_product_attention(qkv[:, 0], kv[:, 0, :, :end], kv[:, 1, :, :end])
+            kv[:, :, :, pos] = qkv[:, H:].view(R, 2, G, hd)
+            # One new position attends to every cached one, so a group's query heads can be its query rows.
+            queries = qkv[:, :H].view(R, G, H // G, hd)
+            y = F.scaled_dot_product_attention(queries, kv[:, 0, :, :end], kv[:, 1, :, :end])
             x = x + proj_(y.view(R, -1).to(dtype))
             x = x + self._cross(i, torch.layer_norm(x, *layer.norm_cross).view(R, 1, -1)).view(R, -1)
             x = x + down_(F.gelu(up_(torch.layer_norm(x, *layer.norm_mlp).to(dtype)), approximate=gelu))

@@ -1,7 +1,8 @@
 """A small decoder-only Transformer over music tokens, cross-attending to text embeddings.
 
 Read top to bottom: config → rotary embeddings → attention → block → model.
-Each block is causal self-attention (rotary positions), cross-attention to the frozen
+Each block is causal self-attention (rotary positions; optionally grouped-query, where several query
+heads share one key/value head), cross-attention to the frozen
 text encoder's token embeddings, and an MLP. The unconditional ("null") text condition used by
 classifier-free guidance is a learned vector inside the model. Generation does not call this
 forward pass: :mod:`.decoder` packs these weights into a faster KV-cached engine.
@@ -27,6 +28,23 @@ class ModelConfig:
     max_seq_len: int = 1024
     dropout: float = 0.0
     rope_base: float = 10_000.0
+    n_kv_head: int | None = None  # key/value heads (grouped-query attention); None: one per query head
+
+    def __post_init__(self) -> None:
+        if self.d_model % self.n_head:
+            raise ValueError(f"d_model {self.d_model} is not a multiple of n_head {self.n_head}")
+        if self.n_kv_head is not None and self.n_kv_head < 1:
+            raise ValueError(f"n_kv_head must be at least 1, got {self.n_kv_head}")
+        if self.n_head % self.kv_heads:
+            raise ValueError(f"n_head {self.n_head} is not a multiple of n_kv_head {self.kv_heads}")
+
+    @property
+    def kv_heads(self) -> int:
+        return self.n_kv_head or self.n_head
+
+    @property
+    def head_dim(self) -> int:
+        return self.d_model // self.n_head
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -60,20 +78,25 @@ def null_condition(null_text: Tensor, batch: int, length: int = 1) -> tuple[Tens
 
 
 class SelfAttention(nn.Module):
+    """Causal self-attention; with ``n_kv_head < n_head`` each key/value head serves a group of query heads."""
+
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
-        self.n_head = config.n_head
-        self.qkv = nn.Linear(config.d_model, 3 * config.d_model, bias=False)
+        self.n_head, self.n_kv_head, self.head_dim = config.n_head, config.kv_heads, config.head_dim
+        kv_width = self.n_kv_head * self.head_dim
+        self.qkv = nn.Linear(config.d_model, config.d_model + 2 * kv_width, bias=False)
         self.proj = nn.Linear(config.d_model, config.d_model, bias=False)
         self.dropout = config.dropout
 
     def forward(self, x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
         B, T, C = x.shape
-        q, k, v = self.qkv(x).split(C, dim=2)
-        q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))  # (B, H, T, hd)
+        H, G, hd = self.n_head, self.n_kv_head, self.head_dim
+        q, k, v = self.qkv(x).split([C, G * hd, G * hd], dim=2)
+        q = q.view(B, T, H, hd).transpose(1, 2)  # (B, H, T, hd)
+        k, v = (t.view(B, T, G, hd).transpose(1, 2) for t in (k, v))  # (B, G, T, hd)
         q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
         dropout = self.dropout if self.training else 0.0
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=True, dropout_p=dropout)
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True, dropout_p=dropout, enable_gqa=G != H)
         return self.proj(y.transpose(1, 2).reshape(B, T, C))
 
 
@@ -133,7 +156,7 @@ class MusicTransformer(nn.Module):
         self.ln_final = nn.LayerNorm(config.d_model)
         self.lm_head = nn.Linear(config.d_model, config.vocab_size, bias=False)
         self.lm_head.weight = self.token_embedding.weight  # tied
-        cos, sin = rotary_tables(config.d_model // config.n_head, config.max_seq_len, config.rope_base)
+        cos, sin = rotary_tables(config.head_dim, config.max_seq_len, config.rope_base)
         self.register_buffer("rope_cos", cos, persistent=False)
         self.register_buffer("rope_sin", sin, persistent=False)
         self.apply(self._init_weights)
@@ -174,3 +197,24 @@ class MusicTransformer(nn.Module):
         for block in self.blocks:
             x = block(x, cos, sin, text, memory_mask)
         return self.lm_head(self.ln_final(x))
+
+
+def group_key_value_heads(weights: dict[str, Tensor], config: ModelConfig, n_kv_head: int) -> dict[str, Tensor]:
+    """Weights of ``config``'s model converted to ``n_kv_head`` key/value heads (grouped-query attention).
+
+    Each new key (value) head is the mean of the heads in its group, the conversion of Ainslie et al.
+    (2023, "GQA"); a short re-training then recovers the quality. Other weights are unchanged.
+    """
+    G, hd, C = config.kv_heads, config.head_dim, config.d_model
+    if n_kv_head == G:
+        return dict(weights)
+    if G % n_kv_head:
+        raise ValueError(f"cannot group {G} key/value heads into {n_kv_head}")
+    converted = dict(weights)
+    for name, weight in weights.items():
+        if not name.endswith("self_attn.qkv.weight"):
+            continue
+        q, k, v = weight.split([C, G * hd, G * hd])
+        k, v = (t.view(n_kv_head, G // n_kv_head, hd, C).mean(1).reshape(n_kv_head * hd, C) for t in (k, v))
+        converted[name] = torch.cat([q, k, v]).contiguous()
+    return converted

@@ -5,6 +5,10 @@ caption drawn fresh from the piece's attributes (all or some of them, many phras
 probability ``condition_dropout`` the caption and prefix are replaced by the null condition, which
 is what classifier-free guidance needs. Runs under ``torchrun --nproc_per_node N`` with
 DistributedDataParallel (gloo on CPU, nccl on GPU); only rank 0 writes files.
+
+``init_from`` starts from a trained model folder instead of random weights (fine-tuning, longer
+crops), optionally converting it to fewer key/value heads (``model: {"n_kv_head": N}``): the
+grouped-query conversion, which then needs a short re-training to recover.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from .attributes import Attributes, Key, parse_prompt
 from .data.captions import choose_mention, describe
 from .errors import MusicGenError
 from .midi_io import save_midi
-from .model import ModelConfig, MusicTransformer
+from .model import ModelConfig, MusicTransformer, group_key_value_heads
 from .pipeline import SIZES, MusicGenSymbolic
 from .text_encoder import TextEncoder, load_text_encoder
 from .tokenizer import KIND, MusicTokenizer
@@ -55,7 +59,8 @@ class TrainConfig:
     seed: int = 0
     text_encoder: str = "minilm"
     precision: str = "bf16"  # autocast dtype for forward passes: bf16 | fp16 (GPU) | fp32
-    model: dict = field(default_factory=dict)  # overrides of the size preset
+    model: dict = field(default_factory=dict)  # overrides of the size preset (or of init_from's shape)
+    init_from: str | None = None  # a trained model folder to start from
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides: object) -> TrainConfig:
@@ -164,6 +169,38 @@ class Batcher:
         prefix_length = len(self.tokenizer.null_prefix())
         targets[:, :prefix_length] = -100  # the prefix is given, not predicted
         return tokens[:, :-1], targets, [r[1] for r in rows], torch.tensor([r[2] for r in rows])
+
+
+RESHAPABLE = ("n_kv_head", "max_seq_len", "dropout")  # what init_from may change about a trained model
+
+
+def initial_model(config: TrainConfig, tokenizer: MusicTokenizer, encoder: TextEncoder) -> MusicTransformer:
+    """Random weights of ``config.size`` (plus ``config.model`` overrides), or ``config.init_from``'s weights."""
+    if config.init_from is None:
+        if config.size not in SIZES:
+            raise MusicGenError(f"unknown size {config.size!r}: choose {', '.join(SIZES)}")
+        try:
+            shape = ModelConfig(vocab_size=len(tokenizer), d_text=encoder.dim, **{**SIZES[config.size], **config.model})
+        except (TypeError, ValueError) as error:
+            raise MusicGenError(f"invalid model shape: {error}") from error
+        return MusicTransformer(shape)
+    fixed = sorted(set(config.model) - set(RESHAPABLE))
+    if fixed:
+        raise MusicGenError(
+            f"init_from keeps the model's shape: {', '.join(fixed)} cannot change (only {', '.join(RESHAPABLE)})"
+        )
+    source = MusicGenSymbolic.from_pretrained(config.init_from, text_encoder=encoder)
+    if source.tokenizer.vocab != tokenizer.vocab:
+        raise MusicGenError(f"{config.init_from} was trained with a different tokenizer than {config.data}")
+    base = source.model.config
+    try:
+        shape = ModelConfig.from_dict({**base.to_dict(), **config.model})
+        weights = group_key_value_heads(source.model.state_dict(), base, shape.kv_heads)
+    except ValueError as error:
+        raise MusicGenError(f"cannot start from {config.init_from}: {error}") from error
+    model = MusicTransformer(shape)
+    model.load_state_dict(weights)
+    return model
 
 
 def text_condition(model: MusicTransformer, encoder: TextEncoder, captions: list[str], dropped: torch.Tensor):  # noqa: ANN201
@@ -281,13 +318,11 @@ def train(config: TrainConfig, progress: bool = True, stop_after: int | None = N
     data, out = Path(config.data), Path(config.out)
     tokenizer = MusicTokenizer.load(data / "tokenizer.json")
     encoder = load_text_encoder(config.text_encoder)
-    if config.size not in SIZES:
-        raise MusicGenError(f"unknown size {config.size!r}: choose {', '.join(SIZES)}")
-    model_config = ModelConfig(vocab_size=len(tokenizer), d_text=encoder.dim, **{**SIZES[config.size], **config.model})
-    if config.seq_len > model_config.max_seq_len:
-        raise MusicGenError(f"seq_len {config.seq_len} exceeds the model's max_seq_len {model_config.max_seq_len}")
+    model = initial_model(config, tokenizer, encoder)
+    if config.seq_len > model.config.max_seq_len:
+        raise MusicGenError(f"seq_len {config.seq_len} exceeds the model's max_seq_len {model.config.max_seq_len}")
     device = _device()
-    model = MusicTransformer(model_config).to(device)
+    model = model.to(device)
     train_batcher = Batcher(load_pieces(data, "train", tokenizer), tokenizer, config, config.seed + rank)
     val_pieces = load_pieces(data, "validation", tokenizer)
     val_batcher = Batcher(val_pieces, tokenizer, config, 0) if val_pieces else None

@@ -6,7 +6,7 @@ import torch
 from musicgen_symbolic.decoder import FastDecoder
 from musicgen_symbolic.errors import MusicGenError
 from musicgen_symbolic.generation import SamplingConfig
-from musicgen_symbolic.model import ModelConfig, MusicTransformer
+from musicgen_symbolic.model import ModelConfig, MusicTransformer, group_key_value_heads
 from musicgen_symbolic.pipeline import MusicGenSymbolic
 
 
@@ -28,9 +28,10 @@ def test_save_load_gives_identical_logits(tiny_generator, tmp_path):
         assert torch.equal(tiny_generator.model(tokens, memory, mask), loaded.model(tokens, memory, mask))
 
 
+@pytest.mark.parametrize("kv_heads", [None, 2, 1])
 @pytest.mark.parametrize("precision, tolerance", [("fp32", 1e-5), ("bf16", 0.05), ("int8", 0.05)])
-def test_packed_decoder_matches_reference_forward(precision, tolerance):
-    config = ModelConfig(vocab_size=50, d_model=32, n_layer=2, n_head=2, d_text=16, max_seq_len=64)
+def test_packed_decoder_matches_reference_forward(precision, tolerance, kv_heads):
+    config = ModelConfig(vocab_size=50, d_model=32, n_layer=2, n_head=4, n_kv_head=kv_heads, d_text=16, max_seq_len=64)
     model = MusicTransformer(config).eval()
     tokens, memory, mask = _inputs(config)
     with torch.no_grad():
@@ -40,6 +41,28 @@ def test_packed_decoder_matches_reference_forward(precision, tolerance):
     steps += [session.step(tokens[:, i])[:, None] for i in range(5, 9)]
     steps += [session.feed(tokens[:, 9:12])]  # several tokens after a cached past
     assert (full - torch.cat(steps, dim=1)).abs().max() < tolerance
+
+
+def test_grouping_identical_key_value_heads_keeps_the_logits():
+    config = ModelConfig(vocab_size=50, d_model=32, n_layer=2, n_head=4, d_text=16, max_seq_len=64)
+    model = MusicTransformer(config).eval()
+    with torch.no_grad():
+        for block in model.blocks:  # make heads 0-1 and 2-3 share keys and values: grouping them is then exact
+            k_and_v = block.self_attn.qkv.weight[32:].view(2, 2, 2, 8, 32)
+            k_and_v[:, :, 1] = k_and_v[:, :, 0]
+    grouped = MusicTransformer(ModelConfig(**{**config.to_dict(), "n_kv_head": 2})).eval()
+    grouped.load_state_dict(group_key_value_heads(model.state_dict(), config, 2))
+    assert grouped.blocks[0].self_attn.qkv.weight.shape == (32 + 2 * 16, 32)
+    tokens, memory, mask = _inputs(config)
+    with torch.no_grad():
+        assert torch.allclose(model(tokens, memory, mask), grouped(tokens, memory, mask), atol=1e-5)
+
+
+def test_key_value_heads_must_divide_query_heads():
+    with pytest.raises(ValueError, match="multiple of n_kv_head"):
+        ModelConfig(vocab_size=50, d_model=32, n_head=4, n_kv_head=3)
+    with pytest.raises(ValueError, match="cannot group"):
+        group_key_value_heads({}, ModelConfig(vocab_size=50, d_model=32, n_head=4, n_kv_head=2), 3)
 
 
 def test_dropping_finished_rows_leaves_the_others_unchanged():

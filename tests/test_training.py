@@ -130,3 +130,40 @@ def test_midicaps_format_builds_into_the_dataset(tmp_path, scale_midi):
     assert sum(manifest["pieces"].values()) == 1
     record = json.loads(next((folder / "shards").glob("*.jsonl")).read_text())
     assert record["caption"].startswith("A cheerful") and record["attributes"]["key"] == [0, "major"]
+
+
+def test_fine_tuning_into_grouped_query_attention(tiny_data, tmp_path, tiny_t5_dir, capsys):
+    from musicgen_symbolic.cli import main
+
+    train(_config(tiny_data, tmp_path / "base", tiny_t5_dir, steps=30, checkpoint_every=30), progress=False)
+    base = tmp_path / "base" / "model"
+    scratch = train(_config(tiny_data, tmp_path / "scratch", tiny_t5_dir, steps=3), progress=False)
+    common = ["--data", tiny_data, "--steps", "3", "--batch-size", "4", "--seq-len", "128"]
+    common += ["--text-encoder", f"t5:{tiny_t5_dir}", "--learning-rate", "3e-4"]
+    code = main(
+        [
+            str(a)
+            for a in ["train", "--config", "tiny", "--out", tmp_path / "mqa", *common]
+            + ["--init-from", str(base), "--kv-heads", "1"]
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    log = (tmp_path / "mqa" / "log.csv").read_text().splitlines()
+    first_loss = float(log[1].split(",")[2])
+    assert first_loss < scratch[0] - 1.0  # it starts from the trained weights, not from random ones
+    tuned = MusicGenSymbolic.from_pretrained(tmp_path / "mqa" / "model")
+    assert tuned.model.config.n_kv_head == 1
+    assert tuned.model.blocks[0].self_attn.qkv.weight.shape[0] == tuned.model.config.d_model + 2 * 32
+    assert tuned.generate("a jazz piece", bars=2, seed=0).instruments
+
+    for extra, message in [
+        (["--kv-heads", "3"], "not a multiple of n_kv_head 3"),
+        (["--kv-heads", "0"], "n_kv_head must be at least 1"),
+    ]:
+        code = main([str(a) for a in ["train", "--out", tmp_path / "bad", *common, "--init-from", base, *extra]])
+        err = capsys.readouterr().err
+        assert code != 0 and message in err and "Traceback" not in err
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"size": "tiny", "model": {"d_model": 128}, "init_from": str(base)}))
+    code = main([str(a) for a in ["train", "--config", bad, "--out", tmp_path / "bad", *common]])
+    assert code != 0 and "cannot change" in capsys.readouterr().err
