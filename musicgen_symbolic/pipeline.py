@@ -268,7 +268,8 @@ class MusicGenSymbolic:
         )
         budget = max_new_tokens or self._token_budget(attributes)
         sampling = SamplingConfig(temperature, top_k, top_p, cfg, seed, budget, use_cache, self.context)
-        memory, mask = self.text_encoder.encode([prompt] * num_samples)
+        memory, mask = self.text_encoder.encode([prompt])
+        memory, mask = memory.expand(num_samples, -1, -1), mask.expand(num_samples, -1)
         bos = [self.tokenizer.bos_id]
         prefixes = torch.tensor([self.tokenizer.control_prefix(attributes) + bos] * num_samples)
         null_prefix = torch.tensor(self.tokenizer.null_prefix() + bos)

@@ -77,6 +77,29 @@ def test_dropping_finished_rows_leaves_the_others_unchanged():
     assert torch.allclose(both.step(tokens[[2, 0], 6]), alone.step(tokens[[2, 0], 6]), atol=1e-6)
 
 
+@pytest.mark.parametrize("texts", [[0, 0, 1, 1], [0, 1, 0, 1], [0, 0, 0, 1], [2, 2, 2, 2]])
+@pytest.mark.parametrize("kept", [[0, 1, 2, 3], [0, 2], [1, 0, 3, 2], [0, 1], [3], [2, 3, 0]])
+def test_rows_sharing_a_text_decode_as_if_alone(texts, kept):
+    config = ModelConfig(vocab_size=50, d_model=32, n_layer=2, n_head=4, n_kv_head=2, d_text=16, max_seq_len=64)
+    decoder = FastDecoder(MusicTransformer(config).eval(), "fp32")
+    tokens, memory, mask = _inputs(config, batch=3, length=8)
+    memory, mask = memory[texts], mask[texts]
+    tokens = torch.randint(0, config.vocab_size, (4, 8), generator=torch.Generator().manual_seed(2))
+    shared = decoder.start(memory, mask)
+    stored = {(0, 0, 1, 1): 2, (0, 1, 0, 1): 4, (0, 0, 0, 1): 4, (2, 2, 2, 2): 1}[tuple(texts)]
+    assert shared.cross[0][0].shape[0] == stored  # one copy of a text's keys per block of rows
+    first = shared.feed(tokens[:, :5])
+    shared.keep(kept)
+    after = torch.cat([shared.feed(tokens[kept, 5:7]), shared.step(tokens[kept, 7])[:, None]], dim=1)
+    for position, row in enumerate(kept):
+        alone = decoder.start(memory[row : row + 1], mask[row : row + 1])
+        assert torch.allclose(first[row], alone.feed(tokens[row : row + 1, :5])[0], atol=1e-5)
+        alone_after = torch.cat(
+            [alone.feed(tokens[row : row + 1, 5:7]), alone.step(tokens[row : row + 1, 7])[:, None]], 1
+        )
+        assert torch.allclose(after[position], alone_after[0], atol=1e-5)
+
+
 def test_kv_cache_generation_equals_full_recompute(tiny_generator):
     for seed in range(3):
         kwargs = dict(bars=4, seed=seed, temperature=1.0, cfg=2.0, precision="fp32", num_samples=2)
