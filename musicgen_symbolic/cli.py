@@ -441,8 +441,11 @@ def _info(args: argparse.Namespace) -> None:
         metadata, shape = config.get("metadata", {}), config["model"]
         trained = "trained" if metadata.get("trained") else "UNTRAINED"
         context = min(metadata.get("context") or shape["max_seq_len"], shape["max_seq_len"])
+        heads = f"heads={shape['n_head']}"
+        if shape.get("n_kv_head"):
+            heads += f" ({shape['n_kv_head']} key/value)"
         print(
-            f"model:        {folder} ({trained}, d_model={shape['d_model']}, layers={shape['n_layer']}, "
+            f"model:        {folder} ({trained}, d_model={shape['d_model']}, layers={shape['n_layer']}, {heads}, "
             f"context={context} tokens)"
         )
         print(f"text encoder: {config['text_encoder']}")

@@ -415,6 +415,8 @@ def _export(model, tokenizer, encoder, config: TrainConfig, step: int, folder: P
         "parameters": model.num_parameters(),
         "context": config.seq_len - 1,  # inputs are the first seq_len - 1 tokens of each crop
     }
+    if config.init_from:
+        metadata["init_from"] = config.init_from
     generator = MusicGenSymbolic(model, tokenizer, encoder, metadata)  # save_pretrained copies tensors to CPU
     generator.save_pretrained(folder)
     samples = folder.parent / "samples"

@@ -152,7 +152,7 @@ def test_fine_tuning_into_grouped_query_attention(tiny_data, tmp_path, tiny_t5_d
     first_loss = float(log[1].split(",")[2])
     assert first_loss < scratch[0] - 1.0  # it starts from the trained weights, not from random ones
     tuned = MusicGenSymbolic.from_pretrained(tmp_path / "mqa" / "model")
-    assert tuned.model.config.n_kv_head == 1
+    assert tuned.model.config.n_kv_head == 1 and tuned.metadata["init_from"] == str(base)
     assert tuned.model.blocks[0].self_attn.qkv.weight.shape[0] == tuned.model.config.d_model + 2 * 32
     assert tuned.generate("a jazz piece", bars=2, seed=0).instruments
 
