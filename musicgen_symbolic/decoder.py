@@ -227,9 +227,7 @@ class DecodeSession:
             )
             x = x + layer.proj_self(y.transpose(1, 2).reshape(R * T, -1).to(dtype))
             x = x + self._cross(i, torch.layer_norm(x, *layer.norm_cross).view(R, T, -1)).view(R * T, -1)
-            x = x + layer.down(
-                F.gelu(layer.up(torch.layer_norm(x, *layer.norm_mlp).to(dtype)), approximate=self._gelu(R * T))
-            )
+            x = x + layer.down(F.gelu(layer.up(torch.layer_norm(x, *layer.norm_mlp).to(dtype)), approximate=self.gelu))
         self.length = end
         x = x.view(R, T, -1)
         if not all_logits:
@@ -256,7 +254,7 @@ class DecodeSession:
             # One new position attends to every cached one, so a group's query heads can be its query rows.
             queries = qkv[:, :H].view(R, G, H // G, hd)
             y = F.scaled_dot_product_attention(queries, kv[:, 0, :, :end], kv[:, 1, :, :end])
-            x = x + proj_(y.view(R, -1).to(dtype))
+            x = x + proj_(y.reshape(R, -1).to(dtype))
             x = x + self._cross(i, torch.layer_norm(x, *layer.norm_cross).view(R, 1, -1)).view(R, -1)
             x = x + down_(F.gelu(up_(torch.layer_norm(x, *layer.norm_mlp).to(dtype)), approximate=gelu))
         self.length = end

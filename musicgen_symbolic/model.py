@@ -208,7 +208,7 @@ def group_key_value_heads(weights: dict[str, Tensor], config: ModelConfig, n_kv_
     G, hd, C = config.kv_heads, config.head_dim, config.d_model
     if n_kv_head == G:
         return dict(weights)
-    if G % n_kv_head:
+    if n_kv_head < 1 or G % n_kv_head:
         raise ValueError(f"cannot group {G} key/value heads into {n_kv_head}")
     converted = dict(weights)
     for name, weight in weights.items():

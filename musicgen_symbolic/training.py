@@ -184,19 +184,19 @@ def initial_model(config: TrainConfig, tokenizer: MusicTokenizer, encoder: TextE
         except (TypeError, ValueError) as error:
             raise MusicGenError(f"invalid model shape: {error}") from error
         return MusicTransformer(shape)
-    fixed = sorted(set(config.model) - set(RESHAPABLE))
+    source = MusicGenSymbolic.from_pretrained(config.init_from, text_encoder=encoder)
+    base = source.model.config
+    fixed = sorted(k for k, v in config.model.items() if k not in RESHAPABLE and getattr(base, k, None) != v)
     if fixed:
         raise MusicGenError(
             f"init_from keeps the model's shape: {', '.join(fixed)} cannot change (only {', '.join(RESHAPABLE)})"
         )
-    source = MusicGenSymbolic.from_pretrained(config.init_from, text_encoder=encoder)
     if source.tokenizer.vocab != tokenizer.vocab:
         raise MusicGenError(f"{config.init_from} was trained with a different tokenizer than {config.data}")
-    base = source.model.config
     try:
         shape = ModelConfig.from_dict({**base.to_dict(), **config.model})
         weights = group_key_value_heads(source.model.state_dict(), base, shape.kv_heads)
-    except ValueError as error:
+    except (TypeError, ValueError) as error:
         raise MusicGenError(f"cannot start from {config.init_from}: {error}") from error
     model = MusicTransformer(shape)
     model.load_state_dict(weights)

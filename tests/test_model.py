@@ -63,6 +63,8 @@ def test_key_value_heads_must_divide_query_heads():
         ModelConfig(vocab_size=50, d_model=32, n_head=4, n_kv_head=3)
     with pytest.raises(ValueError, match="cannot group"):
         group_key_value_heads({}, ModelConfig(vocab_size=50, d_model=32, n_head=4, n_kv_head=2), 3)
+    with pytest.raises(ValueError, match="cannot group"):
+        group_key_value_heads({}, ModelConfig(vocab_size=50, d_model=32, n_head=4), 0)
 
 
 def test_dropping_finished_rows_leaves_the_others_unchanged():
