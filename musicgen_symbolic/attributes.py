@@ -365,6 +365,21 @@ GENRES: dict[str, tuple[str, ...]] = {
     "soul": ("soul", "r&b", "rnb", "motown"),
 }
 
+# A plain "bass" means the bass the genre plays: upright in jazz, synth bass in techno. These are the basses
+# of the training data's styles (data/composer.py), so the model has heard them in that genre; a bass the model
+# never heard in a genre ends up playing a note or two.
+GENRE_BASS: dict[str, int] = {
+    "jazz": 32,
+    "swing": 32,
+    "bossa nova": 32,
+    "latin": 32,
+    "country": 32,
+    "edm": 38,
+    "techno": 38,
+    "electronic": 38,
+}
+PLAIN_BASS = ("bass", "bassline", "bass line")
+
 MOODS: dict[str, tuple[str, ...]] = {
     "calm": ("calm", "chill", "mellow", "gentle", "soft", "soothing"),
     "peaceful": ("peaceful", "serene", "tranquil"),
@@ -549,11 +564,13 @@ def parse_time_signature(value: str | tuple[int, int]) -> tuple[int, int]:
     return signature
 
 
-def parse_instrument(name: str) -> tuple[int, ...]:
-    """One instrument name (GM name, synonym or program number) → its GM program(s)."""
+def parse_instrument(name: str, genre: str | None = None) -> tuple[int, ...]:
+    """One instrument name (GM name, synonym or program number) → its GM program(s); a plain "bass" follows ``genre``."""
     text = _normalise(name)
     if re.fullmatch(r"\d{1,3}", text) and int(text) < 128:
         return (int(text),)
+    if text in PLAIN_BASS and genre in GENRE_BASS:
+        return (GENRE_BASS[genre],)
     if text in INSTRUMENT_SYNONYMS:
         return INSTRUMENT_SYNONYMS[text]
     singular = text[:-1] if text.endswith("s") else text
@@ -566,15 +583,15 @@ def parse_instrument(name: str) -> tuple[int, ...]:
     raise MusicGenError(f"unknown instrument {name!r}{_suggest(text, known)}")
 
 
-def parse_instruments(value: str | list[str] | tuple) -> tuple[int, ...]:
-    """A comma-separated list (or a list) of instrument names → sorted unique programs."""
+def parse_instruments(value: str | list[str] | tuple, genre: str | None = None) -> tuple[int, ...]:
+    """A comma-separated list (or a list) of instrument names → sorted unique programs (see :func:`parse_instrument`)."""
     names = value.split(",") if isinstance(value, str) else list(value)
     programs: list[int] = []
     for name in names:
         if isinstance(name, int):
             programs.append(name)
         elif str(name).strip():
-            programs.extend(parse_instrument(str(name)))
+            programs.extend(parse_instrument(str(name), genre))
     return _check_instruments(programs)
 
 
@@ -697,12 +714,15 @@ def _find_time_signature(text: str) -> tuple[int, int] | None:
     return None
 
 
-def _find_instruments(text: str) -> tuple[int, ...] | None:
+def _find_instruments(text: str, genre: str | None = None) -> tuple[int, ...] | None:
     programs: list[int] = []
     gm_lower = {n.lower(): i for i, n in enumerate(GM_NAMES)}
     for match in _INSTRUMENT_RE.finditer(text):
         phrase = match.group(1)
         for candidate in (phrase, re.sub(r"e?s$", "", phrase), phrase[:-1]):
+            if candidate in PLAIN_BASS and genre in GENRE_BASS:
+                programs.append(GENRE_BASS[genre])
+                break
             if candidate in INSTRUMENT_SYNONYMS:
                 programs.extend(INSTRUMENT_SYNONYMS[candidate])
                 break
@@ -747,12 +767,13 @@ def parse_prompt(prompt: str) -> Attributes:
         raise MusicGenError("the prompt is empty: describe the music, e.g. 'a calm piano piece in D minor'")
     text = _normalise(prompt)
     bars, seconds = _find_length(text)
+    genre = _find_label(text, GENRES)
     return Attributes(
         tempo=_find_tempo(text),
         key=_find_key(" ".join(prompt.split())),
         time_signature=_find_time_signature(text),
-        instruments=_find_instruments(text),
-        genre=_find_label(text, GENRES),
+        instruments=_find_instruments(text, genre),
+        genre=genre,
         mood=_find_label(text, MOODS),
         bars=bars,
         seconds=seconds,
@@ -774,12 +795,15 @@ class AttributeOverrides:
     extra: dict = field(default_factory=dict)
 
     def apply(self, attributes: Attributes) -> Attributes:
+        genre = parse_genre(self.genre) if self.genre else None
         return attributes.merged(
             tempo=parse_tempo(self.tempo) if self.tempo is not None else None,
             key=parse_key(self.key) if self.key else None,
             time_signature=parse_time_signature(self.time_signature) if self.time_signature else None,
-            instruments=parse_instruments(self.instruments) if self.instruments is not None else None,
-            genre=parse_genre(self.genre) if self.genre else None,
+            instruments=(
+                parse_instruments(self.instruments, genre or attributes.genre) if self.instruments is not None else None
+            ),
+            genre=genre,
             mood=parse_mood(self.mood) if self.mood else None,
             bars=check_bars(self.bars) if self.bars is not None else None,
             seconds=check_seconds(self.seconds) if self.seconds is not None else None,

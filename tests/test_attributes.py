@@ -169,10 +169,35 @@ def test_evaluation_prompt_set_parses_to_its_targets():
             tempo=t["tempo"],
             key=parse_key(t["key"]) if t["key"] else None,
             time_signature=parse_time_signature(t["time_signature"]) if t["time_signature"] else None,
-            instruments=parse_instruments(t["instruments"]) if t["instruments"] else None,
+            instruments=parse_instruments(t["instruments"], t["genre"] and parse_genre(t["genre"]))
+            if t["instruments"]
+            else None,
             genre=parse_genre(t["genre"]) if t["genre"] else None,
             mood=parse_mood(t["mood"]) if t["mood"] else None,
             bars=t["bars"],
         )
         for name, value in expected.items():
             assert getattr(got, name) == value, f"{record['id']} {name}: {getattr(got, name)!r} != {value!r}"
+
+
+@pytest.mark.parametrize(
+    "prompt, bass",
+    [
+        ("bossa nova with nylon guitar, flute and bass", 32),
+        ("a jazz trio: piano, bass and drums", 32),
+        ("techno with a bassline and drums", 38),
+        ("a pop song with piano and bass", 33),
+        ("a jazz tune with piano and electric bass", 33),
+        ("a techno track with drums and upright bass", 32),
+    ],
+)
+def test_a_plain_bass_is_the_genres_bass(prompt, bass):
+    assert bass in parse_prompt(prompt).instruments
+
+
+def test_instrument_overrides_follow_the_genre_too():
+    from musicgen_symbolic.attributes import AttributeOverrides, Attributes
+
+    assert AttributeOverrides(instruments="piano, bass", genre="jazz").apply(Attributes()).instruments == (0, 32)
+    assert AttributeOverrides(instruments="piano, bass").apply(Attributes(genre="edm")).instruments == (0, 38)
+    assert AttributeOverrides(instruments="piano, bass").apply(Attributes()).instruments == (0, 33)
