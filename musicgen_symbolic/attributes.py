@@ -569,18 +569,22 @@ def parse_instrument(name: str, genre: str | None = None) -> tuple[int, ...]:
     text = _normalise(name)
     if re.fullmatch(r"\d{1,3}", text) and int(text) < 128:
         return (int(text),)
-    if text in PLAIN_BASS and genre in GENRE_BASS:
-        return (GENRE_BASS[genre],)
-    if text in INSTRUMENT_SYNONYMS:
-        return INSTRUMENT_SYNONYMS[text]
     singular = text[:-1] if text.endswith("s") else text
-    if singular in INSTRUMENT_SYNONYMS:
-        return INSTRUMENT_SYNONYMS[singular]
+    found = _synonym(text, genre) or _synonym(singular, genre)
+    if found:
+        return found
     gm_lower = {n.lower(): i for i, n in enumerate(GM_NAMES)}
     if text in gm_lower:
         return (gm_lower[text],)
     known = list(INSTRUMENT_SYNONYMS) + list(gm_lower)
     raise MusicGenError(f"unknown instrument {name!r}{_suggest(text, known)}")
+
+
+def _synonym(name: str, genre: str | None) -> tuple[int, ...] | None:
+    """The programs of a normalised synonym; a plain "bass" is the genre's bass (``GENRE_BASS``)."""
+    if name in PLAIN_BASS and genre in GENRE_BASS:
+        return (GENRE_BASS[genre],)
+    return INSTRUMENT_SYNONYMS.get(name)
 
 
 def parse_instruments(value: str | list[str] | tuple, genre: str | None = None) -> tuple[int, ...]:
@@ -720,11 +724,9 @@ def _find_instruments(text: str, genre: str | None = None) -> tuple[int, ...] | 
     for match in _INSTRUMENT_RE.finditer(text):
         phrase = match.group(1)
         for candidate in (phrase, re.sub(r"e?s$", "", phrase), phrase[:-1]):
-            if candidate in PLAIN_BASS and genre in GENRE_BASS:
-                programs.append(GENRE_BASS[genre])
-                break
-            if candidate in INSTRUMENT_SYNONYMS:
-                programs.extend(INSTRUMENT_SYNONYMS[candidate])
+            found = _synonym(candidate, genre)
+            if found:
+                programs.extend(found)
                 break
             if candidate in gm_lower:
                 programs.append(gm_lower[candidate])

@@ -309,10 +309,12 @@ class DecodeSession:
 
 def _distinct_texts(memory: Tensor, memory_mask: Tensor) -> tuple[Tensor, Tensor]:
     """Indices of the distinct (memory, mask) rows, first occurrences in order, and each row's text among them."""
-    first: dict[bytes, int] = {}
-    text_of_row = []
+    text_of: dict[bytes, int] = {}
+    distinct, text_of_row = [], []
     for row in range(memory.shape[0]):
         key = memory[row].detach().numpy().tobytes() + memory_mask[row].numpy().tobytes()
-        text_of_row.append(first.setdefault(key, len(first)))
-    distinct = [text_of_row.index(t) for t in range(len(first))]
+        if key not in text_of:
+            text_of[key] = len(distinct)
+            distinct.append(row)
+        text_of_row.append(text_of[key])
     return torch.tensor(distinct), torch.tensor(text_of_row)

@@ -201,3 +201,12 @@ def test_instrument_overrides_follow_the_genre_too():
     assert AttributeOverrides(instruments="piano, bass", genre="jazz").apply(Attributes()).instruments == (0, 32)
     assert AttributeOverrides(instruments="piano, bass").apply(Attributes(genre="edm")).instruments == (0, 38)
     assert AttributeOverrides(instruments="piano, bass").apply(Attributes()).instruments == (0, 33)
+
+
+def test_genre_basses_are_the_basses_the_training_styles_play():
+    from musicgen_symbolic.attributes import GENRE_BASS
+    from musicgen_symbolic.data.composer import STYLES_TABLE
+
+    for genre, program in GENRE_BASS.items():
+        basses = [p for palette in STYLES_TABLE[genre].palettes for role, p in palette if role == "bass"]
+        assert program in basses, f"{genre}: {program} not among its training basses {basses}"
