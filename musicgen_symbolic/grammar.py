@@ -5,7 +5,11 @@ The sequence after BOS follows::
     piece   := bar+ EOS
     bar     := Bar TimeSig event*
     event   := Position [Tempo] note+          (positions strictly increase inside a bar)
-    note    := Program (Pitch | PitchDrum) Velocity Duration
+    note    := [Program] (Pitch (Velocity Duration | VelDur) | PitchDrum Velocity | DrumVel)
+
+``Program`` comes only when the instrument changes (the first note always has one). Tokenizers saved
+before ``program_changes`` put a ``Program`` before every note and give drum hits a ``Duration`` too; the
+same state machine reads both forms, from the tokenizer's flags.
 
 Tempo appears exactly once, at the first position of the piece, and the metre is the same in every
 bar. Every requested instrument plays: one not heard by the last bar is the only instrument allowed there. What the user fixed (tempo, metre, instruments, length) is forced here, so every sampled
@@ -23,12 +27,14 @@ import torch
 from torch import Tensor
 
 from .constants import POSITIONS_PER_BEAT
-from .tokenizer import KIND, KINDS, TokenTables
+from .tokenizer import KIND, KINDS, MusicTokenizer
 
 MAX_NOTES_PER_POSITION = 16
 MAX_CACHED_MASKS = 4096
 # Position, Tempo, Program, Pitch, Velocity, Duration: the most tokens one event can need, plus EOS.
 TOKENS_TO_CLOSE = 7
+NOTE_STARTS = ("Pitch", "PitchDrum", "DrumVel")
+NOTE_ENDS = ("Duration", "VelDur")
 
 
 class NextTokens(NamedTuple):
@@ -53,9 +59,11 @@ class Constraints:
 class Grammar:
     """Token tables shared by every decoding row; :meth:`start` makes one row's state."""
 
-    def __init__(self, tables: TokenTables, eos_id: int) -> None:
-        self.tables = tables
-        self.eos_id = eos_id
+    def __init__(self, tokenizer: MusicTokenizer) -> None:
+        self.tables = tables = tokenizer.tables
+        self.eos_id = tokenizer.eos_id
+        self.program_changes = tokenizer.program_changes
+        self.drum_durations = tokenizer.drum_durations
         kind = tables.kind
         self.vocab_size = len(kind)
         self.ids = {name: np.flatnonzero(kind == code) for name, code in KIND.items()}
@@ -69,6 +77,8 @@ class Grammar:
         self.kind_names = [KINDS[code] for code in kind.tolist()]
         self.values = tables.value.tolist()
         self._masks: dict[tuple, NextTokens] = {}
+        self._drum_starts = np.concatenate([self.ids["PitchDrum"], self.ids["DrumVel"]])
+        self._velocity_starts = np.concatenate([self.ids["Velocity"], self.ids["VelDur"]])
 
     def _mask(self, ids) -> np.ndarray:  # noqa: ANN001
         mask = np.zeros(self.vocab_size, dtype=bool)
@@ -100,20 +110,33 @@ class Grammar:
             (chosen,) = fields
             return self._mask([chosen] if chosen is not None else self.tempo_ids)
         if kind == "programs":
-            return self._mask(list(fields[0]))
+            programs, current = fields
+            mask = self._mask([p for p in programs if p != current])
+            if current is not None:
+                mask[self._note_starts(current)] = True
+            return mask
         if kind == "pitch":
-            return self._mask(self.ids["PitchDrum" if fields[0] else "Pitch"])
-        if kind in ("velocity", "duration"):
-            return self._mask(self.ids[kind.capitalize()])
-        position, bar_positions, more_notes, programs, may_open_bar, may_end = fields
+            return self._mask(self._drum_starts if fields[0] else self.ids["Pitch"])
+        if kind == "velocity":
+            is_drum = fields[0]
+            return self._mask(self.ids["Velocity"] if is_drum else self._velocity_starts)
+        if kind == "duration":
+            return self._mask(self.ids["Duration"])
+        position, bar_positions, more_notes, programs, current, may_open_bar, may_end = fields
         mask = self._mask(self.position_ids[position + 1 : bar_positions])
         if more_notes:
-            mask[list(programs)] = True
+            mask[[p for p in programs if p != current]] = True
+            if current is not None:
+                mask[self._note_starts(current)] = True
         if may_open_bar:
             mask[self.ids["Bar"]] = True
         if may_end or not mask.any():
             mask[self.eos_id] = True
         return mask
+
+    def _note_starts(self, program_id: int) -> np.ndarray:
+        """The tokens that begin a note of the instrument the token ``program_id`` names."""
+        return self._drum_starts if self.values[program_id] == -1 else self.ids["Pitch"]
 
     def scale_bias(self, tonic: int, mode: str, strength: float) -> np.ndarray:
         """A logit bias of ``-strength`` on pitched notes outside the key's scale (minor keeps its leading tone).
@@ -149,6 +172,7 @@ class GrammarState:
         self.position = -1
         self.notes_here = 0
         self.program = 0
+        self.program_id: int | None = None  # the instrument now playing, as its Program token
         self.time_signature_id: int | None = (
             grammar.time_signature_id[constraints.time_signature] if constraints.time_signature else None
         )
@@ -182,6 +206,20 @@ class GrammarState:
         """Read-only boolean mask over the vocabulary of the tokens that may come next."""
         return self.next_tokens(tokens_left).allowed
 
+    def _continuing(self) -> int | None:
+        """The Program token of the instrument that may play on without a new ``Program`` token, if any."""
+        current = self.program_id
+        if not self.g.program_changes or current is None or current not in self.programs_now:
+            return None
+        return current
+
+    def _note_ended(self) -> bool:
+        last = self.last
+        if last in NOTE_ENDS:
+            return True
+        drum_done = self.program == -1 and not self.g.drum_durations
+        return drum_done and (last == "DrumVel" or last == "Velocity")
+
     def _key(self, tokens_left: int) -> tuple:
         """Everything the next-token mask depends on; masks are built once per distinct key."""
         if self.finished:
@@ -194,16 +232,17 @@ class GrammarState:
         if last == "Position" and not self.tempo_emitted:
             return ("tempo", self.tempo_id)
         if last in ("Position", "Tempo"):
-            return ("programs", self.programs_now)
+            return ("programs", self.programs_now, self._continuing())
         if last == "Program":
             return ("pitch", self.program == -1)
         if last in ("Pitch", "PitchDrum"):
-            return ("velocity",)
-        if last == "Velocity":
+            return ("velocity", last == "PitchDrum")
+        note_ended = self._note_ended()
+        if not note_ended and last in ("Velocity", "DrumVel"):
             return ("duration",)
         if tokens_left < TOKENS_TO_CLOSE:
             return ("end",)
-        more_notes = last == "Duration" and self.notes_here < MAX_NOTES_PER_POSITION
+        more_notes = note_ended and self.notes_here < MAX_NOTES_PER_POSITION
         may_end = self._may_end() and not self.unused
         return (
             "boundary",
@@ -211,6 +250,7 @@ class GrammarState:
             self.bar_positions,
             more_notes,
             self.programs_now,
+            self._continuing(),
             self._may_open_bar(),
             may_end,
         )
@@ -238,9 +278,11 @@ class GrammarState:
             self.tempo_emitted = True
             self.tempo_id = token_id
             self._update_target_bars()
+        elif name in NOTE_STARTS:
+            self.notes_here += 1
         elif name == "Program":
             self.program = value
-            self.notes_here += 1
+            self.program_id = token_id
             if token_id in self.unused:
                 self.unused.discard(token_id)
                 self._update_programs_now()

@@ -81,7 +81,7 @@ class MusicGenSymbolic:
         self.tokenizer = tokenizer
         self._text_encoder = text_encoder
         self.metadata = dict(metadata or {})
-        self.grammar = Grammar(tokenizer.tables, tokenizer.eos_id)
+        self.grammar = Grammar(tokenizer)
         self._decoders: dict[str, FastDecoder] = {}
 
     # ------------------------------------------------------------------ construction and persistence

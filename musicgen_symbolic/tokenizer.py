@@ -8,10 +8,21 @@ A training or generation sequence is::
 Every control slot has a ``*_NONE`` token, so a prefix of all-NONE tokens is the unconditional prompt
 used for classifier-free guidance. Control tokens are miditok special tokens, so the whole vocabulary
 lives in one ``tokenizer.json`` saved beside the model.
+
+Fewer tokens per note make generation faster, so the default REMI settings write a ``Program`` token only
+when the instrument changes (miditok's ``program_changes``) and give drum hits no ``Duration``. On top of
+miditok, the most frequent note-attribute pairs are fused into one token each: ``Velocity Duration`` after a
+pitched note becomes ``VelDur_v_d`` and ``PitchDrum Velocity`` becomes ``DrumVel_p_v``. The pairs are learnt
+from data (like BPE merges, but only ever within a note), so the grammar stays an exact, small state machine.
+Rare pairs keep their two tokens. Tokenizers saved before these options (``program_changes`` off, no fused
+pairs) still load and decode as before.
 """
 
 from __future__ import annotations
 
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -79,6 +90,8 @@ def build_remi() -> REMI:
         use_time_signatures=True,
         time_signature_range=ts_range,
         use_pitchdrum_tokens=True,
+        program_changes=True,
+        use_note_duration_programs=list(range(128)),  # every program but drums (-1)
     )
     return REMI(config)
 
@@ -105,34 +118,85 @@ KINDS = (
     "PitchDrum",
     "Velocity",
     "Duration",
+    "VelDur",
+    "DrumVel",
 )
 KIND = {name: i for i, name in enumerate(KINDS)}
+
+# A fused token's kind → the kinds of the two REMI tokens it stands for, and the kind that must precede them.
+FUSED_KINDS = {"VelDur": ("Velocity", "Duration", "Pitch"), "DrumVel": ("PitchDrum", "Velocity", None)}
+MAX_FUSED_PER_KIND = 512
+FUSED_MIN_COUNT = 2
+
+
+def _fused_kind(first: str, second: str) -> str:
+    kinds = (first.partition("_")[0], second.partition("_")[0])
+    for kind, (a, b, _) in FUSED_KINDS.items():
+        if kinds == (a, b):
+            return kind
+    raise MusicGenError(f"tokens {first} and {second} cannot be fused")
+
+
+def _fused_name(first: str, second: str) -> str:
+    return f"{_fused_kind(first, second)}_{first.partition('_')[2]}_{second.partition('_')[2]}"
+
+
+def learn_fused_pairs(
+    sequences: Iterable[Sequence[str]], max_per_kind: int = MAX_FUSED_PER_KIND, min_count: int = FUSED_MIN_COUNT
+) -> list[tuple[str, str]]:
+    """The most frequent fusable pairs in REMI token strings (at most ``max_per_kind`` of each fused kind)."""
+    counts: dict[str, Counter] = {kind: Counter() for kind in FUSED_KINDS}
+    for tokens in sequences:
+        kinds = [t.partition("_")[0] for t in tokens]
+        for i in range(1, len(tokens)):
+            for kind, (a, b, before) in FUSED_KINDS.items():
+                if kinds[i - 1] == a and kinds[i] == b and (before is None or (i > 1 and kinds[i - 2] == before)):
+                    counts[kind][tokens[i - 1], tokens[i]] += 1
+    pairs: list[tuple[str, str]] = []
+    for counter in counts.values():
+        pairs += [pair for pair, n in counter.most_common(max_per_kind) if n >= min_count]
+    return pairs
 
 
 class MusicTokenizer:
     """REMI tokens for the music and control tokens for the attributes, in one vocabulary."""
 
-    def __init__(self, remi: REMI | None = None) -> None:
+    def __init__(self, remi: REMI | None = None, fused_pairs: Sequence[tuple[str, str]] = ()) -> None:
         self.remi = remi or build_remi()
         self.vocab: dict[str, int] = dict(self.remi.vocab)
-        self.id_to_token = {i: t for t, i in self.vocab.items()}
         missing = [t for t in control_tokens() if t not in self.vocab]
         if missing:
             raise MusicGenError(
                 f"tokenizer is missing control tokens such as {missing[0]}: it was made by another version"
             )
+        self.fused_pairs = [(str(a), str(b)) for a, b in fused_pairs]
+        self._fuse: dict[tuple[int, int], int] = {}
+        self._unfuse: dict[int, tuple[int, int]] = {}
+        for first, second in self.fused_pairs:
+            if first not in self.vocab or second not in self.vocab:
+                raise MusicGenError(f"fused pair {first} {second} names tokens this tokenizer does not have")
+            name, index = _fused_name(first, second), len(self.vocab)
+            if name in self.vocab:
+                raise MusicGenError(f"fused pair {first} {second} is listed twice")
+            self.vocab[name] = index
+            pair = (self.vocab[first], self.vocab[second])
+            self._fuse[pair], self._unfuse[index] = index, pair
+        self.id_to_token = {i: t for t, i in self.vocab.items()}
         self.pad_id = self.vocab["PAD_None"]
         self.bos_id = self.vocab["BOS_None"]
         self.eos_id = self.vocab["EOS_None"]
+        self.program_changes = bool(self.remi.config.program_changes)
+        self.drum_durations = -1 in self.remi.config.use_note_duration_programs
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> None:
-        self.remi.save(Path(path))
+        self.remi.save(Path(path), additional_attributes={"fused_pairs": [list(p) for p in self.fused_pairs]})
 
     @classmethod
     def load(cls, path: str | Path) -> MusicTokenizer:
         try:
-            return cls(REMI(params=Path(path)))
+            fused = json.loads(Path(path).read_text()).get("fused_pairs", [])
+            return cls(REMI(params=Path(path)), [tuple(pair) for pair in fused])
         except MusicGenError:
             raise
         except Exception as error:  # miditok raises assorted errors on malformed JSON
@@ -161,17 +225,53 @@ class MusicTokenizer:
         return self.control_prefix(Attributes())
 
     # ------------------------------------------------------------------ music
-    def encode_score(self, score: symusic.Score) -> list[int]:
-        """A score → REMI token ids (no prefix, no BOS/EOS)."""
+    def encode_remi(self, score: symusic.Score) -> list[int]:
+        """A score → miditok's REMI token ids, before fusing (no prefix, no BOS/EOS)."""
         tokens = self.remi.encode(score)
         sequence = tokens[0] if isinstance(tokens, list) else tokens
         return list(sequence.ids)
 
+    def encode_score(self, score: symusic.Score) -> list[int]:
+        """A score → token ids (no prefix, no BOS/EOS), with note-attribute pairs fused."""
+        return self.fuse(self.encode_remi(score))
+
+    def fuse(self, ids: Sequence[int]) -> list[int]:
+        """Replace each fusable REMI pair by its fused token (left to right)."""
+        if not self._fuse:
+            return list(ids)
+        kinds, pitch = self.tables.kind, KIND["Pitch"]
+        out: list[int] = []
+        i = 0
+        while i < len(ids):
+            fused = self._fuse.get((ids[i], ids[i + 1])) if i + 1 < len(ids) else None
+            if fused is not None and (kinds[fused] != KIND["VelDur"] or (out and kinds[out[-1]] == pitch)):
+                out.append(fused)
+                i += 2
+            else:
+                out.append(ids[i])
+                i += 1
+        return out
+
+    def fused_parts(self, token_id: int) -> tuple[int, int] | None:
+        """The two REMI token ids a fused token stands for (None for any other token)."""
+        return self._unfuse.get(token_id)
+
+    def unfuse(self, ids: Iterable[int]) -> list[int]:
+        """Fused tokens → the two REMI tokens each stands for."""
+        out: list[int] = []
+        for i in ids:
+            pair = self._unfuse.get(i)
+            if pair is None:
+                out.append(i)
+            else:
+                out.extend(pair)
+        return out
+
     def decode(self, ids: list[int]) -> symusic.Score:
-        """REMI token ids → a score; special and control tokens are dropped first."""
+        """Token ids → a score; special and control tokens are dropped first."""
         kinds = self.tables.kind
         music = [i for i in ids if kinds[i] not in (KIND["special"], KIND["control"])]
-        return self.remi.decode(music)
+        return self.remi.decode(self.unfuse(music))
 
     def tokens(self, ids: list[int]) -> list[str]:
         return [self.id_to_token[i] for i in ids]
@@ -201,6 +301,8 @@ class MusicTokenizer:
                     value[index], denominator[index] = int(numerator), int(den)
                 elif name == "Tempo":
                     tempo[index] = float(raw)
+                elif name == "DrumVel":
+                    value[index] = int(raw.partition("_")[0])
             else:
                 kind[index] = KIND["special"]
         return TokenTables(kind, value, denominator, tempo)

@@ -117,6 +117,18 @@ def _attributes(data: dict) -> Attributes:
     )
 
 
+NOTE_START_KINDS = (KIND["Pitch"], KIND["PitchDrum"], KIND["DrumVel"])
+
+
+def carry_program(before: np.ndarray, crop: list[int], kinds: np.ndarray) -> list[int]:
+    """With ``Program`` tokens only at instrument changes, a crop's first note needs the one in force before it."""
+    programs = np.flatnonzero(kinds[before] == KIND["Program"])
+    first = next((n for n, t in enumerate(crop) if kinds[t] == KIND["Program"] or kinds[t] in NOTE_START_KINDS), None)
+    if not len(programs) or first is None or kinds[crop[first]] == KIND["Program"]:
+        return crop
+    return crop[:first] + [int(before[programs[-1]])] + crop[first:]
+
+
 class Batcher:
     """Draws training rows from a torch.Generator, whose state is saved for exact resume."""
 
@@ -155,6 +167,8 @@ class Batcher:
             first = next((n for n, t in enumerate(body) if kinds[t] == KIND["Position"]), None)
             if first is not None:
                 body.insert(first + 1, tempo)
+            if tokenizer.program_changes:
+                body = carry_program(piece.tokens[:start], body, kinds)
         sequence = prefix + [tokenizer.bos_id] + body
         return sequence[: config.seq_len], caption, dropped
 
@@ -191,16 +205,31 @@ def initial_model(config: TrainConfig, tokenizer: MusicTokenizer, encoder: TextE
         raise MusicGenError(
             f"init_from keeps the model's shape: {', '.join(fixed)} cannot change (only {', '.join(RESHAPABLE)})"
         )
-    if source.tokenizer.vocab != tokenizer.vocab:
-        raise MusicGenError(f"{config.init_from} was trained with a different tokenizer than {config.data}")
     try:
-        shape = ModelConfig.from_dict({**base.to_dict(), **config.model})
+        shape = ModelConfig.from_dict({**base.to_dict(), **config.model, "vocab_size": len(tokenizer)})
         weights = group_key_value_heads(source.model.state_dict(), base, shape.kv_heads)
     except (TypeError, ValueError) as error:
         raise MusicGenError(f"cannot start from {config.init_from}: {error}") from error
+    if source.tokenizer.vocab != tokenizer.vocab:
+        weights = extend_vocabulary(weights, source.tokenizer, tokenizer, f"{config.init_from} and {config.data}")
     model = MusicTransformer(shape)
     model.load_state_dict(weights)
     return model
+
+
+def extend_vocabulary(weights: dict, old: MusicTokenizer, new: MusicTokenizer, names: str) -> dict:
+    """Embeddings for a tokenizer that only adds fused tokens: each new row is the mean of its two parts' rows.
+
+    This lets a model trained before fused tokens existed start training on data that has them.
+    """
+    same_prefix = all(new.vocab.get(token) == index for token, index in old.vocab.items())
+    parts = [new.fused_parts(index) for index in range(len(old), len(new))]
+    if not same_prefix or any(p is None or max(p) >= len(old) for p in parts):
+        raise MusicGenError(f"{names} use different tokenizers (only added fused tokens can be bridged)")
+    embedding = weights["token_embedding.weight"]
+    added = torch.stack([embedding[list(p)].mean(0) for p in parts]) if parts else embedding[:0]
+    extended = torch.cat([embedding, added])
+    return {**weights, "token_embedding.weight": extended, "lm_head.weight": extended}
 
 
 def text_condition(model: MusicTransformer, encoder: TextEncoder, captions: list[str], dropped: torch.Tensor):  # noqa: ANN201

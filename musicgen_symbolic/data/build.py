@@ -2,7 +2,7 @@
 
 Output folder::
 
-    tokenizer.json            the tokenizer every shard was made with
+    tokenizer.json            the tokenizer every shard was made with (fused pairs learnt from shard 0)
     shards/NNNNN.npz          tokens of the pieces in one shard (int16, concatenated) + offsets
     shards/NNNNN.jsonl        one line per piece: name, split, attributes, optional caption
     manifest.json             what was asked for, and counts (written last)
@@ -27,7 +27,7 @@ import symusic
 from ..attributes import Attributes
 from ..grammar import Constraints, Grammar
 from ..midi_io import midi_bytes, write_atomic
-from ..tokenizer import KIND, MusicTokenizer
+from ..tokenizer import KIND, MusicTokenizer, learn_fused_pairs
 from .features import describe_midi
 from .sources import SourcePiece
 
@@ -116,7 +116,7 @@ def _composed(piece) -> tuple:  # noqa: ANN001
 
 def _write_shard(folder: Path, shard: int, pieces: list[SourcePiece]) -> int:
     tokenizer = MusicTokenizer.load(folder / "tokenizer.json")
-    grammar = Grammar(tokenizer.tables, tokenizer.eos_id)
+    grammar = Grammar(tokenizer)
     sequences, lines = [], []
     for piece in pieces:
         tokens = _encode(piece, tokenizer, grammar)
@@ -148,6 +148,21 @@ def _write_shard(folder: Path, shard: int, pieces: list[SourcePiece]) -> int:
     return len(lines)
 
 
+def learn_tokenizer(plan: BuildPlan) -> MusicTokenizer:
+    """The default tokenizer plus the note-attribute pairs most frequent in the first shard's pieces."""
+    base = MusicTokenizer()
+
+    def token_strings():  # noqa: ANN202
+        for piece in _pieces_for_shard(plan, 0):
+            try:
+                ids = base.encode_remi(symusic.Score.from_midi(midi_bytes(piece.midi)))
+            except Exception:  # a piece the shard will skip too
+                continue
+            yield base.tokens(ids)
+
+    return MusicTokenizer(base.remi, learn_fused_pairs(token_strings()))
+
+
 def _shard_job(args: tuple[Path, BuildPlan, int]) -> int:
     folder, plan, shard = args
     import torch
@@ -172,8 +187,6 @@ def build_dataset(folder: str | Path, plan: BuildPlan, workers: int | None = Non
 
     folder = Path(folder)
     (folder / "shards").mkdir(parents=True, exist_ok=True)
-    if not (folder / "tokenizer.json").exists():
-        MusicTokenizer().save(folder / "tokenizer.json")
     plan_file = folder / "plan.json"
     plan_json = json.dumps(plan.__dict__, sort_keys=True)
     if plan_file.exists() and plan_file.read_text() != plan_json:
@@ -181,6 +194,9 @@ def build_dataset(folder: str | Path, plan: BuildPlan, workers: int | None = Non
 
         raise MusicGenError(f"{folder} was built with another plan ({plan_file.read_text()}); use a new folder")
     plan_file.write_text(plan_json)
+    if not (folder / "tokenizer.json").exists():
+        tokenizer = learn_tokenizer(plan)
+        write_atomic(folder / "tokenizer.json", tokenizer.save)
     total = sum(_shard_count(plan))
     shards = [s for s in range(total) if not (folder / "shards" / f"{s:05d}.npz").exists()]
     workers = workers or min(2, os.cpu_count() or 1)
