@@ -87,12 +87,16 @@ class MusicGenSymbolic:
     # ------------------------------------------------------------------ construction and persistence
     @classmethod
     def init_random(
-        cls, size: str = "tiny", text_encoder: TextEncoder | str = MINILM, seed: int = 0
+        cls,
+        size: str = "tiny",
+        text_encoder: TextEncoder | str = MINILM,
+        seed: int = 0,
+        tokenizer: MusicTokenizer | None = None,
     ) -> MusicGenSymbolic:
         """An untrained model with random weights (for tests, and before a trained one exists)."""
         if size not in SIZES:
             raise MusicGenError(f"unknown model size {size!r}: choose one of {', '.join(SIZES)}")
-        tokenizer = MusicTokenizer()
+        tokenizer = tokenizer or MusicTokenizer()
         encoder = text_encoder if isinstance(text_encoder, TextEncoder) else load_text_encoder(text_encoder)
         torch.manual_seed(seed)
         config = ModelConfig(vocab_size=len(tokenizer), d_text=encoder.dim, **SIZES[size])

@@ -40,11 +40,48 @@ def tiny_t5_dir(tmp_path_factory) -> Path:
     return build_tiny_t5(tmp_path_factory.mktemp("tiny-t5"))
 
 
+def composed_token_strings(count: int = 4):
+    """REMI token strings of a few procedurally composed pieces (before fusing)."""
+    import symusic
+
+    from musicgen_symbolic.data.composer import compose_piece
+    from musicgen_symbolic.midi_io import midi_bytes
+    from musicgen_symbolic.tokenizer import MusicTokenizer
+
+    base = MusicTokenizer()
+    for seed in range(count):
+        score = symusic.Score.from_midi(midi_bytes(compose_piece(seed).midi))
+        yield base.tokens(base.encode_remi(score))
+
+
 @pytest.fixture(scope="session")
-def tiny_model_dir(tmp_path_factory, tiny_t5_dir) -> Path:
+def fused_tokenizer():
+    """The default tokenizer with note-attribute pairs learnt from a few composed pieces."""
+    from musicgen_symbolic.tokenizer import MusicTokenizer, learn_fused_pairs
+
+    return MusicTokenizer(fused_pairs=learn_fused_pairs(composed_token_strings(), min_count=1))
+
+
+@pytest.fixture(scope="session")
+def legacy_tokenizer():
+    """The token layout of models trained before compact tokens: a Program per note, drum durations."""
+    from miditok import REMI
+
+    from musicgen_symbolic.tokenizer import MusicTokenizer, build_remi
+
+    config = build_remi().config
+    config.program_changes = False
+    config.use_note_duration_programs = list(range(-1, 128))
+    return MusicTokenizer(REMI(config))
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory, tiny_t5_dir, fused_tokenizer) -> Path:
     from musicgen_symbolic.pipeline import MusicGenSymbolic
 
-    generator = MusicGenSymbolic.init_random("tiny", text_encoder=f"t5:{tiny_t5_dir}", seed=0)
+    generator = MusicGenSymbolic.init_random(
+        "tiny", text_encoder=f"t5:{tiny_t5_dir}", seed=0, tokenizer=fused_tokenizer
+    )
     return generator.save_pretrained(tmp_path_factory.mktemp("tiny-model"))
 
 

@@ -1,7 +1,11 @@
+import pytest
 import symusic
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from musicgen_symbolic.attributes import Attributes, Key, parse_prompt
-from musicgen_symbolic.tokenizer import PREFIX_LENGTH, MusicTokenizer
+from musicgen_symbolic.errors import MusicGenError
+from musicgen_symbolic.tokenizer import PREFIX_LENGTH, MusicTokenizer, learn_fused_pairs
 
 
 def _notes(score):
@@ -36,3 +40,93 @@ def test_control_prefix_encodes_attributes():
     assert tokens[5:7] == ["INST_Drums", "INST_4"] and set(tokens[7:]) == {"INST_NONE"}
     assert all(t.endswith("NONE") for t in tokenizer.tokens(tokenizer.null_prefix()))
     assert tokenizer.control_prefix(Attributes(key=Key(0, "major"))) != tokenizer.null_prefix()
+
+
+def _composed_scores(seeds):
+    from musicgen_symbolic.data.composer import compose_piece
+    from musicgen_symbolic.midi_io import midi_bytes
+
+    return [symusic.Score.from_midi(midi_bytes(compose_piece(seed).midi)) for seed in seeds]
+
+
+def _all_notes(score):
+    """Every note; drum hits carry no duration in the compact tokens, so theirs is left out."""
+    return sorted(
+        (t.is_drum, t.program, n.time, n.pitch, n.velocity, 0 if t.is_drum else n.duration)
+        for t in score.tracks
+        for n in t.notes
+    )
+
+
+def test_fused_tokens_shorten_pieces_and_keep_every_note():
+    scores = _composed_scores(range(20, 24))
+    base = MusicTokenizer()
+    pairs = learn_fused_pairs((base.tokens(base.encode_remi(s)) for s in scores), min_count=1)
+    tokenizer = MusicTokenizer(fused_pairs=pairs)
+    for score in scores:
+        remi_ids = tokenizer.encode_remi(score)
+        fused = tokenizer.encode_score(score)
+        assert len(fused) < 0.8 * len(remi_ids)
+        assert tokenizer.unfuse(fused) == remi_ids
+        assert tokenizer.fuse(tokenizer.unfuse(fused)) == fused
+        assert _all_notes(tokenizer.decode(fused)) == _all_notes(tokenizer.remi.decode(remi_ids))
+        kinds = {t.partition("_")[0] for t in tokenizer.tokens(fused)}
+        assert {"VelDur", "DrumVel"} <= kinds
+
+
+def test_compact_tokens_are_shorter_than_the_old_layout(fused_tokenizer, legacy_tokenizer):
+    """Program tokens only at instrument changes, no drum durations, fused pairs: about 40% fewer tokens."""
+    legacy = legacy_tokenizer
+    scores = _composed_scores(range(30, 34))
+    old = sum(len(legacy.encode_score(s)) for s in scores)
+    new = sum(len(fused_tokenizer.encode_score(s)) for s in scores)
+    assert new < 0.7 * old
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 805), max_size=60))
+def test_unfuse_inverts_fuse_for_any_sequence(fused_tokenizer, ids):
+    assert fused_tokenizer.unfuse(fused_tokenizer.fuse(ids)) == ids
+
+
+def test_saved_tokenizer_keeps_its_fused_pairs(tmp_path, fused_tokenizer):
+    fused_tokenizer.save(tmp_path / "tokenizer.json")
+    loaded = MusicTokenizer.load(tmp_path / "tokenizer.json")
+    assert loaded.vocab == fused_tokenizer.vocab and loaded.fused_pairs == fused_tokenizer.fused_pairs
+    assert loaded.program_changes and not loaded.drum_durations
+    (score,) = _composed_scores([5])
+    assert loaded.encode_score(score) == fused_tokenizer.encode_score(score)
+
+
+def test_bad_fused_pairs_are_clear_errors(tmp_path):
+    with pytest.raises(MusicGenError, match="cannot be fused"):
+        MusicTokenizer(fused_pairs=[("Pitch_60", "Duration_1.0.8")])
+    with pytest.raises(MusicGenError, match="does not have"):
+        MusicTokenizer(fused_pairs=[("Velocity_63", "Duration_99.0.8")])
+    with pytest.raises(MusicGenError, match="twice"):
+        MusicTokenizer(fused_pairs=[("Velocity_63", "Duration_1.0.8")] * 2)
+
+
+def test_old_layout_tokenizer_loads_and_its_pieces_satisfy_the_grammar(tmp_path, scale_midi, legacy_tokenizer):
+    from musicgen_symbolic.data.build import normalise
+    from musicgen_symbolic.grammar import Grammar
+
+    legacy_tokenizer.remi.save(tmp_path / "tokenizer.json")  # as written before fused pairs existed
+    legacy = MusicTokenizer.load(tmp_path / "tokenizer.json")
+    assert not legacy.program_changes and legacy.drum_durations and not legacy.fused_pairs
+    compact = MusicTokenizer(fused_pairs=[("Velocity_63", "Duration_1.0.8")])
+    for tokenizer in (legacy, compact):
+        grammar = Grammar(tokenizer)
+        for score in _composed_scores(range(3)):
+            ids = tokenizer.encode_score(score)
+            assert normalise(ids, tokenizer, grammar, 120.0) is not None
+    score = symusic.Score(str(scale_midi))  # piano and kick drum
+    old, new = legacy.tokens(legacy.encode_score(score)), compact.tokens(compact.encode_score(score))
+    drum_hit = old.index("PitchDrum_36")
+    assert old[drum_hit + 2].startswith("Duration") and old.count("Program_-1") == 8
+    assert not new[new.index("PitchDrum_36") + 2].startswith("Duration")
+    scores = _composed_scores(range(3))  # chords: one Program token for several notes
+    programs = [
+        sum(t.startswith("Program") for s in scores for t in k.tokens(k.encode_score(s))) for k in (legacy, compact)
+    ]
+    assert programs[1] < 0.8 * programs[0]

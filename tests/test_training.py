@@ -6,9 +6,11 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 
 from musicgen_symbolic.attributes import DRUMS
 from musicgen_symbolic.data.build import BuildPlan, build_dataset, split_of
+from musicgen_symbolic.errors import MusicGenError
 from musicgen_symbolic.pipeline import MusicGenSymbolic
 from musicgen_symbolic.training import TrainConfig, train
 
@@ -167,3 +169,52 @@ def test_fine_tuning_into_grouped_query_attention(tiny_data, tmp_path, tiny_t5_d
     bad.write_text(json.dumps({"size": "tiny", "model": {"d_model": 128}, "init_from": str(base)}))
     code = main([str(a) for a in ["train", "--config", bad, "--out", tmp_path / "bad", *common]])
     assert code != 0 and "cannot change" in capsys.readouterr().err
+
+
+def test_every_training_crop_satisfies_the_grammar(tiny_data):
+    """Crops start at any bar: the instrument playing there gets its Program token back, as generation needs."""
+    from musicgen_symbolic.grammar import Constraints, Grammar
+    from musicgen_symbolic.tokenizer import PREFIX_LENGTH, MusicTokenizer
+    from musicgen_symbolic.training import Batcher, load_pieces
+
+    tokenizer = MusicTokenizer.load(tiny_data / "tokenizer.json")
+    assert tokenizer.program_changes and tokenizer.fused_pairs
+    grammar = Grammar(tokenizer)
+    pieces = load_pieces(tiny_data, "train", tokenizer)
+    batcher = Batcher(pieces, tokenizer, TrainConfig(data="", out="", seq_len=160), seed=0)
+    carried = 0
+    for _ in range(60):
+        row, _, _ = batcher.row()
+        body = row[PREFIX_LENGTH + 1 :]
+        state = grammar.start(Constraints())
+        for token in body:
+            if token == tokenizer.eos_id:  # a piece's end: the grammar allows it once the bars asked for are done
+                break
+            assert state.allowed(10_000)[token], tokenizer.tokens(body)
+            state.advance(token)
+        full = [list(p.tokens) for p in pieces]
+        carried += not any(body == piece[i : i + len(body)] for piece in full for i in range(len(piece)))
+    assert carried > 10  # many crops needed a tempo or program token put back
+
+
+def test_fine_tuning_from_a_model_without_fused_tokens(tiny_data, tmp_path, tiny_t5_dir, legacy_tokenizer):
+    from musicgen_symbolic.tokenizer import MusicTokenizer
+    from musicgen_symbolic.training import extend_vocabulary, initial_model
+
+    old = MusicGenSymbolic.init_random("tiny", text_encoder=f"t5:{tiny_t5_dir}", seed=1, tokenizer=legacy_tokenizer)
+    old_dir = old.save_pretrained(tmp_path / "old")
+    tokenizer = MusicTokenizer.load(tiny_data / "tokenizer.json")
+    config = _config(tiny_data, tmp_path / "new", tiny_t5_dir, init_from=str(old_dir))
+    model = initial_model(config, tokenizer, old.text_encoder)
+    embedding, before = model.token_embedding.weight, old.model.token_embedding.weight
+    assert embedding.shape[0] == len(tokenizer) > before.shape[0]
+    assert torch.equal(embedding[: len(legacy_tokenizer)], before)
+    fused = len(legacy_tokenizer)
+    first, second = tokenizer.fused_parts(fused)
+    assert torch.allclose(embedding[fused], (before[first] + before[second]) / 2)
+    assert model.lm_head.weight is model.token_embedding.weight
+    losses = train(config, progress=False)
+    assert np.isfinite(losses).all()
+    other = MusicTokenizer(fused_pairs=[("Velocity_63", "Duration_1.0.8")])
+    with pytest.raises(MusicGenError, match="different tokenizers"):
+        extend_vocabulary(old.model.state_dict(), tokenizer, other, "a and b")

@@ -1,0 +1,76 @@
+"""The grammar's rules for compact tokens (Program only at changes, fused note pairs) and the old layout."""
+
+import pytest
+
+from musicgen_symbolic.grammar import Constraints, Grammar
+from musicgen_symbolic.tokenizer import MusicTokenizer
+
+
+def _walk(tokenizer, constraints, tokens):
+    grammar = Grammar(tokenizer)
+    state = grammar.start(constraints)
+    for token in tokens:
+        assert state.allowed(1000)[tokenizer.vocab[token]], f"{token} refused"
+        state.advance(tokenizer.vocab[token])
+    return state
+
+
+def _allowed(tokenizer, state):
+    return {tokenizer.id_to_token[i] for i, ok in enumerate(state.allowed(1000)) if ok}
+
+
+@pytest.fixture(scope="module")
+def compact():
+    return MusicTokenizer(fused_pairs=[("Velocity_63", "Duration_1.0.8"), ("PitchDrum_36", "Velocity_95")])
+
+
+OPENING = ["Bar_None", "TimeSig_4/4", "Position_0", "Tempo_120.0"]
+
+
+def test_first_note_names_its_instrument_and_later_notes_only_changes(compact):
+    state = _walk(compact, Constraints(bars=2, programs=(0, 32)), OPENING)
+    allowed = _allowed(compact, state)
+    assert {"Program_0", "Program_32"} <= allowed and not any(t.startswith("Pitch") for t in allowed)
+    state = _walk(compact, Constraints(bars=2, programs=(0, 32)), [*OPENING, "Program_0", "Pitch_60"])
+    assert {"Velocity_63", "VelDur_63_1.0.8"} <= _allowed(compact, state)
+    state.advance(compact.vocab["VelDur_63_1.0.8"])
+    allowed = _allowed(compact, state)
+    assert {"Pitch_64", "Program_32", "Position_4", "Bar_None"} <= allowed
+    assert "Program_0" not in allowed  # no Program token repeats the instrument already playing
+    assert not any(t.startswith(("Velocity", "Duration", "Program_5")) for t in allowed)
+    state.advance(compact.vocab["Position_4"])
+    assert {"Pitch_64", "Program_32"} <= _allowed(compact, state)
+
+
+def test_drum_hits_have_no_duration(compact):
+    state = _walk(compact, Constraints(bars=1, programs=(-1,)), [*OPENING, "Program_-1"])
+    allowed = _allowed(compact, state)
+    assert {"PitchDrum_36", "DrumVel_36_95"} <= allowed and "Pitch_60" not in allowed
+    state.advance(compact.vocab["PitchDrum_38"])
+    assert _allowed(compact, state) == {t for t in compact.vocab if t.startswith("Velocity_")}
+    state.advance(compact.vocab["Velocity_95"])
+    after_velocity = _allowed(compact, state)
+    assert "PitchDrum_42" in after_velocity and not any(t.startswith("Duration") for t in after_velocity)
+    state.advance(compact.vocab["DrumVel_36_95"])
+    assert _allowed(compact, state) == after_velocity
+
+
+def test_last_bar_makes_an_unheard_instrument_play(compact):
+    notes = ["Program_0", "Pitch_60", "VelDur_63_1.0.8"]
+    state = _walk(compact, Constraints(bars=1, programs=(0, 32)), [*OPENING, *notes])
+    allowed = _allowed(compact, state)
+    assert "Program_32" in allowed and "Pitch_62" not in allowed and "EOS_None" not in allowed
+    state.advance(compact.vocab["Program_32"])
+    state.advance(compact.vocab["Pitch_40"])
+    state.advance(compact.vocab["VelDur_63_1.0.8"])
+    assert {"Pitch_43", "Program_0", "EOS_None"} <= _allowed(compact, state)
+
+
+def test_old_layout_needs_a_program_per_note_and_drum_durations(legacy_tokenizer):
+    legacy = legacy_tokenizer
+    state = _walk(legacy, Constraints(bars=1, programs=(-1,)), [*OPENING, "Program_-1", "PitchDrum_36"])
+    state.advance(legacy.vocab["Velocity_95"])
+    assert all(t.startswith("Duration") for t in _allowed(legacy, state))
+    state.advance(legacy.vocab["Duration_0.2.8"])
+    allowed = _allowed(legacy, state)
+    assert "Program_-1" in allowed and not any(t.startswith("PitchDrum") for t in allowed)
