@@ -61,15 +61,30 @@ class TextEncoder:
         model: Callable[..., Tensor],
         tokenize: Callable[[list[str]], tuple[Tensor, Tensor]],
         dim: int,
+        move: Callable[[torch.device], object] | None = None,
     ) -> None:
         self.spec = spec
         self.model = model
         self.tokenize = tokenize
         self.dim = dim
+        self.device = torch.device("cpu")
+        self._move = move
+
+    def to(self, device: str | torch.device) -> TextEncoder:
+        """Run the encoder on ``device`` (training on a GPU encodes each batch's captions there)."""
+        device = torch.device(device)
+        if self._move is None and device.type != "cpu":
+            raise MusicGenError(f"text encoder {self.spec} runs on the CPU only")
+        if self._move is not None:
+            self._move(device)
+        self.device = device
+        return self
 
     @torch.inference_mode()
     def encode(self, texts: list[str]) -> tuple[Tensor, Tensor]:
+        """Token embeddings and mask, on the encoder's device."""
         input_ids, attention_mask = self.tokenize(list(texts))
+        input_ids, attention_mask = input_ids.to(self.device), attention_mask.to(self.device)
         hidden = self.model(input_ids, attention_mask)
         return hidden.float().clone(), attention_mask.bool().clone()
 
@@ -83,11 +98,15 @@ class BertEncoder:
         config = json.loads((folder / "config.json").read_text())
         if config.get("model_type") != "bert" or config.get("hidden_act") != "gelu":
             raise MusicGenError(f"{folder} does not hold a BERT encoder with GELU activations")
-        self.weights = load_file(str(folder / "model.safetensors"))
+        self.weights = {k: v.float() for k, v in load_file(str(folder / "model.safetensors")).items()}
         self.layers = config["num_hidden_layers"]
         self.heads = config["num_attention_heads"]
         self.eps = config["layer_norm_eps"]
         self.dim = config["hidden_size"]
+
+    def to(self, device: torch.device) -> BertEncoder:
+        self.weights = {k: v.to(device) for k, v in self.weights.items()}
+        return self
 
     def _linear(self, x: Tensor, name: str) -> Tensor:
         return F.linear(x, self.weights[f"{name}.weight"], self.weights[f"{name}.bias"])
@@ -177,7 +196,7 @@ def load_text_encoder(spec: str = MINILM) -> TextEncoder:
     if kind == MINILM:
         folder = minilm_folder()
         encoder = BertEncoder(folder)
-        return TextEncoder(MINILM, encoder, _tokenizers_tokenize(folder), encoder.dim)
+        return TextEncoder(MINILM, encoder, _tokenizers_tokenize(folder), encoder.dim, encoder.to)
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
@@ -198,7 +217,7 @@ def load_text_encoder(spec: str = MINILM) -> TextEncoder:
     def forward(input_ids: Tensor, attention_mask: Tensor) -> Tensor:
         return model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
-    return TextEncoder(f"t5:{name}", forward, _transformers_tokenize(tokenizer), model.config.d_model)
+    return TextEncoder(f"t5:{name}", forward, _transformers_tokenize(tokenizer), model.config.d_model, model.to)
 
 
 def _load_t5(name: str, local_only: bool):  # noqa: ANN202

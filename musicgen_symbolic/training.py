@@ -352,6 +352,7 @@ def train(config: TrainConfig, progress: bool = True, stop_after: int | None = N
         raise MusicGenError(f"seq_len {config.seq_len} exceeds the model's max_seq_len {model.config.max_seq_len}")
     device = _device()
     model = model.to(device)
+    encoder = encoder.to(device)
     train_batcher = Batcher(load_pieces(data, "train", tokenizer), tokenizer, config, config.seed + rank)
     val_pieces = load_pieces(data, "validation", tokenizer)
     val_batcher = Batcher(val_pieces, tokenizer, config, 0) if val_pieces else None
@@ -446,8 +447,10 @@ def _export(model, tokenizer, encoder, config: TrainConfig, step: int, folder: P
     }
     if config.init_from:
         metadata["init_from"] = config.init_from
-    generator = MusicGenSymbolic(model, tokenizer, encoder, metadata)  # save_pretrained copies tensors to CPU
-    generator.save_pretrained(folder)
+    MusicGenSymbolic(model, tokenizer, encoder, metadata).save_pretrained(folder)  # copies tensors to the CPU
+    # The sample comes from the saved folder on the CPU, where the decoder runs, whatever device trains.
+    cpu_encoder = encoder if encoder.device.type == "cpu" else encoder.spec
+    generator = MusicGenSymbolic.from_pretrained(folder, text_encoder=cpu_encoder)
     samples = folder.parent / "samples"
     samples.mkdir(exist_ok=True)
     save_midi(generator.generate(SAMPLE_PROMPT, bars=4, seed=0), samples / f"step_{step:06d}.mid")
