@@ -422,12 +422,22 @@ def _render(args: argparse.Namespace) -> None:
     print(render_midi(args.midi, args.output, args.soundfont, args.sample_rate))
 
 
+def _token_layout(tokenizer_file: Path) -> str:
+    """How a model's tokens write a note, read from its tokenizer.json without importing miditok."""
+    import json
+
+    saved = json.loads(tokenizer_file.read_text())
+    if not saved.get("config", {}).get("program_changes"):
+        return "REMI, a Program token before every note"
+    return f"compact REMI (Program only at instrument changes, {len(saved.get('fused_pairs', []))} fused note pairs)"
+
+
 def _info(args: argparse.Namespace) -> None:
     import importlib.metadata as md
     import json
 
     from . import __version__
-    from .pipeline import CONFIG_FILE, default_model_dir
+    from .pipeline import CONFIG_FILE, TOKENIZER_FILE, default_model_dir
 
     print(f"musicgen-symbolic {__version__}")
     for package in ("torch", "transformers", "miditok", "symusic", "pretty_midi", "pyfluidsynth"):
@@ -449,6 +459,7 @@ def _info(args: argparse.Namespace) -> None:
             f"context={context} tokens)"
         )
         print(f"text encoder: {config['text_encoder']}")
+        print(f"tokens:       {_token_layout(folder / TOKENIZER_FILE)}, vocabulary {shape['vocab_size']}")
     except (OSError, ValueError, KeyError, TypeError):
         print(f"model:        none at {folder} (run `musicgen-symbolic init-model DIR` or pass --model)")
     try:

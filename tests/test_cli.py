@@ -172,6 +172,9 @@ def test_init_model_and_info(capsys, tmp_path, tiny_t5_dir):
     assert code == 0 and "UNTRAINED" in err
     code, out, _ = run(capsys, "info", "--model", tmp_path / "m")
     assert code == 0 and "UNTRAINED" in out and "soundfont:" in out and "symbolic:     cpu" in out and "context=" in out
+    assert "tokens:       compact REMI (Program only at instrument changes, 0 fused note pairs)" in out
+    code, out, _ = run(capsys, "info")
+    assert code == 0 and "trained," in out and "tokens:       compact REMI" in out
     code, _, err = run(capsys, "init-model", tmp_path / "m")
     assert_one_line_error(code, err, "already exists")
 

@@ -59,3 +59,14 @@ def test_spec_parsing():
     assert parse_spec("t5:google/flan-t5-small") == ("t5", "google/flan-t5-small")
     with pytest.raises(MusicGenError):
         parse_spec("t5:")
+
+
+def test_encoder_moves_to_a_device_with_its_inputs(tiny_t5_dir):
+    """Training on a GPU encodes captions there: weights and inputs follow ``to`` (checked here with 'meta')."""
+    for spec in ("minilm", f"t5:{tiny_t5_dir}"):
+        encoder = load_text_encoder(spec)
+        before, _ = encoder.encode(["a waltz"])
+        assert encoder.to("cpu") is encoder and torch.equal(encoder.encode(["a waltz"])[0], before)
+    encoder = load_text_encoder("minilm").to("meta")  # T5's forward pass reads values, which meta tensors lack
+    embeddings, mask = encoder.encode(["a waltz"])
+    assert encoder.device.type == embeddings.device.type == mask.device.type == "meta"
