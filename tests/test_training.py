@@ -132,6 +132,10 @@ def test_midicaps_format_builds_into_the_dataset(tmp_path, scale_midi):
     assert sum(manifest["pieces"].values()) == 1
     record = json.loads(next((folder / "shards").glob("*.jsonl")).read_text())
     assert record["caption"].startswith("A cheerful") and record["attributes"]["key"] == [0, "major"]
+    from musicgen_symbolic.tokenizer import MusicTokenizer
+
+    fused = MusicTokenizer.load(folder / "tokenizer.json").fused_pairs  # learnt from the MidiCaps piece itself
+    assert [pair[0].split("_")[0] for pair in fused] == ["Velocity", "PitchDrum"]
 
 
 def test_fine_tuning_into_grouped_query_attention(tiny_data, tmp_path, tiny_t5_dir, capsys):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -148,12 +149,23 @@ def _write_shard(folder: Path, shard: int, pieces: list[SourcePiece]) -> int:
     return len(lines)
 
 
+def _first_pieces(plan: BuildPlan) -> list[SourcePiece]:
+    """The pieces of the build's first shard (composer, music21 or MidiCaps, whichever the plan has first)."""
+    if sum(_shard_count(plan)):
+        return _pieces_for_shard(plan, 0)
+    if plan.midicaps:
+        from .sources import midicaps_pieces
+
+        return list(itertools.islice(midicaps_pieces(Path(plan.midicaps)), SHARD_SIZE))
+    return []
+
+
 def learn_tokenizer(plan: BuildPlan) -> MusicTokenizer:
     """The default tokenizer plus the note-attribute pairs most frequent in the first shard's pieces."""
     base = MusicTokenizer()
 
     def token_strings():  # noqa: ANN202
-        for piece in _pieces_for_shard(plan, 0):
+        for piece in _first_pieces(plan):
             try:
                 ids = base.encode_remi(symusic.Score.from_midi(midi_bytes(piece.midi)))
             except Exception:  # a piece the shard will skip too
