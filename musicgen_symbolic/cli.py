@@ -222,7 +222,8 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
         "--init-from",
         type=Path,
         metavar="MODEL_DIR",
-        help="start from this trained model instead of random weights (fine-tuning; the data must use its tokenizer)",
+        help="start from this trained model instead of random weights (fine-tuning). The data must use its "
+        "tokenizer, or one that only adds fused note tokens (their embeddings start as the mean of their parts)",
     )
     p.add_argument(
         "--kv-heads",
@@ -451,6 +452,7 @@ def _info(args: argparse.Namespace) -> None:
         metadata, shape = config.get("metadata", {}), config["model"]
         trained = "trained" if metadata.get("trained") else "UNTRAINED"
         context = min(metadata.get("context") or shape["max_seq_len"], shape["max_seq_len"])
+        layout = _token_layout(folder / TOKENIZER_FILE)
         heads = f"heads={shape['n_head']}"
         if shape.get("n_kv_head"):
             heads += f" ({shape['n_kv_head']} key/value)"
@@ -459,7 +461,7 @@ def _info(args: argparse.Namespace) -> None:
             f"context={context} tokens)"
         )
         print(f"text encoder: {config['text_encoder']}")
-        print(f"tokens:       {_token_layout(folder / TOKENIZER_FILE)}, vocabulary {shape['vocab_size']}")
+        print(f"tokens:       {layout}, vocabulary {shape['vocab_size']}")
     except (OSError, ValueError, KeyError, TypeError):
         print(f"model:        none at {folder} (run `musicgen-symbolic init-model DIR` or pass --model)")
     try:

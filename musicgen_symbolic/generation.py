@@ -20,7 +20,8 @@ from torch import Tensor
 
 from .decoder import DecodeSession, FastDecoder
 from .errors import MusicGenError
-from .grammar import GrammarState
+from .grammar import GrammarState, NextTokens
+from .tokenizer import MusicTokenizer
 
 INVALID_PROBABILITIES = "the model produced invalid probabilities (NaN): its weights may be corrupt"
 
@@ -40,9 +41,10 @@ class SamplingConfig:
 class Sampler:
     """Runs one batch of rows to completion under their grammars."""
 
-    def __init__(self, decoder: FastDecoder, config: SamplingConfig) -> None:
+    def __init__(self, decoder: FastDecoder, config: SamplingConfig, tokenizer: MusicTokenizer | None = None) -> None:
         self.decoder = decoder
         self.config = config
+        self.tokenizer = tokenizer  # for restarts: the instrument in force at a window's start
         self.guided = config.cfg_scale != 1.0
         self.random = random.Random(config.seed)  # None seeds from the system
 
@@ -93,11 +95,26 @@ class Sampler:
         """Run prefix + the latest tokens that fit from an empty cache (every step without the cache)."""
         window, P = session.capacity, prefixes.shape[1]
         keep = (window - P) if not self.config.use_cache else (window - P) // 2
-        body = torch.tensor([row[-keep:] for row in rows])
+        body = torch.tensor([self._window(row, keep) for row in rows])
         if self.guided:
             body = torch.cat([body, body])
         session.truncate(0)
         return session.feed(torch.cat([prefixes, body], dim=1), all_logits=False)
+
+    def _window(self, row: list[int], keep: int) -> list[int]:
+        """The latest ``keep`` tokens of ``row``, with the instrument in force at their first note named.
+
+        With ``Program`` tokens only at changes, the notes at a window's start may belong to an instrument named
+        before it; training crops get that ``Program`` token back, so the window does too, in place of the
+        window's first token (or of the first note itself, when the window starts with one).
+        """
+        window = row[-keep:]
+        if self.tokenizer is None or len(row) <= keep:
+            return window
+        carried = self.tokenizer.carry_program(row[:-keep], window)
+        if len(carried) == keep:
+            return window
+        return carried[:1] + carried[2:] if carried[0] != window[0] else carried[1:]
 
     def _choose(
         self, logits: Tensor, grammars: list[GrammarState], tokens_left: int, logit_bias: Tensor | None
@@ -106,9 +123,9 @@ class Sampler:
         config = self.config
         rows = len(grammars)
         nexts = [g.next_tokens(tokens_left) for g in grammars]
-        if self.guided:
-            logits = self._guide(logits, [n.instrument_choice for n in nexts])
         masks = nexts[0].logits if rows == 1 else torch.stack([n.logits for n in nexts])
+        if self.guided:
+            logits = self._guide(logits, nexts, masks)
         logits = logits + masks
         if logit_bias is not None:
             logits += logit_bias
@@ -128,20 +145,34 @@ class Sampler:
             probs = probs * (probs.cumsum(-1) - probs < config.top_p)
         return [self._draw(row, order) for row, order in zip(probs.tolist(), _rows(indices, rows), strict=True)]
 
-    def _guide(self, logits: Tensor, unguided: list[bool]) -> Tensor:
-        """Guided logits u + s·(c − u), except where a row chooses its next instrument: there the conditional ones.
+    def _guide(self, logits: Tensor, nexts: list[NextTokens], masks: Tensor) -> Tensor:
+        """Guided logits u + s·(c − u), except where a row chooses its next instrument.
 
-        The grammar already limits those choices to the requested instruments, and guidance against a model
-        that does not know them mostly silences some of them (measured: the bass, 5 notes in 8 bars instead of 30).
+        There the conditional distribution decides which instrument plays next, or whether the piece moves on:
+        the grammar already limits those choices to the requested instruments, and guidance against a model that
+        does not know them mostly silences some of them (measured: the bass, 5 notes in 8 bars instead of 30).
+        Where the instrument playing may also carry on (``Program`` tokens only come at changes), the
+        conditional probability of carrying on is kept and shared among its notes by the guided logits, so
+        pitches stay guided.
         """
-        rows = len(unguided)
+        rows = len(nexts)
         conditional = logits[:rows]
         guided = torch.lerp(logits[rows:], conditional, self.config.cfg_scale)
-        if not any(unguided):
+        choosing = [n.instrument_choice for n in nexts]
+        if not any(choosing):
             return guided
-        if rows == 1:
-            return conditional
-        return torch.where(torch.tensor(unguided)[:, None], conditional, guided)
+        carrying = [n.note_starts for n in nexts]
+        if not any(c is not None for c in carrying):
+            if rows == 1:
+                return conditional
+            return torch.where(torch.tensor(choosing)[:, None], conditional, guided)
+        empty = torch.zeros(logits.shape[-1], dtype=torch.bool)
+        notes = torch.stack([c if c is not None else empty for c in carrying])
+        choice = (conditional + masks).log_softmax(-1)
+        carry_on = choice.masked_fill(~notes, float("-inf")).logsumexp(-1, keepdim=True)
+        which_note = guided.masked_fill(~notes, float("-inf")).log_softmax(-1)  # NaN rows are never selected
+        mixed = torch.where(notes, carry_on + which_note, choice)
+        return torch.where(torch.tensor(choosing)[:, None], mixed, guided)
 
     def _draw(self, weights: list[float], order: list[int] | None) -> int:
         """Sample an index in proportion to ``weights`` (a few dozen values: cheaper in Python than a tensor op)."""

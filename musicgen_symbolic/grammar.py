@@ -27,13 +27,12 @@ import torch
 from torch import Tensor
 
 from .constants import POSITIONS_PER_BEAT
-from .tokenizer import KIND, KINDS, MusicTokenizer
+from .tokenizer import KIND, KINDS, NOTE_STARTS, MusicTokenizer
 
 MAX_NOTES_PER_POSITION = 16
 MAX_CACHED_MASKS = 4096
 # Position, Tempo, Program, Pitch, Velocity, Duration: the most tokens one event can need, plus EOS.
 TOKENS_TO_CLOSE = 7
-NOTE_STARTS = ("Pitch", "PitchDrum", "DrumVel")
 NOTE_ENDS = ("Duration", "VelDur")
 
 
@@ -43,6 +42,7 @@ class NextTokens(NamedTuple):
     allowed: np.ndarray  # booleans over the vocabulary
     logits: Tensor  # the same as additive logits: 0 where allowed, -inf elsewhere
     instrument_choice: bool  # a Program may come next: the token picks which instrument plays next, or moves on
+    note_starts: Tensor | None  # in such a state, the allowed tokens that play on with the current instrument
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,10 @@ class Grammar:
         self.kind_names = [KINDS[code] for code in kind.tolist()]
         self.values = tables.value.tolist()
         self._masks: dict[tuple, NextTokens] = {}
+        self._fused_after: dict[int, list[int]] = {}  # a REMI token → the tokens it is fused with when followed
+        for fused in np.flatnonzero((kind == KIND["VelDur"]) | (kind == KIND["DrumVel"])):
+            first, second = tokenizer.fused_parts(int(fused))
+            self._fused_after.setdefault(first, []).append(second)
         self._drum_starts = np.concatenate([self.ids["PitchDrum"], self.ids["DrumVel"]])
         self._velocity_starts = np.concatenate([self.ids["Velocity"], self.ids["VelDur"]])
 
@@ -94,7 +98,12 @@ class Grammar:
             allowed = self._build(key)
             allowed.flags.writeable = False
             additive = torch.zeros(self.vocab_size).masked_fill_(torch.from_numpy(~allowed), float("-inf"))
-            masks = self._masks[key] = NextTokens(allowed, additive, key[0] in ("programs", "boundary"))
+            choice = key[0] in ("programs", "boundary")
+            current = key[2] if key[0] == "programs" else key[5] if key[0] == "boundary" and key[3] else None
+            note_starts = None
+            if choice and current is not None:
+                note_starts = torch.from_numpy(allowed & self._mask(self._note_starts(current)))
+            masks = self._masks[key] = NextTokens(allowed, additive, choice, note_starts)
         return masks
 
     def _build(self, key: tuple) -> np.ndarray:
@@ -118,10 +127,14 @@ class Grammar:
         if kind == "pitch":
             return self._mask(self._drum_starts if fields[0] else self.ids["Pitch"])
         if kind == "velocity":
-            is_drum = fields[0]
-            return self._mask(self.ids["Velocity"] if is_drum else self._velocity_starts)
+            is_drum, after = fields
+            mask = self._mask(self.ids["Velocity"] if is_drum else self._velocity_starts)
+            mask[self._fused_after.get(after, [])] = False  # a fused pair is only ever written fused
+            return mask
         if kind == "duration":
-            return self._mask(self.ids["Duration"])
+            mask = self._mask(self.ids["Duration"])
+            mask[self._fused_after.get(fields[0], [])] = False
+            return mask
         position, bar_positions, more_notes, programs, current, may_open_bar, may_end = fields
         mask = self._mask(self.position_ids[position + 1 : bar_positions])
         if more_notes:
@@ -166,6 +179,7 @@ class GrammarState:
         self.g = grammar
         self.c = constraints
         self.last = "BOS"
+        self.last_id = -1
         self.bars_done = 0
         self.target_bars: int | None = constraints.bars
         self.bar_positions = 0
@@ -236,10 +250,10 @@ class GrammarState:
         if last == "Program":
             return ("pitch", self.program == -1)
         if last in ("Pitch", "PitchDrum"):
-            return ("velocity", last == "PitchDrum")
+            return ("velocity", last == "PitchDrum", self.last_id if last == "PitchDrum" else None)
         note_ended = self._note_ended()
         if not note_ended and last in ("Velocity", "DrumVel"):
-            return ("duration",)
+            return ("duration", self.last_id if last == "Velocity" and self.program != -1 else None)
         if tokens_left < TOKENS_TO_CLOSE:
             return ("end",)
         more_notes = note_ended and self.notes_here < MAX_NOTES_PER_POSITION
@@ -263,6 +277,7 @@ class GrammarState:
             return
         name = g.kind_names[token_id]
         value = g.values[token_id]
+        self.last_id = token_id
         if name == "Bar":
             self.bars_done += 1
             self.position = -1

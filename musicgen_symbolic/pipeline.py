@@ -282,7 +282,9 @@ class MusicGenSymbolic:
         if attributes.key is not None and key_strength > 0:
             bias = torch.from_numpy(self.grammar.scale_bias(attributes.key.tonic, attributes.key.mode, key_strength))
         with _progress_bar(progress, grammars) as on_token:
-            rows = Sampler(decoder, sampling).run(prefixes, null_prefix, memory, mask, grammars, on_token, bias)
+            rows = Sampler(decoder, sampling, self.tokenizer).run(
+                prefixes, null_prefix, memory, mask, grammars, on_token, bias
+            )
         results = []
         for tokens, state in zip(rows, grammars, strict=True):
             tempo_bpm = attributes.tempo or round(state.tempo_bpm or 120.0)

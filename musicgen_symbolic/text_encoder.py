@@ -98,7 +98,8 @@ class BertEncoder:
         config = json.loads((folder / "config.json").read_text())
         if config.get("model_type") != "bert" or config.get("hidden_act") != "gelu":
             raise MusicGenError(f"{folder} does not hold a BERT encoder with GELU activations")
-        self.weights = {k: v.float() for k, v in load_file(str(folder / "model.safetensors")).items()}
+        weights = load_file(str(folder / "model.safetensors"))
+        self.weights = {k: v.float() if v.is_floating_point() else v for k, v in weights.items()}
         self.layers = config["num_hidden_layers"]
         self.heads = config["num_attention_heads"]
         self.eps = config["layer_norm_eps"]

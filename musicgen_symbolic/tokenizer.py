@@ -122,6 +122,9 @@ KINDS = (
     "DrumVel",
 )
 KIND = {name: i for i, name in enumerate(KINDS)}
+NOTE_STARTS = ("Pitch", "PitchDrum", "DrumVel")  # the kinds a note can begin with (after its optional Program)
+NOTE_START_KINDS = tuple(KIND[name] for name in NOTE_STARTS)
+PROGRAM = KIND["Program"]
 
 # A fused token's kind → the kinds of the two REMI tokens it stands for, and the kind that must precede them.
 FUSED_KINDS = {"VelDur": ("Velocity", "Duration", "Pitch"), "DrumVel": ("PitchDrum", "Velocity", None)}
@@ -251,6 +254,23 @@ class MusicTokenizer:
                 out.append(ids[i])
                 i += 1
         return out
+
+    def carry_program(self, before: Sequence[int], window: list[int]) -> list[int]:
+        """``window`` with the ``Program`` token in force at its start put back before its first note, if needed.
+
+        With ``Program`` tokens only at instrument changes, a window cut from a longer sequence (a training
+        crop, or the tokens kept when decoding restarts its cache) may begin with notes of an instrument
+        named only in ``before``.
+        """
+        if not self.program_changes:
+            return window
+        kinds = self.tables.kind
+        first = next((n for n, t in enumerate(window) if kinds[t] in NOTE_START_KINDS or kinds[t] == PROGRAM), None)
+        if first is None or kinds[window[first]] == PROGRAM:
+            return window
+        earlier = np.asarray(before, dtype=np.int64)
+        programs = np.flatnonzero(kinds[earlier] == PROGRAM)
+        return window if not len(programs) else window[:first] + [int(earlier[programs[-1]])] + window[first:]
 
     def fused_parts(self, token_id: int) -> tuple[int, int] | None:
         """The two REMI token ids a fused token stands for (None for any other token)."""

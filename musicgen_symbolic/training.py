@@ -117,18 +117,6 @@ def _attributes(data: dict) -> Attributes:
     )
 
 
-NOTE_START_KINDS = (KIND["Pitch"], KIND["PitchDrum"], KIND["DrumVel"])
-
-
-def carry_program(before: np.ndarray, crop: list[int], kinds: np.ndarray) -> list[int]:
-    """With ``Program`` tokens only at instrument changes, a crop's first note needs the one in force before it."""
-    programs = np.flatnonzero(kinds[before] == KIND["Program"])
-    first = next((n for n, t in enumerate(crop) if kinds[t] == KIND["Program"] or kinds[t] in NOTE_START_KINDS), None)
-    if not len(programs) or first is None or kinds[crop[first]] == KIND["Program"]:
-        return crop
-    return crop[:first] + [int(before[programs[-1]])] + crop[first:]
-
-
 class Batcher:
     """Draws training rows from a torch.Generator, whose state is saved for exact resume."""
 
@@ -167,8 +155,7 @@ class Batcher:
             first = next((n for n, t in enumerate(body) if kinds[t] == KIND["Position"]), None)
             if first is not None:
                 body.insert(first + 1, tempo)
-            if tokenizer.program_changes:
-                body = carry_program(piece.tokens[:start], body, kinds)
+            body = tokenizer.carry_program(piece.tokens[:start], body)
         sequence = prefix + [tokenizer.bos_id] + body
         return sequence[: config.seq_len], caption, dropped
 

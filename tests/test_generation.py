@@ -1,6 +1,7 @@
 import io
 
 import mido
+import numpy as np
 import pretty_midi
 import pytest
 import torch
@@ -106,14 +107,55 @@ def test_grammar_mask_cache_stays_bounded(tiny_generator, monkeypatch):
 def test_guidance_leaves_instrument_choices_to_the_conditional_logits(tiny_generator):
     from musicgen_symbolic.generation import Sampler, SamplingConfig
 
-    grammar = tiny_generator.grammar
+    grammar, vocab = tiny_generator.grammar, tiny_generator.tokenizer.vocab
     at_start, choosing = grammar.start(Constraints(bars=2)), grammar.start(Constraints(bars=2, programs=(0, 33)))
-    for token in ("Bar_None", "TimeSig_4/4", "Position_0", "Tempo_120.0"):
-        if token in tiny_generator.tokenizer.vocab:
-            choosing.advance(tiny_generator.tokenizer.vocab[token])
-    assert choosing.next_tokens(100).instrument_choice and not at_start.next_tokens(100).instrument_choice
+    opening = ["Bar_None", "TimeSig_4/4", "Position_0", "Tempo_120.0"]
+    for token in opening:
+        choosing.advance(vocab[token])
+    carrying = grammar.start(Constraints(bars=2, programs=(0, 33)))
+    for token in [*opening, "Program_0", "Pitch_60", "Velocity_63", "Duration_1.0.8"]:
+        assert carrying.allowed(100)[vocab[token]], token
+        carrying.advance(vocab[token])
+    states = (at_start, choosing, carrying)
+    nexts = [g.next_tokens(100) for g in states]
+    assert [n.instrument_choice for n in nexts] == [False, True, True]
+    assert nexts[1].note_starts is None and nexts[2].note_starts[vocab["Pitch_62"]]
     sampler = Sampler(tiny_generator.decoder("fp32"), SamplingConfig(cfg_scale=3.0))
-    logits = torch.randn(4, len(tiny_generator.tokenizer))
-    guided = sampler._guide(logits, [g.next_tokens(100).instrument_choice for g in (at_start, choosing)])
-    assert torch.equal(guided[1], logits[1])  # the conditional row, unguided
-    assert torch.allclose(guided[0], logits[2] + 3.0 * (logits[0] - logits[2]), atol=1e-5)
+    logits = torch.randn(6, len(tiny_generator.tokenizer))
+    masks = torch.stack([n.logits for n in nexts])
+    guided = sampler._guide(logits, nexts, masks)
+    assert torch.allclose(guided[0], logits[3] + 3.0 * (logits[0] - logits[3]), atol=1e-5)
+    # Choosing the first instrument: the conditional distribution, unguided.
+    assert torch.allclose((guided[1] + masks[1]).softmax(-1), (logits[1] + masks[1]).softmax(-1), atol=1e-6)
+    alone = sampler._guide(logits[[1, 4]], nexts[1:2], masks[1:2])
+    assert torch.equal(alone[0], logits[1])
+
+    # Carrying on with the instrument playing: the conditional chance of doing so, shared out by guidance.
+    conditional = (logits[2] + masks[2]).softmax(-1)
+    mixed = (guided[2] + masks[2]).softmax(-1)
+    notes = nexts[2].note_starts
+    others = nexts[2].allowed & ~notes.numpy()
+    assert torch.allclose(mixed[torch.from_numpy(others)], conditional[torch.from_numpy(others)], atol=1e-6)
+    assert torch.allclose(mixed[notes].sum(), conditional[notes].sum(), atol=1e-6)
+    guided_notes = (logits[5] + 3.0 * (logits[2] - logits[5]))[notes].softmax(-1)
+    assert torch.allclose(mixed[notes] / mixed[notes].sum(), guided_notes, atol=1e-5)
+    assert vocab["Program_33"] in np.flatnonzero(others) and vocab["Position_4"] in np.flatnonzero(others)
+
+
+def test_restart_window_names_the_instrument_playing(fused_tokenizer):
+    """With Program tokens only at changes, a restarted cache must still see which instrument plays."""
+    from musicgen_symbolic.generation import Sampler, SamplingConfig
+
+    vocab = fused_tokenizer.vocab
+    sampler = Sampler(None, SamplingConfig(), fused_tokenizer)
+    bar = ["Bar_None", "TimeSig_4/4", "Position_0", "Program_33", "Pitch_40", "Velocity_63", "Duration_1.1.8"]
+    bar += ["Position_8", "Pitch_43", "Velocity_63", "Duration_1.1.8", "Position_16", "Pitch_45"]
+    row = [vocab[t] for t in bar + ["Velocity_63", "Duration_1.1.8"]]
+    for keep in range(2, len(row) - 3):
+        window = sampler._window(row, keep)
+        assert len(window) == keep and window[-1] == row[-1]
+        first_note = next((n for n, t in enumerate(window) if fused_tokenizer.tokens([t])[0].startswith("Pitch")), None)
+        if first_note is not None:
+            assert vocab["Program_33"] in window[:first_note]
+    assert sampler._window(row[:5], 8) == row[:5]
+    assert Sampler(None, SamplingConfig())._window(row, 4) == row[-4:]

@@ -74,3 +74,15 @@ def test_old_layout_needs_a_program_per_note_and_drum_durations(legacy_tokenizer
     state.advance(legacy.vocab["Duration_0.2.8"])
     allowed = _allowed(legacy, state)
     assert "Program_-1" in allowed and not any(t.startswith("PitchDrum") for t in allowed)
+
+
+def test_a_fused_pair_is_only_written_fused(compact):
+    """Velocity_63 then Duration_1.0.8 would decode like VelDur_63_1.0.8: only the fused token may write it."""
+    state = _walk(compact, Constraints(bars=1, programs=(0,)), [*OPENING, "Program_0", "Pitch_60", "Velocity_63"])
+    allowed = _allowed(compact, state)
+    assert "Duration_1.0.8" not in allowed and "Duration_1.1.8" in allowed
+    state = _walk(compact, Constraints(bars=1, programs=(-1,)), [*OPENING, "Program_-1", "PitchDrum_36"])
+    allowed = _allowed(compact, state)
+    assert "Velocity_95" not in allowed and "Velocity_63" in allowed
+    state = _walk(compact, Constraints(bars=1, programs=(-1,)), [*OPENING, "Program_-1", "PitchDrum_38"])
+    assert "Velocity_95" in _allowed(compact, state)

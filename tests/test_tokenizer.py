@@ -83,10 +83,44 @@ def test_compact_tokens_are_shorter_than_the_old_layout(fused_tokenizer, legacy_
     assert new < 0.7 * old
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.integers(0, 805), max_size=60))
-def test_unfuse_inverts_fuse_for_any_sequence(fused_tokenizer, ids):
-    assert fused_tokenizer.unfuse(fused_tokenizer.fuse(ids)) == ids
+def _note_token_ids(tokenizer):
+    """Token ids that make up notes, fused pairs included, plus a few others (so sequences really fuse)."""
+    parts = sorted({i for index in range(len(tokenizer)) for i in tokenizer.fused_parts(index) or ()})
+    names = ("Pitch_60", "Pitch_64", "PitchDrum_36", "Position_4", "Program_0", "Bar_None")
+    return parts + [tokenizer.vocab[name] for name in names]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.data())
+def test_unfuse_inverts_fuse_for_any_sequence(fused_tokenizer, data):
+    ids = data.draw(st.lists(st.sampled_from(_note_token_ids(fused_tokenizer)), max_size=60))
+    fused = fused_tokenizer.fuse(ids)
+    assert fused_tokenizer.unfuse(fused) == ids
+    assert fused_tokenizer.fuse(fused_tokenizer.unfuse(fused)) == fused
+
+
+def test_fuse_merges_only_within_a_note(fused_tokenizer):
+    vocab = fused_tokenizer.vocab
+    first, second = next(p for p in fused_tokenizer.fused_pairs if p[0].startswith("Velocity"))
+    drum, hit = next(p for p in fused_tokenizer.fused_pairs if p[0].startswith("PitchDrum"))
+    ids = [vocab[t] for t in ("Pitch_60", first, second, first, second, drum, hit, "PitchDrum_36", first, second)]
+    names = fused_tokenizer.tokens(fused_tokenizer.fuse(ids))
+    assert names[0] == "Pitch_60" and names[1].startswith("VelDur") and names[2:4] == [first, second]
+    assert names[4].startswith("DrumVel") and names[5:] == ["PitchDrum_36", first, second]
+
+
+def test_carry_program_names_the_instrument_in_force(fused_tokenizer, legacy_tokenizer):
+    vocab = fused_tokenizer.vocab
+    ids = lambda *names: [vocab[n] for n in names]  # noqa: E731
+    before = ids("Bar_None", "Position_0", "Program_33", "Pitch_40", "Program_0", "Pitch_60")
+    window = ids("Bar_None", "TimeSig_4/4", "Position_0", "Pitch_62")
+    assert fused_tokenizer.carry_program(before, window) == ids(
+        "Bar_None", "TimeSig_4/4", "Position_0", "Program_0", "Pitch_62"
+    )
+    named = ids("Position_0", "Program_33", "Pitch_41")
+    assert fused_tokenizer.carry_program(before, named) == named
+    assert fused_tokenizer.carry_program(ids("Bar_None"), window) == window  # nothing to carry
+    assert legacy_tokenizer.carry_program(before, window) == window  # every note names its program there
 
 
 def test_saved_tokenizer_keeps_its_fused_pairs(tmp_path, fused_tokenizer):
