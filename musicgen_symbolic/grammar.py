@@ -82,6 +82,7 @@ class Grammar:
             first, second = tokenizer.fused_parts(int(fused))
             self._fused_after.setdefault(first, []).append(second)
         self._drum_starts = np.concatenate([self.ids["PitchDrum"], self.ids["DrumVel"]])
+        self._any_note_start = self._mask(np.concatenate([self.ids["Pitch"], self._drum_starts]))
         self._velocity_starts = np.concatenate([self.ids["Velocity"], self.ids["VelDur"]])
 
     def _mask(self, ids) -> np.ndarray:  # noqa: ANN001
@@ -99,10 +100,9 @@ class Grammar:
             allowed.flags.writeable = False
             additive = torch.zeros(self.vocab_size).masked_fill_(torch.from_numpy(~allowed), float("-inf"))
             choice = key[0] in ("programs", "boundary")
-            current = key[2] if key[0] == "programs" else key[5] if key[0] == "boundary" and key[3] else None
-            note_starts = None
-            if choice and current is not None:
-                note_starts = torch.from_numpy(allowed & self._mask(self._note_starts(current)))
+            # Where an instrument is chosen, the only note starts the grammar allows are the current instrument's.
+            carrying = allowed & self._any_note_start if choice else None
+            note_starts = torch.from_numpy(carrying) if carrying is not None and carrying.any() else None
             masks = self._masks[key] = NextTokens(allowed, additive, choice, note_starts)
         return masks
 

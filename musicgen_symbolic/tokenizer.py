@@ -128,6 +128,7 @@ PROGRAM = KIND["Program"]
 
 # A fused token's kind → the kinds of the two REMI tokens it stands for, and the kind that must precede them.
 FUSED_KINDS = {"VelDur": ("Velocity", "Duration", "Pitch"), "DrumVel": ("PitchDrum", "Velocity", None)}
+_FUSED_AFTER_KIND = {KIND[k]: None if before is None else KIND[before] for k, (_, _, before) in FUSED_KINDS.items()}
 MAX_FUSED_PER_KIND = 512
 FUSED_MIN_COUNT = 2
 
@@ -242,12 +243,13 @@ class MusicTokenizer:
         """Replace each fusable REMI pair by its fused token (left to right)."""
         if not self._fuse:
             return list(ids)
-        kinds, pitch = self.tables.kind, KIND["Pitch"]
+        kinds = self.tables.kind
         out: list[int] = []
         i = 0
         while i < len(ids):
             fused = self._fuse.get((ids[i], ids[i + 1])) if i + 1 < len(ids) else None
-            if fused is not None and (kinds[fused] != KIND["VelDur"] or (out and kinds[out[-1]] == pitch)):
+            after = _FUSED_AFTER_KIND[kinds[fused]] if fused is not None else None
+            if fused is not None and (after is None or (out and kinds[out[-1]] == after)):
                 out.append(fused)
                 i += 2
             else:

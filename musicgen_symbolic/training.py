@@ -434,10 +434,10 @@ def _export(model, tokenizer, encoder, config: TrainConfig, step: int, folder: P
     }
     if config.init_from:
         metadata["init_from"] = config.init_from
-    MusicGenSymbolic(model, tokenizer, encoder, metadata).save_pretrained(folder)  # copies tensors to the CPU
-    # The sample comes from the saved folder on the CPU, where the decoder runs, whatever device trains.
-    cpu_encoder = encoder if encoder.device.type == "cpu" else encoder.spec
-    generator = MusicGenSymbolic.from_pretrained(folder, text_encoder=cpu_encoder)
+    generator = MusicGenSymbolic(model, tokenizer, encoder, metadata)
+    generator.save_pretrained(folder)  # copies tensors to the CPU
+    if encoder.device.type != "cpu":  # the decoder runs on the CPU: sample from the saved folder there
+        generator = MusicGenSymbolic.from_pretrained(folder, text_encoder=encoder.spec)
     samples = folder.parent / "samples"
     samples.mkdir(exist_ok=True)
     save_midi(generator.generate(SAMPLE_PROMPT, bars=4, seed=0), samples / f"step_{step:06d}.mid")
