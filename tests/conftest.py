@@ -40,17 +40,22 @@ def tiny_t5_dir(tmp_path_factory) -> Path:
     return build_tiny_t5(tmp_path_factory.mktemp("tiny-t5"))
 
 
-def composed_token_strings(count: int = 4):
-    """REMI token strings of a few procedurally composed pieces (before fusing)."""
+def composed_scores(seeds):
+    """Procedurally composed pieces as symusic scores."""
     import symusic
 
     from musicgen_symbolic.data.composer import compose_piece
     from musicgen_symbolic.midi_io import midi_bytes
+
+    return [symusic.Score.from_midi(midi_bytes(compose_piece(seed).midi)) for seed in seeds]
+
+
+def composed_token_strings(count: int = 4):
+    """REMI token strings of a few procedurally composed pieces (before fusing)."""
     from musicgen_symbolic.tokenizer import MusicTokenizer
 
     base = MusicTokenizer()
-    for seed in range(count):
-        score = symusic.Score.from_midi(midi_bytes(compose_piece(seed).midi))
+    for score in composed_scores(range(count)):
         yield base.tokens(base.encode_remi(score))
 
 

@@ -1,5 +1,6 @@
 import pytest
 import symusic
+from conftest import composed_scores
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -42,13 +43,6 @@ def test_control_prefix_encodes_attributes():
     assert tokenizer.control_prefix(Attributes(key=Key(0, "major"))) != tokenizer.null_prefix()
 
 
-def _composed_scores(seeds):
-    from musicgen_symbolic.data.composer import compose_piece
-    from musicgen_symbolic.midi_io import midi_bytes
-
-    return [symusic.Score.from_midi(midi_bytes(compose_piece(seed).midi)) for seed in seeds]
-
-
 def _all_notes(score):
     """Every note; drum hits carry no duration in the compact tokens, so theirs is left out."""
     return sorted(
@@ -59,7 +53,7 @@ def _all_notes(score):
 
 
 def test_fused_tokens_shorten_pieces_and_keep_every_note():
-    scores = _composed_scores(range(20, 24))
+    scores = composed_scores(range(20, 24))
     base = MusicTokenizer()
     pairs = learn_fused_pairs((base.tokens(base.encode_remi(s)) for s in scores), min_count=1)
     tokenizer = MusicTokenizer(fused_pairs=pairs)
@@ -77,7 +71,7 @@ def test_fused_tokens_shorten_pieces_and_keep_every_note():
 def test_compact_tokens_are_shorter_than_the_old_layout(fused_tokenizer, legacy_tokenizer):
     """Program tokens only at instrument changes, no drum durations, fused pairs: about 40% fewer tokens."""
     legacy = legacy_tokenizer
-    scores = _composed_scores(range(30, 34))
+    scores = composed_scores(range(30, 34))
     old = sum(len(legacy.encode_score(s)) for s in scores)
     new = sum(len(fused_tokenizer.encode_score(s)) for s in scores)
     assert new < 0.7 * old
@@ -128,7 +122,7 @@ def test_saved_tokenizer_keeps_its_fused_pairs(tmp_path, fused_tokenizer):
     loaded = MusicTokenizer.load(tmp_path / "tokenizer.json")
     assert loaded.vocab == fused_tokenizer.vocab and loaded.fused_pairs == fused_tokenizer.fused_pairs
     assert loaded.program_changes and not loaded.drum_durations
-    (score,) = _composed_scores([5])
+    (score,) = composed_scores([5])
     assert loaded.encode_score(score) == fused_tokenizer.encode_score(score)
 
 
@@ -151,7 +145,7 @@ def test_old_layout_tokenizer_loads_and_its_pieces_satisfy_the_grammar(tmp_path,
     compact = MusicTokenizer(fused_pairs=[("Velocity_63", "Duration_1.0.8")])
     for tokenizer in (legacy, compact):
         grammar = Grammar(tokenizer)
-        for score in _composed_scores(range(3)):
+        for score in composed_scores(range(3)):
             ids = tokenizer.encode_score(score)
             assert normalise(ids, tokenizer, grammar, 120.0) is not None
     score = symusic.Score(str(scale_midi))  # piano and kick drum
@@ -159,7 +153,7 @@ def test_old_layout_tokenizer_loads_and_its_pieces_satisfy_the_grammar(tmp_path,
     drum_hit = old.index("PitchDrum_36")
     assert old[drum_hit + 2].startswith("Duration") and old.count("Program_-1") == 8
     assert not new[new.index("PitchDrum_36") + 2].startswith("Duration")
-    scores = _composed_scores(range(3))  # chords: one Program token for several notes
+    scores = composed_scores(range(3))  # chords: one Program token for several notes
     programs = [
         sum(t.startswith("Program") for s in scores for t in k.tokens(k.encode_score(s))) for k in (legacy, compact)
     ]
