@@ -125,7 +125,7 @@ class Sampler:
         nexts = [g.next_tokens(tokens_left) for g in grammars]
         masks = nexts[0].logits if rows == 1 else torch.stack([n.logits for n in nexts])
         if self.guided:
-            logits = self._guide(logits, nexts, masks)
+            logits = self._guide(logits, nexts)
         logits = logits + masks
         if logit_bias is not None:
             logits += logit_bias
@@ -145,7 +145,7 @@ class Sampler:
             probs = probs * (probs.cumsum(-1) - probs < config.top_p)
         return [self._draw(row, order) for row, order in zip(probs.tolist(), _rows(indices, rows), strict=True)]
 
-    def _guide(self, logits: Tensor, nexts: list[NextTokens], masks: Tensor) -> Tensor:
+    def _guide(self, logits: Tensor, nexts: list[NextTokens]) -> Tensor:
         """Guided logits u + s·(c − u), except where a row chooses its next instrument.
 
         There the conditional distribution decides which instrument plays next, or whether the piece moves on:
@@ -155,24 +155,26 @@ class Sampler:
         conditional probability of carrying on is kept and shared among its notes by the guided logits, so
         pitches stay guided.
         """
-        rows = len(nexts)
+        rows, vocabulary = len(nexts), logits.shape[-1]
         conditional = logits[:rows]
         guided = torch.lerp(logits[rows:], conditional, self.config.cfg_scale)
-        choosing = [n.instrument_choice for n in nexts]
-        if not any(choosing):
+        if not any(n.instrument_choice for n in nexts):
             return guided
-        carrying = [n.note_starts for n in nexts]
-        if not any(c is not None for c in carrying):
-            if rows == 1:
-                return conditional
-            return torch.where(torch.tensor(choosing)[:, None], conditional, guided)
-        empty = torch.zeros(logits.shape[-1], dtype=torch.bool)
-        notes = torch.stack([c if c is not None else empty for c in carrying])
-        choice = (conditional + masks).log_softmax(-1)
-        carry_on = choice.masked_fill(~notes, float("-inf")).logsumexp(-1, keepdim=True)
-        which_note = guided.masked_fill(~notes, float("-inf")).log_softmax(-1)  # NaN rows are never selected
-        mixed = torch.where(notes, carry_on + which_note, choice)
-        return torch.where(torch.tensor(choosing)[:, None], mixed, guided)
+        if rows == 1 and nexts[0].note_starts is None:
+            return conditional
+        everywhere, nowhere = torch.ones(vocabulary, dtype=torch.bool), torch.zeros(vocabulary, dtype=torch.bool)
+        notes = [n.note_starts if n.instrument_choice and n.note_starts is not None else nowhere for n in nexts]
+        use_guided = torch.stack([everywhere if not n.instrument_choice else note for n, note in zip(nexts, notes)])
+        if all(note is nowhere for note in notes):
+            return torch.where(use_guided, guided, conditional)
+        # On the notes, the guided logits shifted so that their total probability is the conditional one: the
+        # result equals the mix up to a constant per row, which sampling ignores. Only note columns need the sums.
+        notes = torch.stack(notes)
+        columns = notes.any(0).nonzero().squeeze(1)
+        on_notes = torch.stack([conditional, guided]).index_select(2, columns)
+        on_notes = on_notes.masked_fill(~notes.index_select(1, columns), float("-inf")).logsumexp(-1, keepdim=True)
+        shift = (on_notes[0] - on_notes[1]).nan_to_num(0.0)  # rows without notes: -inf - -inf, and no shift
+        return torch.where(use_guided, guided + shift, conditional)
 
     def _draw(self, weights: list[float], order: list[int] | None) -> int:
         """Sample an index in proportion to ``weights`` (a few dozen values: cheaper in Python than a tensor op)."""

@@ -123,11 +123,11 @@ def test_guidance_leaves_instrument_choices_to_the_conditional_logits(tiny_gener
     sampler = Sampler(tiny_generator.decoder("fp32"), SamplingConfig(cfg_scale=3.0))
     logits = torch.randn(6, len(tiny_generator.tokenizer))
     masks = torch.stack([n.logits for n in nexts])
-    guided = sampler._guide(logits, nexts, masks)
+    guided = sampler._guide(logits, nexts)
     assert torch.allclose(guided[0], logits[3] + 3.0 * (logits[0] - logits[3]), atol=1e-5)
     # Choosing the first instrument: the conditional distribution, unguided.
     assert torch.allclose((guided[1] + masks[1]).softmax(-1), (logits[1] + masks[1]).softmax(-1), atol=1e-6)
-    alone = sampler._guide(logits[[1, 4]], nexts[1:2], masks[1:2])
+    alone = sampler._guide(logits[[1, 4]], nexts[1:2])
     assert torch.equal(alone[0], logits[1])
 
     # Carrying on with the instrument playing: the conditional chance of doing so, shared out by guidance.

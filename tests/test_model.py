@@ -15,7 +15,7 @@ def _inputs(config, batch=2, length=12):
     tokens = torch.randint(0, config.vocab_size, (batch, length))
     memory = torch.randn(batch, 5, config.d_text)
     mask = torch.ones(batch, 5, dtype=torch.bool)
-    mask[1, 3:] = False
+    mask[-1, 3:] = False
     return tokens, memory, mask
 
 
@@ -28,15 +28,17 @@ def test_save_load_gives_identical_logits(tiny_generator, tmp_path):
         assert torch.equal(tiny_generator.model(tokens, memory, mask), loaded.model(tokens, memory, mask))
 
 
+@pytest.mark.parametrize("batch", [1, 2])  # one row with one key/value head splits its queries across threads
 @pytest.mark.parametrize("kv_heads", [None, 2, 1])
 @pytest.mark.parametrize("precision, tolerance", [("fp32", 1e-5), ("bf16", 0.05), ("int8", 0.05)])
-def test_packed_decoder_matches_reference_forward(precision, tolerance, kv_heads):
+def test_packed_decoder_matches_reference_forward(precision, tolerance, kv_heads, batch):
     config = ModelConfig(vocab_size=50, d_model=32, n_layer=2, n_head=4, n_kv_head=kv_heads, d_text=16, max_seq_len=64)
     model = MusicTransformer(config).eval()
-    tokens, memory, mask = _inputs(config)
+    tokens, memory, mask = _inputs(config, batch)
     with torch.no_grad():
         full = model(tokens, memory, mask)
     session = FastDecoder(model, precision).start(memory, mask)
+    assert (session.splits > 1) == (batch == 1 and kv_heads == 1 and torch.get_num_threads() >= 2)
     steps = [session.feed(tokens[:, :5])]
     steps += [session.step(tokens[:, i])[:, None] for i in range(5, 9)]
     steps += [session.feed(tokens[:, 9:12])]  # several tokens after a cached past
