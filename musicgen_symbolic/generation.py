@@ -164,7 +164,8 @@ class Sampler:
             return conditional
         everywhere, nowhere = torch.ones(vocabulary, dtype=torch.bool), torch.zeros(vocabulary, dtype=torch.bool)
         notes = [n.note_starts if n.instrument_choice and n.note_starts is not None else nowhere for n in nexts]
-        use_guided = torch.stack([everywhere if not n.instrument_choice else note for n, note in zip(nexts, notes)])
+        choosing = [n.instrument_choice for n in nexts]
+        use_guided = torch.stack([note if choice else everywhere for choice, note in zip(choosing, notes, strict=True)])
         if all(note is nowhere for note in notes):
             return torch.where(use_guided, guided, conditional)
         # On the notes, the guided logits shifted so that their total probability is the conditional one: the
