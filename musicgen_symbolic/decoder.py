@@ -320,7 +320,14 @@ class DecodeSession:
         index = torch.tensor(rows)
         self.rows = len(rows)
         self._choose_kernels()
-        self.kv = [kv.index_select(0, index) for kv in self.kv]
+        if rows == sorted(rows):  # move the kept rows' cached positions up in place: no copy of the whole cache
+            for kv in self.kv:
+                for to, row in enumerate(rows):
+                    if to != row:
+                        kv[to, :, :, : self.length] = kv[row, :, :, : self.length]
+            self.kv = [kv[: len(rows)] for kv in self.kv]
+        else:
+            self.kv = [kv.index_select(0, index) for kv in self.kv]
         self.text_of_row = self.text_of_row[index]
         self._arrange_texts()
 
