@@ -208,6 +208,7 @@ class DecodeSession:
         self.capacity = min(context or config.max_seq_len, config.max_seq_len)
         self.length = 0
         self.kv = [torch.zeros(R, 2, self.kv_heads, self.capacity, hd) for _ in decoder.layers]  # keys, values
+        self._view_cache()
         distinct, self.text_of_row = _distinct_texts(memory, memory_mask)
         memory, memory_mask = memory[distinct], memory_mask[distinct]
         U = len(distinct)
@@ -255,7 +256,7 @@ class DecodeSession:
                 enable_gqa=G != H,
             )
             x = x + layer.proj_self(y.transpose(1, 2).reshape(R * T, -1).to(dtype))
-            x = x + self._cross(i, torch.layer_norm(x, *layer.norm_cross).view(R, T, -1)).view(R * T, -1)
+            x = x + self._cross(i, torch.layer_norm(x, *layer.norm_cross)).view(R * T, -1)
             up = layer.up.kernel(R * T, gelu=True)
             x = x + layer.down(up(torch.layer_norm(x, *layer.norm_mlp).to(dtype)))
         self.length = end
@@ -279,16 +280,15 @@ class DecodeSession:
             qkv = qkv_(torch.layer_norm(x, *layer.norm_self).to(dtype)).float().view(R, H + 2 * G, hd // 2, 2)
             torch.view_as_complex(qkv)[:, : H + G].mul_(rotation)
             qkv = qkv.view(R, H + 2 * G, hd)
-            kv = self.kv[i]
-            kv[:, :, :, pos] = qkv[:, H:].view(R, 2, G, hd)
+            self.kv[i].select(3, pos).copy_(qkv[:, H:].view(R, 2, G, hd))
             # One new position attends to every cached one, so a group's query heads can be its query rows.
             queries = qkv[:, :H].view(R, G * splits, H // (G * splits), hd)
-            keys, values = kv[:, 0, :, :end], kv[:, 1, :, :end]
+            keys, values = self.keys[i].narrow(2, 0, end), self.values[i].narrow(2, 0, end)
             if splits > 1:
                 keys, values = keys.expand(R, splits, end, hd), values.expand(R, splits, end, hd)
             y = F.scaled_dot_product_attention(queries, keys, values)
-            x = x + proj_(y.reshape(R, -1).to(dtype))
-            x = x + self._cross(i, torch.layer_norm(x, *layer.norm_cross).view(R, 1, -1)).view(R, -1)
+            x = x + proj_(y.view(R, -1).to(dtype))
+            x = x + self._cross(i, torch.layer_norm(x, *layer.norm_cross)).view(R, -1)
             x = x + down_(up_(torch.layer_norm(x, *layer.norm_mlp).to(dtype)))
         self.length = end
         return self.head(torch.layer_norm(x, *self.d.norm_final).to(dtype)).float()
@@ -328,6 +328,7 @@ class DecodeSession:
             self.kv = [kv[: len(rows)] for kv in self.kv]
         else:
             self.kv = [kv.index_select(0, index) for kv in self.kv]
+        self._view_cache()
         self.text_of_row = self.text_of_row[index]
         self._arrange_texts()
 
@@ -345,14 +346,17 @@ class DecodeSession:
         """Forget every token after the first ``length`` (their cache slots are overwritten later)."""
         self.length = min(self.length, length)
 
+    def _view_cache(self) -> None:
+        """Each layer's keys and values as (rows, kv heads, positions, head dim) views of its cache."""
+        self.keys, self.values = [kv[:, 0] for kv in self.kv], [kv[:, 1] for kv in self.kv]
+
     def _cross(self, i: int, h: Tensor) -> Tensor:
-        """Cross-attention of ``h`` (R, T, C) to the text, with the folded keys and values: (R, T, C)."""
+        """Cross-attention of ``h`` (R·T, C), rows' positions consecutive, to the text: (blocks, R·T / blocks, C)."""
         keys, values = self.cross[i]
-        R, T, C = h.shape
         blocks = keys.shape[0]  # rows of one block are consecutive, and so are their T positions
-        scores = torch.baddbmm(self.cross_bias, h.reshape(blocks, -1, C), keys)
-        weights = scores.view(R, T, *self.cross_shape).softmax(-1).view(blocks, -1, scores.shape[-1])
-        return (weights @ values).view(R, T, C)
+        scores = torch.baddbmm(self.cross_bias, h.view(blocks, -1, h.shape[-1]), keys)
+        weights = scores.view(-1, *self.cross_shape).softmax(-1).view(scores.shape)
+        return torch.bmm(weights, values)
 
 
 def _distinct_texts(memory: Tensor, memory_mask: Tensor) -> tuple[Tensor, Tensor]:
