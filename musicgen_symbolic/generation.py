@@ -9,6 +9,7 @@ token recomputes the whole sequence.
 
 from __future__ import annotations
 
+import functools
 import random
 from bisect import bisect_right
 from collections.abc import Callable
@@ -160,16 +161,20 @@ class Sampler:
         guided = torch.lerp(logits[rows:], conditional, self.config.cfg_scale)
         if not any(n.instrument_choice for n in nexts):
             return guided
-        if rows == 1 and nexts[0].note_starts is None:
-            return conditional
-        everywhere, nowhere = torch.ones(vocabulary, dtype=torch.bool), torch.zeros(vocabulary, dtype=torch.bool)
+        # On the notes, the guided logits shifted so that their total probability is the conditional one: the
+        # result equals the mix up to a constant per row, which sampling ignores. Only note columns need the sums.
+        if rows == 1:
+            notes, columns = nexts[0].note_starts, nexts[0].note_columns
+            if notes is None:
+                return conditional
+            on_notes = torch.cat([conditional, guided]).index_select(1, columns).logsumexp(-1, keepdim=True)
+            return torch.where(notes, guided + (on_notes[0] - on_notes[1]), conditional)
+        everywhere, nowhere = _everywhere_nowhere(vocabulary)
         notes = [n.note_starts if n.instrument_choice and n.note_starts is not None else nowhere for n in nexts]
         choosing = [n.instrument_choice for n in nexts]
         use_guided = torch.stack([note if choice else everywhere for choice, note in zip(choosing, notes, strict=True)])
         if all(note is nowhere for note in notes):
             return torch.where(use_guided, guided, conditional)
-        # On the notes, the guided logits shifted so that their total probability is the conditional one: the
-        # result equals the mix up to a constant per row, which sampling ignores. Only note columns need the sums.
         notes = torch.stack(notes)
         columns = notes.any(0).nonzero().squeeze(1)
         on_notes = torch.stack([conditional, guided]).index_select(2, columns)
@@ -186,6 +191,12 @@ class Sampler:
         while weights[pick] == 0.0:  # a boundary draw can land on a zero-weight slot; step back to a real one
             pick -= 1
         return order[pick] if order is not None else pick
+
+
+@functools.cache
+def _everywhere_nowhere(vocabulary: int) -> tuple[Tensor, Tensor]:
+    """All-True and all-False masks over the vocabulary (shared, never written to)."""
+    return torch.ones(vocabulary, dtype=torch.bool), torch.zeros(vocabulary, dtype=torch.bool)
 
 
 def _rows(indices: Tensor | None, rows: int) -> list[list[int] | None]:

@@ -43,6 +43,7 @@ class NextTokens(NamedTuple):
     logits: Tensor  # the same as additive logits: 0 where allowed, -inf elsewhere
     instrument_choice: bool  # a Program may come next: the token picks which instrument plays next, or moves on
     note_starts: Tensor | None  # in such a state, the allowed tokens that play on with the current instrument
+    note_columns: Tensor | None  # the same tokens as indices
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,10 @@ class Grammar:
             choice = key[0] in ("programs", "boundary")
             # Where an instrument is chosen, the only note starts the grammar allows are the current instrument's.
             carrying = allowed & self._any_note_start if choice else None
-            note_starts = torch.from_numpy(carrying) if carrying is not None and carrying.any() else None
-            masks = self._masks[key] = NextTokens(allowed, additive, choice, note_starts)
+            note_starts = note_columns = None
+            if carrying is not None and carrying.any():
+                note_starts, note_columns = torch.from_numpy(carrying), torch.from_numpy(np.flatnonzero(carrying))
+            masks = self._masks[key] = NextTokens(allowed, additive, choice, note_starts, note_columns)
         return masks
 
     def _build(self, key: tuple) -> np.ndarray:
