@@ -254,6 +254,11 @@ INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
     "english horn": (69,),
     "bassoon": (70,),
     "clarinet": (71,),
+    "bass clarinet": (71,),  # General MIDI has no bass clarinet: the clarinet, and not a bass guitar besides
+    "bass flute": (73,),
+    "bass trombone": (57,),
+    "bass drum": (DRUMS,),
+    "kick drum": (DRUMS,),
     "piccolo": (72,),
     "flute": (73,),
     "recorder": (74,),
@@ -336,7 +341,7 @@ TEMPO_WORDS: dict[str, float] = {
 }
 
 GENRES: dict[str, tuple[str, ...]] = {
-    "pop": ("pop",),
+    "pop": ("pop", "k-pop", "kpop", "j-pop", "jpop", "synth-pop", "synthpop", "electropop", "indie pop", "dream pop"),
     "rock": ("rock",),
     "jazz": ("jazz", "jazzy", "bebop"),
     "swing": ("swing",),
@@ -665,13 +670,30 @@ def _number(token: str) -> float:
     return float(_NUMBER_WORDS[tens] + (_NUMBER_WORDS[ones] if ones else 0))
 
 
+_NEGATION_RE = re.compile(r"(?<![\w-])(?:not|never|no|nothing|isn't|without being)(?:\s+(?:too|so|very|overly))?\s+$")
+_BARE_TEMPO_RE = re.compile(
+    r"(?<![\w-])at\s+(\d{2,3})(?![\d.])(?!\s*(?:%|percent|bars?|measures?|seconds?|secs?|minutes?|mins?|hz|khz|db))"
+)
+
+
+def _negated(text: str, start: int) -> bool:
+    """Whether the words just before ``start`` negate what follows ("not too fast", "never sad")."""
+    return bool(_NEGATION_RE.search(text[max(0, start - 30) : start]))
+
+
 def _find_tempo(text: str) -> float | None:
+    """A tempo in bpm ("96 bpm", "tempo 96", "at 96"), else the first tempo word that is not negated."""
     match = re.search(r"(\d+(?:\.\d+)?)\s*(?:bpm|beats per minute|beats/min)", text)
     match = match or re.search(r"(?:tempo|tempo of|at tempo|bpm)\s*(?:of\s*|=\s*|:\s*)?(\d+(?:\.\d+)?)", text)
     if match:
         return _check_tempo(float(match.group(1)))
-    words = _TEMPO_WORD_RE.search(text)
-    return TEMPO_WORDS[words.group(1)] if words else None
+    bare = _BARE_TEMPO_RE.search(text)
+    if bare and TEMPO_RANGE[0] <= float(bare.group(1)) <= TEMPO_RANGE[1]:
+        return float(bare.group(1))
+    for words in _TEMPO_WORD_RE.finditer(text):
+        if not _negated(text, words.start()):
+            return TEMPO_WORDS[words.group(1)]
+    return None
 
 
 _KEY_RES = (
@@ -718,10 +740,21 @@ def _find_time_signature(text: str) -> tuple[int, int] | None:
     return None
 
 
+_EXCLUSION_RE = re.compile(r"(?<![\w-])(?:without|no|not|minus|except|excluding|but no)(?:\s+(?:any|a|an|the))?\s+$")
+
+
 def _find_instruments(text: str, genre: str | None = None) -> tuple[int, ...] | None:
+    """The instruments named, except those excluded ("without drums", "no bass or piano")."""
     programs: list[int] = []
     gm_lower = {n.lower(): i for i, n in enumerate(GM_NAMES)}
+    excluded_until = -1  # where the last excluded name ended: "or" / "nor" after it excludes the next one too
     for match in _INSTRUMENT_RE.finditer(text):
+        before = text[max(0, match.start() - 30) : match.start()]
+        chained = excluded_until >= 0 and re.fullmatch(r"\s*,?\s*(?:or|nor)\s+", text[excluded_until : match.start()])
+        if _EXCLUSION_RE.search(before) or chained:
+            excluded_until = match.end()
+            continue
+        excluded_until = -1
         phrase = match.group(1)
         for candidate in (phrase, re.sub(r"e?s$", "", phrase), phrase[:-1]):
             found = _synonym(candidate, genre)
@@ -738,12 +771,16 @@ def _find_instruments(text: str, genre: str | None = None) -> tuple[int, ...] | 
 
 
 def _find_label(text: str, table: dict[str, tuple[str, ...]]) -> str | None:
+    """The label whose word comes first in ``text``, skipping negated words ("not too dark")."""
     best: tuple[int, str] | None = None
     for label, words in table.items():
         for word in (label, *words):
-            match = re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)
-            if match and (best is None or match.start() < best[0]):
-                best = (match.start(), label)
+            for match in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text):
+                if _negated(text, match.start()):
+                    continue
+                if best is None or match.start() < best[0]:
+                    best = (match.start(), label)
+                break
     return best[1] if best else None
 
 

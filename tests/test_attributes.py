@@ -88,6 +88,25 @@ PHRASINGS = [
         "trumpet and trombone in F major, 90s hip-hop feel",
         dict(key=Key(5, "major"), instruments=(56, 57), seconds=None),
     ),
+    # A bass clarinet is a clarinet, not a clarinet and a bass guitar; a kick drum is the drum kit.
+    ("jazz with bass clarinet and piano", dict(instruments=(0, 71), genre="jazz")),
+    ("kick drum and bass at 95", dict(instruments=(DRUMS, 33), tempo=95)),
+    ("a K-pop song with synth and drums", dict(genre="pop", instruments=(DRUMS, 81))),
+    ("dreamy synth-pop", dict(genre="pop", mood="dreamy")),
+    # A bare number after "at" is a tempo when it can be one.
+    ("a rock song at 160 with guitar and drums", dict(tempo=160, genre="rock")),
+    ("music at 300 with piano", dict(tempo=None, instruments=(0,))),
+    ("a piece at 90% volume", dict(tempo=None)),
+    ("at 3 minutes long", dict(tempo=None, seconds=180)),
+    # Negated words ask for nothing; excluded instruments are left out.
+    ("a ballad, not too fast, with piano", dict(tempo=None, genre="ballad", instruments=(0,))),
+    ("a fast song, not slow", dict(tempo=150)),
+    ("not sad but not too happy either, piano", dict(mood=None)),
+    ("a piano piece without drums", dict(instruments=(0,))),
+    ("solo piano, no drums, not too dark", dict(instruments=(0,), mood=None)),
+    ("jazz without drums or bass, piano and sax", dict(instruments=(0, 65))),
+    ("a song with no piano and with bass and drums", dict(instruments=(DRUMS, 33))),
+    ("a jazz piece without drums", dict(instruments=None, genre="jazz")),
 ]
 
 
