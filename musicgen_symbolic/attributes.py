@@ -186,6 +186,8 @@ INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
     "guitar": (25,),
     "acoustic guitar": (25,),
     "nylon guitar": (24,),
+    "ukulele": (24,),  # General MIDI has none: the nylon-string guitar is the closest
+    "mandolin": (25,),
     "classical guitar": (24,),
     "spanish guitar": (24,),
     "steel guitar": (25,),
@@ -719,7 +721,7 @@ def _find_key(original: str) -> Key | None:
             # Lower-case tonics without a mode are ordinary words ("in a calm mood", "in b-sides").
             if letter.islower() and not mode and index == 0:
                 continue
-            if letter == "a" and re.match(r"\s+key\b", original[match.end() :]):
+            if letter == "a" and re.match(r"[\s-]+key\b", original[match.end() :]):
                 continue  # "in a minor key" asks for some minor key, not A minor
             if index == 0 and letter in "Aa" and not accidental and not mode:
                 # "in A" alone is ambiguous with the article; only accept an upper-case A

@@ -107,6 +107,8 @@ PHRASINGS = [
     ("jazz without drums or bass, piano and sax", dict(instruments=(0, 65))),
     ("a song with no piano and with bass and drums", dict(instruments=(DRUMS, 33))),
     ("a jazz piece without drums", dict(instruments=None, genre="jazz")),
+    ("a minor-key piano piece", dict(key=None, instruments=(0,))),
+    ("a happy tune for ukulele", dict(instruments=(24,), mood="happy")),
 ]
 
 
