@@ -8,6 +8,7 @@ model and the constrained decoder obey exactly, so it must be predictable. Expli
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import asdict, dataclass, field, replace
 
@@ -481,6 +482,7 @@ class Attributes:
     mood: str | None = None
     bars: int | None = None
     seconds: float | None = None
+    without: tuple[int, ...] | None = None  # instruments to leave out where the model chooses ("without drums")
 
     def merged(self, **overrides: object) -> Attributes:
         """Return a copy where every non-None override replaces the parsed value."""
@@ -496,6 +498,7 @@ class Attributes:
         data["key"] = self.key.name if self.key else None
         data["time_signature"] = "/".join(map(str, self.time_signature)) if self.time_signature else None
         data["instruments"] = [program_name(p) for p in self.instruments] if self.instruments else None
+        data["without"] = [program_name(p) for p in self.without] if self.without else None
         return data
 
 
@@ -672,9 +675,12 @@ def _number(token: str) -> float:
     return float(_NUMBER_WORDS[tens] + (_NUMBER_WORDS[ones] if ones else 0))
 
 
-_NEGATION_RE = re.compile(r"(?<![\w-])(?:not|never|no|nothing|isn't|without being)(?:\s+(?:too|so|very|overly))?\s+$")
+_NEGATION_RE = re.compile(
+    r"(?<![\w-])(?:not|never|no|nothing|neither|nor|isn't|without being)"
+    r"(?:\s+(?:too|so|very|overly|that|really|a|an))*\s+$"
+)
 _BARE_TEMPO_RE = re.compile(
-    r"(?<![\w-])at\s+(\d{2,3})(?![\d.])(?!\s*(?:%|percent|bars?|measures?|seconds?|secs?|minutes?|mins?|hz|khz|db))"
+    r"(?<![\w-])at\s+(\d{2,3})(?!\w|\.\d)(?!\s*(?:%|percent|bars?|measures?|seconds?|secs?|minutes?|mins?|hz|khz|db))"
 )
 
 
@@ -689,9 +695,9 @@ def _find_tempo(text: str) -> float | None:
     match = match or re.search(r"(?:tempo|tempo of|at tempo|bpm)\s*(?:of\s*|=\s*|:\s*)?(\d+(?:\.\d+)?)", text)
     if match:
         return _check_tempo(float(match.group(1)))
-    bare = _BARE_TEMPO_RE.search(text)
-    if bare and TEMPO_RANGE[0] <= float(bare.group(1)) <= TEMPO_RANGE[1]:
-        return float(bare.group(1))
+    for bare in _BARE_TEMPO_RE.finditer(text):
+        if TEMPO_RANGE[0] <= float(bare.group(1)) <= TEMPO_RANGE[1]:
+            return float(bare.group(1))
     for words in _TEMPO_WORD_RE.finditer(text):
         if not _negated(text, words.start()):
             return TEMPO_WORDS[words.group(1)]
@@ -742,34 +748,39 @@ def _find_time_signature(text: str) -> tuple[int, int] | None:
     return None
 
 
-_EXCLUSION_RE = re.compile(r"(?<![\w-])(?:without|no|not|minus|except|excluding|but no)(?:\s+(?:any|a|an|the))?\s+$")
+_EXCLUSION_RE = re.compile(r"(?<![\w-])(?:without|no|not|neither|minus|except|excluding)(?:\s+(?:any|a|an|the))?\s+$")
 
 
-def _find_instruments(text: str, genre: str | None = None) -> tuple[int, ...] | None:
-    """The instruments named, except those excluded ("without drums", "no bass or piano")."""
+def _find_instruments(text: str, genre: str | None = None) -> tuple[tuple[int, ...] | None, tuple[int, ...] | None]:
+    """The instruments named, and apart those excluded ("without drums", "neither bass nor piano")."""
     programs: list[int] = []
-    gm_lower = {n.lower(): i for i, n in enumerate(GM_NAMES)}
+    excluded: list[int] = []
     excluded_until = -1  # where the last excluded name ended: "or" / "nor" after it excludes the next one too
     for match in _INSTRUMENT_RE.finditer(text):
         before = text[max(0, match.start() - 30) : match.start()]
         chained = excluded_until >= 0 and re.fullmatch(r"\s*,?\s*(?:or|nor)\s+", text[excluded_until : match.start()])
-        if _EXCLUSION_RE.search(before) or chained:
-            excluded_until = match.end()
-            continue
-        excluded_until = -1
-        phrase = match.group(1)
-        for candidate in (phrase, re.sub(r"e?s$", "", phrase), phrase[:-1]):
-            found = _synonym(candidate, genre)
-            if found:
-                programs.extend(found)
-                break
-            if candidate in gm_lower:
-                programs.append(gm_lower[candidate])
-                break
-    if not programs:
-        return None
-    unique = tuple(sorted(set(programs)))
-    return unique[:MAX_INSTRUMENTS]
+        exclude = bool(_EXCLUSION_RE.search(before) or chained)
+        excluded_until = match.end() if exclude else -1
+        (excluded if exclude else programs).extend(_programs_of_phrase(match.group(1), genre))
+    named = tuple(sorted(set(programs)))[:MAX_INSTRUMENTS] or None
+    left_out = tuple(sorted(set(excluded) - set(programs))) or None
+    return named, left_out
+
+
+def _programs_of_phrase(phrase: str, genre: str | None) -> tuple[int, ...]:
+    gm_lower = _gm_lower()
+    for candidate in (phrase, re.sub(r"e?s$", "", phrase), phrase[:-1]):
+        found = _synonym(candidate, genre)
+        if found:
+            return found
+        if candidate in gm_lower:
+            return (gm_lower[candidate],)
+    return ()
+
+
+@functools.cache
+def _gm_lower() -> dict[str, int]:
+    return {n.lower(): i for i, n in enumerate(GM_NAMES)}
 
 
 def _find_label(text: str, table: dict[str, tuple[str, ...]]) -> str | None:
@@ -809,11 +820,13 @@ def parse_prompt(prompt: str) -> Attributes:
     text = _normalise(prompt)
     bars, seconds = _find_length(text)
     genre = _find_label(text, GENRES)
+    instruments, without = _find_instruments(text, genre)
     return Attributes(
         tempo=_find_tempo(text),
         key=_find_key(" ".join(prompt.split())),
         time_signature=_find_time_signature(text),
-        instruments=_find_instruments(text, genre),
+        instruments=instruments,
+        without=without,
         genre=genre,
         mood=_find_label(text, MOODS),
         bars=bars,

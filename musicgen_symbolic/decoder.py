@@ -11,7 +11,8 @@ each tensor operation, not by arithmetic. So this engine
   product with its GELU takes 0.71 ms instead of 1.31 ms in MKL);
 * preallocates a static KV cache once per generation, so restarting it (a full context window)
   only moves a length; with grouped-query attention it holds one key/value head per group, and a
-  step attends each group's query heads to it in one product;
+  step attends each group's query heads to it in one product (split in parts when there are fewer
+  rows than threads, so that every thread has work);
 * folds cross-attention into two small matrix products per layer: the text is fixed for the whole
   generation, so ``W_q`` is multiplied into the text keys and ``W_proj`` into the text values once;
   rows that share a text (the samples of one prompt, the unconditional rows of guidance) share those
@@ -42,7 +43,7 @@ from torch import Tensor
 from .constants import DEFAULT_PRECISION, PRECISIONS
 from .model import MusicTransformer, null_condition, rotary_tables
 
-INT8_KERNEL_MAX_ROWS = 32  # measured inside decoding steps: int8 beats oneDNN's bf16 at 8 rows and ties at 16
+INT8_KERNEL_MAX_ROWS = 32  # measured inside decoding steps: int8 beats oneDNN's bf16 at 8 rows, ties at 16; MKL at 32
 TANH_GELU_MAX_ROWS = 4  # measured: tanh GELU 5.0 µs vs exact 8.4 µs at 2 rows, 34 µs vs 11 µs at 16
 
 
@@ -65,10 +66,14 @@ def onednn_supported(dtype: torch.dtype) -> bool:
     """Whether this torch build runs oneDNN's linear on prepacked ``dtype`` weights (probed once per dtype)."""
     try:
         packed = torch.ops.mkldnn._reorder_linear_weight(torch.ones(8, 32, dtype=dtype), 1)
-        out = torch.ops.mkldnn._linear_pointwise(torch.ones(1, 32, dtype=dtype), packed, None, "none", [], "")
+        x = torch.full((1, 32), 0.03125, dtype=dtype)
+        plain = torch.ops.mkldnn._linear_pointwise(x, packed, None, "none", [], "none")
+        fused = torch.ops.mkldnn._linear_pointwise(x, packed, None, "gelu", [], "none")
     except (AttributeError, RuntimeError, NotImplementedError):
         return False
-    return bool(torch.allclose(out.float(), torch.full((1, 8), 32.0)))
+    return bool(
+        torch.allclose(plain.float(), torch.ones(1, 8)) and torch.allclose(fused.float(), F.gelu(plain.float()))
+    )
 
 
 def _copy(tensor: Tensor) -> Tensor:
@@ -287,7 +292,7 @@ class DecodeSession:
             if splits > 1:
                 keys, values = keys.expand(R, splits, end, hd), values.expand(R, splits, end, hd)
             y = F.scaled_dot_product_attention(queries, keys, values)
-            x = x + proj_(y.view(R, -1).to(dtype))
+            x = x + proj_(y.reshape(R, -1).to(dtype))
             x = x + self._cross(i, torch.layer_norm(x, *layer.norm_cross)).view(R, -1)
             x = x + down_(up_(torch.layer_norm(x, *layer.norm_mlp).to(dtype)))
         self.length = end
@@ -306,9 +311,9 @@ class DecodeSession:
     def _query_splits(self, rows: int) -> int:
         """Into how many parts a step splits each key/value head's queries, so that every thread has attention work.
 
-        Attention runs one thread per (row, key/value head): a single row with a single key/value head would use
-        one core. Split into two, each half of the query heads reads the same cache (measured at 700 positions:
-        25 µs instead of 37 on 2 threads). Only a single key/value head can be split as a view.
+        Attention runs one thread per (row, key/value head): one row with one key/value head would use one core.
+        Split into parts, each part of the query heads reads the same cache (one row on 2 threads, at 700
+        positions: 25 µs instead of 37). Only a single key/value head can be split as a view.
         """
         threads, per_group = torch.get_num_threads(), self.heads // self.kv_heads
         if self.kv_heads > 1 or rows >= threads:
@@ -320,7 +325,9 @@ class DecodeSession:
         index = torch.tensor(rows)
         self.rows = len(rows)
         self._choose_kernels()
-        if rows == sorted(rows):  # move the kept rows' cached positions up in place: no copy of the whole cache
+        if all(
+            a < b for a, b in zip(rows, rows[1:], strict=False)
+        ):  # in order: move each kept row up in place, no whole copy
             for kv in self.kv:
                 for to, row in enumerate(rows):
                     if to != row:

@@ -179,7 +179,7 @@ class Sampler:
         columns = notes.any(0).nonzero().squeeze(1)
         on_notes = torch.stack([conditional, guided]).index_select(2, columns)
         on_notes = on_notes.masked_fill(~notes.index_select(1, columns), float("-inf")).logsumexp(-1, keepdim=True)
-        shift = (on_notes[0] - on_notes[1]).nan_to_num(0.0)  # rows without notes: -inf - -inf, and no shift
+        shift = torch.where(on_notes[1].isfinite(), on_notes[0] - on_notes[1], 0.0)  # rows without notes: none
         return torch.where(use_guided, guided + shift, conditional)
 
     def _draw(self, weights: list[float], order: list[int] | None) -> int:

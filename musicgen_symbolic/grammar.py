@@ -55,6 +55,7 @@ class Constraints:
     time_signature: tuple[int, int] | None = None
     tempo: float | None = None
     programs: tuple[int, ...] | None = None
+    without: tuple[int, ...] = ()  # where ``programs`` is None, the instruments the model may not choose
 
 
 class Grammar:
@@ -201,7 +202,7 @@ class GrammarState:
             self.unused = set(self.program_ids)
         else:
             self.unused = set()
-            self.program_ids = tuple(sorted(grammar.program_id.values()))
+            self.program_ids = tuple(sorted(i for p, i in grammar.program_id.items() if p not in constraints.without))
         self.programs_now = self.program_ids
 
     # ------------------------------------------------------------------ queries

@@ -269,6 +269,7 @@ class MusicGenSymbolic:
             time_signature=attributes.time_signature,
             tempo=attributes.tempo,
             programs=attributes.instruments,
+            without=attributes.without or (),
         )
         budget = max_new_tokens or self._token_budget(attributes)
         sampling = SamplingConfig(temperature, top_k, top_p, cfg, seed, budget, use_cache, self.context)

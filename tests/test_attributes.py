@@ -106,7 +106,11 @@ PHRASINGS = [
     ("solo piano, no drums, not too dark", dict(instruments=(0,), mood=None)),
     ("jazz without drums or bass, piano and sax", dict(instruments=(0, 65))),
     ("a song with no piano and with bass and drums", dict(instruments=(DRUMS, 33))),
-    ("a jazz piece without drums", dict(instruments=None, genre="jazz")),
+    ("a jazz piece without drums", dict(instruments=None, without=(DRUMS,), genre="jazz")),
+    ("neither piano nor drums, just strings", dict(instruments=(48,), without=(DRUMS, 0))),
+    ("a rock song at 160.", dict(tempo=160)),
+    ("at 90s vibes", dict(tempo=None)),
+    ("not a slow song, not that dark", dict(tempo=None, mood=None)),
     ("a minor-key piano piece", dict(key=None, instruments=(0,))),
     ("a happy tune for ukulele", dict(instruments=(24,), mood="happy")),
 ]

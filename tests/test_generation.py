@@ -56,6 +56,29 @@ def test_requested_attributes_are_obeyed_exactly(tiny_generator):
         assert midi.get_end_time() <= 5 * seconds_per_bar + 1e-6
 
 
+def test_instruments_left_out_never_play(tiny_generator, monkeypatch):
+    """ "without drums" with no instrument named: the model chooses, but never the drum kit."""
+    from musicgen_symbolic.grammar import GrammarState
+
+    program_ids = []
+    original = GrammarState.__init__
+
+    def recording(self, grammar, constraints):
+        original(self, grammar, constraints)
+        program_ids.append(self.program_ids)
+
+    monkeypatch.setattr(GrammarState, "__init__", recording)
+    drums_id = tiny_generator.tokenizer.vocab["Program_-1"]
+    played = set()
+    for seed in range(6):
+        result = tiny_generator.generate_many("a jazz piece without drums", seed=seed, bars=4)[0]
+        assert result.attributes.without == (DRUMS,) and result.attributes.instruments is None
+        assert drums_id not in result.tokens and not any(i.is_drum for i in result.midi.instruments)
+        played |= {i.program for i in result.midi.instruments}
+    assert all(drums_id not in ids and len(ids) == 128 for ids in program_ids)  # every other instrument may play
+    assert len(played) > 1
+
+
 def test_length_in_seconds_becomes_bars(tiny_generator):
     result = tiny_generator.generate_many("drums", seconds=10, tempo=120, time_signature="4/4", seed=1)[0]
     assert result.tokens.count(tiny_generator.tokenizer.vocab["Bar_None"]) == 5  # 10 s at 2 s per bar
@@ -129,6 +152,8 @@ def test_guidance_leaves_instrument_choices_to_the_conditional_logits(tiny_gener
     assert torch.allclose((guided[1] + masks[1]).softmax(-1), (logits[1] + masks[1]).softmax(-1), atol=1e-6)
     alone = sampler._guide(logits[[1, 4]], nexts[1:2])
     assert torch.equal(alone[0], logits[1])
+    alone = sampler._guide(logits[[2, 5]], nexts[2:3])  # one row carrying on: the same mix as within a batch
+    assert torch.allclose((alone[0] + masks[2]).softmax(-1), (guided[2] + masks[2]).softmax(-1), atol=1e-6)
 
     # Carrying on with the instrument playing: the conditional chance of doing so, shared out by guidance.
     conditional = (logits[2] + masks[2]).softmax(-1)

@@ -38,7 +38,7 @@ def test_packed_decoder_matches_reference_forward(precision, tolerance, kv_heads
     with torch.no_grad():
         full = model(tokens, memory, mask)
     session = FastDecoder(model, precision).start(memory, mask)
-    assert (session.splits > 1) == (batch == 1 and kv_heads == 1 and torch.get_num_threads() >= 2)
+    assert (session.splits > 1) == (kv_heads == 1 and 2 * batch <= torch.get_num_threads())
     steps = [session.feed(tokens[:, :5])]
     steps += [session.step(tokens[:, i])[:, None] for i in range(5, 9)]
     steps += [session.feed(tokens[:, 9:12])]  # several tokens after a cached past
@@ -121,6 +121,20 @@ def test_sliding_window_continues_past_context(tiny_generator):
     assert len(long.tokens) + 14 > tiny_generator.model.config.max_seq_len
     assert len(long.midi.instruments) >= 1
     assert SamplingConfig().use_cache
+
+
+@pytest.mark.parametrize("precision", ["bf16", "fp32"])
+def test_dense_products_fall_back_to_mkl_without_onednn(monkeypatch, precision):
+    import musicgen_symbolic.decoder as decoder
+
+    config = ModelConfig(vocab_size=50, d_model=32, n_layer=1, n_head=2, d_text=16, max_seq_len=16)
+    model = MusicTransformer(config).eval()
+    tokens, memory, mask = _inputs(config)
+    onednn = FastDecoder(model, precision).start(memory, mask).feed(tokens)
+    monkeypatch.setattr(decoder, "onednn_supported", lambda dtype: False)
+    packed = FastDecoder(model, precision)
+    assert not packed.layers[0].up.onednn
+    assert torch.allclose(packed.start(memory, mask).feed(tokens), onednn, atol=1e-4 if precision == "fp32" else 0.05)
 
 
 def test_int8_falls_back_to_bf16_without_the_kernel(monkeypatch):
