@@ -690,7 +690,8 @@ def _negated(text: str, start: int) -> bool:
 
 
 def _find_tempo(text: str) -> float | None:
-    """A tempo in bpm ("96 bpm", "tempo 96", "at 96"), else the first tempo word that is not negated."""
+    """A tempo in bpm ("96 bpm", "tempo 96", "at 96"), else the first tempo word not negated; only negated ones
+    ("not too fast") ask for a moderate tempo."""
     match = re.search(r"(\d+(?:\.\d+)?)\s*(?:bpm|beats per minute|beats/min)", text)
     match = match or re.search(r"(?:tempo|tempo of|at tempo|bpm)\s*(?:of\s*|=\s*|:\s*)?(\d+(?:\.\d+)?)", text)
     if match:
@@ -698,10 +699,12 @@ def _find_tempo(text: str) -> float | None:
     for bare in _BARE_TEMPO_RE.finditer(text):
         if TEMPO_RANGE[0] <= float(bare.group(1)) <= TEMPO_RANGE[1]:
             return float(bare.group(1))
+    negated = False
     for words in _TEMPO_WORD_RE.finditer(text):
         if not _negated(text, words.start()):
             return TEMPO_WORDS[words.group(1)]
-    return None
+        negated = True
+    return TEMPO_WORDS["moderate"] if negated else None  # "not too fast", "neither fast nor slow"
 
 
 _KEY_RES = (

@@ -98,8 +98,8 @@ PHRASINGS = [
     ("music at 300 with piano", dict(tempo=None, instruments=(0,))),
     ("a piece at 90% volume", dict(tempo=None)),
     ("at 3 minutes long", dict(tempo=None, seconds=180)),
-    # Negated words ask for nothing; excluded instruments are left out.
-    ("a ballad, not too fast, with piano", dict(tempo=None, genre="ballad", instruments=(0,))),
+    # A negated tempo word asks for a moderate tempo, a negated mood for none; excluded instruments are left out.
+    ("a ballad, not too fast, with piano", dict(tempo=105, genre="ballad", instruments=(0,))),
     ("a fast song, not slow", dict(tempo=150)),
     ("not sad but not too happy either, piano", dict(mood=None)),
     ("a piano piece without drums", dict(instruments=(0,))),
@@ -110,7 +110,7 @@ PHRASINGS = [
     ("neither piano nor drums, just strings", dict(instruments=(48,), without=(DRUMS, 0))),
     ("a rock song at 160.", dict(tempo=160)),
     ("at 90s vibes", dict(tempo=None)),
-    ("not a slow song, not that dark", dict(tempo=None, mood=None)),
+    ("not a slow song, not that dark", dict(tempo=105, mood=None)),
     ("a minor-key piano piece", dict(key=None, instruments=(0,))),
     ("a happy tune for ukulele", dict(instruments=(24,), mood="happy")),
 ]
