@@ -71,9 +71,8 @@ def onednn_supported(dtype: torch.dtype) -> bool:
         fused = torch.ops.mkldnn._linear_pointwise(x, packed, None, "gelu", [], "none")
     except (AttributeError, RuntimeError, NotImplementedError):
         return False
-    return bool(
-        torch.allclose(plain.float(), torch.ones(1, 8)) and torch.allclose(fused.float(), F.gelu(plain.float()))
-    )
+    expected = torch.ones(1, 8)
+    return bool(torch.allclose(plain.float(), expected) and torch.allclose(fused.float(), F.gelu(expected), atol=1e-2))
 
 
 def _copy(tensor: Tensor) -> Tensor:

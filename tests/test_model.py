@@ -123,6 +123,15 @@ def test_sliding_window_continues_past_context(tiny_generator):
     assert SamplingConfig().use_cache
 
 
+def test_onednn_is_used_where_torch_has_it():
+    from musicgen_symbolic.decoder import onednn_supported
+
+    if torch.backends.mkldnn.is_available():
+        assert onednn_supported(torch.float32)
+        if torch.ops.mkldnn._is_mkldnn_bf16_supported():
+            assert onednn_supported(torch.bfloat16)
+
+
 @pytest.mark.parametrize("precision", ["bf16", "fp32"])
 def test_dense_products_fall_back_to_mkl_without_onednn(monkeypatch, precision):
     import musicgen_symbolic.decoder as decoder
