@@ -482,7 +482,7 @@ class Attributes:
     mood: str | None = None
     bars: int | None = None
     seconds: float | None = None
-    without: tuple[int, ...] | None = None  # instruments to leave out where the model chooses ("without drums")
+    without: tuple[int, ...] | None = None  # programs to leave out where the model chooses ("without drums")
 
     def merged(self, **overrides: object) -> Attributes:
         """Return a copy where every non-None override replaces the parsed value."""
@@ -498,12 +498,33 @@ class Attributes:
         data["key"] = self.key.name if self.key else None
         data["time_signature"] = "/".join(map(str, self.time_signature)) if self.time_signature else None
         data["instruments"] = [program_name(p) for p in self.instruments] if self.instruments else None
-        data["without"] = [program_name(p) for p in self.without] if self.without else None
+        data["without"] = sorted({family_name(gm_family(p)) for p in self.without}) if self.without else None
         return data
 
 
 def program_name(program: int) -> str:
     return "Drums" if program == DRUMS else GM_NAMES[program]
+
+
+GM_FAMILIES = (
+    "Pianos", "Chromatic percussion", "Organs", "Guitars", "Basses", "Strings", "Ensembles", "Brass",
+    "Reeds", "Pipes", "Synth leads", "Synth pads", "Synth effects", "Ethnic", "Percussive", "Sound effects",
+)  # fmt: skip
+
+
+def gm_family(program: int) -> int:
+    """The General MIDI family of a program (eight programs each); the drum kit is a family of its own (-1)."""
+    return DRUMS if program == DRUMS else program // 8
+
+
+def family_programs(program: int) -> tuple[int, ...]:
+    """Every program in the family of ``program``."""
+    family = gm_family(program)
+    return (DRUMS,) if family == DRUMS else tuple(range(8 * family, 8 * family + 8))
+
+
+def family_name(family: int) -> str:
+    return "Drums" if family == DRUMS else GM_FAMILIES[family]
 
 
 def _normalise(text: str) -> str:
@@ -583,7 +604,7 @@ def parse_instrument(name: str, genre: str | None = None) -> tuple[int, ...]:
     found = _synonym(text, genre) or _synonym(singular, genre)
     if found:
         return found
-    gm_lower = {n.lower(): i for i, n in enumerate(GM_NAMES)}
+    gm_lower = _gm_lower()
     if text in gm_lower:
         return (gm_lower[text],)
     known = list(INSTRUMENT_SYNONYMS) + list(gm_lower)
@@ -675,18 +696,52 @@ def _number(token: str) -> float:
     return float(_NUMBER_WORDS[tens] + (_NUMBER_WORDS[ones] if ones else 0))
 
 
-_NEGATION_RE = re.compile(
-    r"(?<![\w-])(?:not|never|no|nothing|neither|nor|isn't|without being)"
-    r"(?:\s+(?:too|so|very|overly|that|really|a|an))*\s+$"
-)
+# Negation: a negating word, maybe filler words, then the word it negates ("not too fast", "without any drums",
+# "don't make it too fast"). It carries on along a list joined by "or" / "nor" ("neither fast nor slow", "no drums
+# or bass"); after words that take a list ("without", "neither"…) also by "and" and by commas before the "and" /
+# "or" ("without drums, bass or piano"). Commas alone, or after the "or", start a new list: "don't use drums,
+# piano only" and "without drums or bass, piano and sax" ask for piano.
+_LIST_NEGATORS = ("without", "sans", "leave out", "no need for", "don't want", "do not want", "don't use", "neither")
+_NEGATORS = (*_LIST_NEGATORS, "nor", "not", "never", "no", "nothing", "don't", "do not", "doesn't", "shouldn't")
+_FILLERS = r"(?:too|so|very|overly|that|really|a|an|any|the|be|make|it|even|sound|get)"
+_NEGATION_RE = re.compile(rf"(?<![\w'-])({'|'.join(map(re.escape, _NEGATORS))})(?:\s+{_FILLERS})*\s+$")
+_OR_RE = re.compile(rf"\s*,?\s*(?:or|nor)\s+(?:{_FILLERS}\s+)*")
+_AND_RE = re.compile(rf"\s*,?\s*and\s+(?:{_FILLERS}\s+)*")
+_COMMA_RE = re.compile(rf"\s*,\s*(?:{_FILLERS}\s+)*")
 _BARE_TEMPO_RE = re.compile(
-    r"(?<![\w-])at\s+(\d{2,3})(?!\w|\.\d)(?!\s*(?:%|percent|bars?|measures?|seconds?|secs?|minutes?|mins?|hz|khz|db))"
+    r"(?<![\w-])at\s+(?:around\s+|about\s+|roughly\s+|approximately\s+|~\s*)?(\d{2,3})"
+    r"(?=\s*$|\s*[,.;:!?)]|\s+(?:with|in|and|for|on|using|featuring|over|plus|but)\b)"
 )
 
 
 def _negated(text: str, start: int) -> bool:
     """Whether the words just before ``start`` negate what follows ("not too fast", "never sad")."""
-    return bool(_NEGATION_RE.search(text[max(0, start - 30) : start]))
+    return bool(_NEGATION_RE.search(text[max(0, start - 40) : start]))
+
+
+def _negations(text: str, spans: list[tuple[int, int]]) -> list[bool]:
+    """Which of these words (``(start, end)`` in order) a negation covers, directly or along a list."""
+    flags = [False] * len(spans)
+    i = 0
+    while i < len(spans):
+        found = _NEGATION_RE.search(text[max(0, spans[i][0] - 40) : spans[i][0]])
+        i += 1
+        if not found:
+            continue
+        flags[i - 1] = True
+        takes_list, pending, joined = found.group(1) in _LIST_NEGATORS, [], False
+        while i < len(spans):
+            between = text[spans[i - 1][1] : spans[i][0]]
+            if _OR_RE.fullmatch(between) or (takes_list and _AND_RE.fullmatch(between)):
+                for k in (*pending, i):
+                    flags[k] = True
+                pending, joined = [], True
+            elif takes_list and not joined and _COMMA_RE.fullmatch(between):  # commas come before "and"/"or"
+                pending.append(i)
+            else:
+                break
+            i += 1
+    return flags
 
 
 def _find_tempo(text: str) -> float | None:
@@ -699,12 +754,11 @@ def _find_tempo(text: str) -> float | None:
     for bare in _BARE_TEMPO_RE.finditer(text):
         if TEMPO_RANGE[0] <= float(bare.group(1)) <= TEMPO_RANGE[1]:
             return float(bare.group(1))
-    negated = False
-    for words in _TEMPO_WORD_RE.finditer(text):
-        if not _negated(text, words.start()):
-            return TEMPO_WORDS[words.group(1)]
-        negated = True
-    return TEMPO_WORDS["moderate"] if negated else None  # "not too fast", "neither fast nor slow"
+    words = list(_TEMPO_WORD_RE.finditer(text))
+    for word, negated in zip(words, _negations(text, [w.span() for w in words]), strict=True):
+        if not negated:
+            return TEMPO_WORDS[word.group(1)]
+    return TEMPO_WORDS["moderate"] if words else None  # "not too fast", "neither fast nor slow"
 
 
 _KEY_RES = (
@@ -751,23 +805,17 @@ def _find_time_signature(text: str) -> tuple[int, int] | None:
     return None
 
 
-_EXCLUSION_RE = re.compile(r"(?<![\w-])(?:without|no|not|neither|minus|except|excluding)(?:\s+(?:any|a|an|the))?\s+$")
-
-
 def _find_instruments(text: str, genre: str | None = None) -> tuple[tuple[int, ...] | None, tuple[int, ...] | None]:
-    """The instruments named, and apart those excluded ("without drums", "neither bass nor piano")."""
+    """The instruments named, and the programs left out: every program of each excluded instrument's General MIDI
+    family ("without guitar" leaves out all eight guitars), except those also named."""
+    matches = list(_INSTRUMENT_RE.finditer(text))
     programs: list[int] = []
     excluded: list[int] = []
-    excluded_until = -1  # where the last excluded name ended: "or" / "nor" after it excludes the next one too
-    for match in _INSTRUMENT_RE.finditer(text):
-        before = text[max(0, match.start() - 30) : match.start()]
-        chained = excluded_until >= 0 and re.fullmatch(r"\s*,?\s*(?:or|nor)\s+", text[excluded_until : match.start()])
-        exclude = bool(_EXCLUSION_RE.search(before) or chained)
-        excluded_until = match.end() if exclude else -1
-        (excluded if exclude else programs).extend(_programs_of_phrase(match.group(1), genre))
+    for match, negated in zip(matches, _negations(text, [m.span() for m in matches]), strict=True):
+        (excluded if negated else programs).extend(_programs_of_phrase(match.group(1), genre))
     named = tuple(sorted(set(programs)))[:MAX_INSTRUMENTS] or None
-    left_out = tuple(sorted(set(excluded) - set(programs))) or None
-    return named, left_out
+    left_out = {p for program in excluded for p in family_programs(program)} - set(programs)
+    return named, tuple(sorted(left_out)) or None
 
 
 def _programs_of_phrase(phrase: str, genre: str | None) -> tuple[int, ...]:
@@ -853,6 +901,8 @@ class AttributeOverrides:
 
     def apply(self, attributes: Attributes) -> Attributes:
         genre = parse_genre(self.genre) if self.genre else None
+        if self.instruments is not None:  # the instruments given are all there is: nothing is left out
+            attributes = replace(attributes, without=None)
         return attributes.merged(
             tempo=parse_tempo(self.tempo) if self.tempo is not None else None,
             key=parse_key(self.key) if self.key else None,

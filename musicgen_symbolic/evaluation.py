@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pretty_midi
 
-from .attributes import DRUMS, Attributes, Key
+from .attributes import DRUMS, Attributes, Key, gm_family
 
 TEMPO_BIN_EDGES = (40, 60, 70, 90, 110, 140, 160, 210)
 _MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
@@ -82,10 +82,6 @@ def bar_count(midi: pretty_midi.PrettyMIDI) -> int:
 
 def programs_of(midi: pretty_midi.PrettyMIDI) -> set[int]:
     return {DRUMS if i.is_drum else i.program for i in midi.instruments if i.notes}
-
-
-def _family(program: int) -> int:
-    return -1 if program == DRUMS else program // 8
 
 
 def _prf(found: set, wanted: set) -> tuple[float, float, float]:
@@ -158,7 +154,7 @@ def score_midi(midi: pretty_midi.PrettyMIDI, target: Attributes) -> dict[str, fl
     if target.instruments:
         found, wanted = programs_of(midi), set(target.instruments)
         result["instrument_precision"], result["instrument_recall"], result["instrument_f1"] = _prf(found, wanted)
-        families = _prf({_family(p) for p in found}, {_family(p) for p in wanted})
+        families = _prf({gm_family(p) for p in found}, {gm_family(p) for p in wanted})
         result["family_precision"], result["family_recall"], result["family_f1"] = families
     return result
 

@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from musicgen_symbolic.attributes import (
     DRUMS,
@@ -107,10 +109,26 @@ PHRASINGS = [
     ("jazz without drums or bass, piano and sax", dict(instruments=(0, 65))),
     ("a song with no piano and with bass and drums", dict(instruments=(DRUMS, 33))),
     ("a jazz piece without drums", dict(instruments=None, without=(DRUMS,), genre="jazz")),
-    ("neither piano nor drums, just strings", dict(instruments=(48,), without=(DRUMS, 0))),
+    ("neither piano nor drums, just strings", dict(instruments=(48,), without=(DRUMS, *range(8)))),
+    ("a rock song without guitar", dict(instruments=None, without=tuple(range(24, 32)))),  # every guitar
+    ("electric piano, no grand piano", dict(instruments=(4,), without=(0, 1, 2, 3, 5, 6, 7))),
+    ("without drums, bass or piano", dict(instruments=None, without=(DRUMS, *range(8), *range(32, 40)))),
+    ("without drums and bass", dict(instruments=None, without=(DRUMS, *range(32, 40)))),
+    ("no drums or even bass", dict(instruments=None, without=(DRUMS, *range(32, 40)))),
+    ("no drums, piano and bass", dict(instruments=(0, 33), without=(DRUMS,))),  # "no" takes one name, or an "or"
+    ("don't use drums, piano only", dict(instruments=(0,), without=(DRUMS,))),  # a comma alone starts a new list
+    ("I don't want drums", dict(instruments=None, without=(DRUMS,))),
+    ("not just piano but also strings", dict(instruments=(0, 48), without=None)),
+    ("nothing except piano and strings", dict(instruments=(0, 48), without=None)),
     ("a rock song at 160.", dict(tempo=160)),
+    ("at around 120 with drums", dict(tempo=120)),
     ("at 90s vibes", dict(tempo=None)),
+    ("a record at 45 rpm", dict(tempo=None)),
+    ("at 100 volume", dict(tempo=None)),
     ("not a slow song, not that dark", dict(tempo=105, mood=None)),
+    ("not too fast or too slow", dict(tempo=105)),
+    ("the tempo should not be too fast", dict(tempo=105)),
+    ("don't make it too fast", dict(tempo=105)),
     ("a minor-key piano piece", dict(key=None, instruments=(0,))),
     ("a happy tune for ukulele", dict(instruments=(24,), mood="happy")),
 ]
@@ -220,6 +238,15 @@ def test_a_plain_bass_is_the_genres_bass(prompt, bass):
     assert bass in parse_prompt(prompt).instruments
 
 
+def test_given_instruments_leave_nothing_out():
+    from musicgen_symbolic.attributes import AttributeOverrides
+
+    parsed = parse_prompt("a calm tune, no drums")
+    assert parsed.without == (DRUMS,) and parsed.to_dict()["without"] == ["Drums"]
+    given = AttributeOverrides(instruments="piano, drums").apply(parsed)
+    assert given.instruments == (DRUMS, 0) and given.without is None
+
+
 def test_instrument_overrides_follow_the_genre_too():
     from musicgen_symbolic.attributes import AttributeOverrides, Attributes
 
@@ -235,3 +262,27 @@ def test_genre_basses_are_the_basses_the_training_styles_play():
     for genre, program in GENRE_BASS.items():
         basses = [p for palette in STYLES_TABLE[genre].palettes for role, p in palette if role == "bass"]
         assert program in basses, f"{genre}: {program} not among its training basses {basses}"
+
+
+WORDS = [
+    "piano", "drums", "bass", "guitar", "electric piano", "strings", "synth", "sax", "no", "not", "without", "neither",
+    "nor", "or", "and", ",", "don't", "too", "very", "any", "fast", "slow", "upbeat", "sad", "calm", "dark", "at", "120",
+    "45", "300", "bpm", "rpm", "in", "D", "minor", "major", "3/4", "jazz", "rock", "8", "bars", "with", "just", ".",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=14))
+@settings(max_examples=300, deadline=None)
+def test_any_prompt_parses_consistently(words):
+    from musicgen_symbolic.attributes import TEMPO_RANGE, family_programs
+    from musicgen_symbolic.errors import MusicGenError
+
+    try:
+        attributes = parse_prompt(" ".join(words))
+    except MusicGenError:  # e.g. "300 bpm": out of range, said in one line
+        return
+    named, left_out = set(attributes.instruments or ()), set(attributes.without or ())
+    assert not named & left_out
+    for program in left_out:  # whole families are left out, but for the instruments named
+        assert set(family_programs(program)) - named <= left_out
+    assert attributes.tempo is None or TEMPO_RANGE[0] <= attributes.tempo <= TEMPO_RANGE[1]
