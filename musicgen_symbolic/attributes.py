@@ -700,8 +700,14 @@ def _number(token: str) -> float:
 # "don't make it too fast"). It carries on along a list joined by "or" / "nor" ("neither fast nor slow", "no drums
 # or bass"); after words that take a list ("without", "neither"…) also by "and" and by commas before the "and" /
 # "or" ("without drums, bass or piano"). Commas alone, or after the "or", start a new list: "don't use drums,
-# piano only" and "without drums or bass, piano and sax" ask for piano.
-_LIST_NEGATORS = ("without", "sans", "leave out", "no need for", "don't want", "do not want", "don't use", "neither")
+# piano only" and "without drums or bass, piano and sax" ask for piano. "except" negates unless an "only" or a
+# "no" came before it in the clause: "all instruments except drums", but "nothing except piano".
+_LIST_NEGATORS = (
+    "without", "sans", "leave out", "no need for", "don't want", "do not want", "don't use", "neither", "except for",
+    "except", "excluding", "other than",
+)  # fmt: skip
+_EXCEPT = ("except for", "except", "excluding", "other than")  # "nothing except piano" keeps the piano
+_ONLY_BEFORE_RE = re.compile(r"(?<![\w'-])(?:no|nothing|none|only|just)\b[^,.;]*$")
 _NEGATORS = (*_LIST_NEGATORS, "nor", "not", "never", "no", "nothing", "don't", "do not", "doesn't", "shouldn't")
 _FILLERS = r"(?:too|so|very|overly|that|really|a|an|any|the|be|make|it|even|sound|get)"
 _NEGATION_RE = re.compile(rf"(?<![\w'-])({'|'.join(map(re.escape, _NEGATORS))})(?:\s+{_FILLERS})*\s+$")
@@ -726,7 +732,7 @@ def _negations(text: str, spans: list[tuple[int, int]]) -> list[bool]:
     while i < len(spans):
         found = _NEGATION_RE.search(text[max(0, spans[i][0] - 40) : spans[i][0]])
         i += 1
-        if not found:
+        if not found or (found.group(1) in _EXCEPT and _ONLY_BEFORE_RE.search(text[: spans[i - 1][0]][-60:])):
             continue
         flags[i - 1] = True
         takes_list, pending, joined = found.group(1) in _LIST_NEGATORS, [], False
