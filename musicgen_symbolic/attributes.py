@@ -498,7 +498,7 @@ class Attributes:
         data["key"] = self.key.name if self.key else None
         data["time_signature"] = "/".join(map(str, self.time_signature)) if self.time_signature else None
         data["instruments"] = [program_name(p) for p in self.instruments] if self.instruments else None
-        data["without"] = sorted({family_name(gm_family(p)) for p in self.without}) if self.without else None
+        data["without"] = _describe_left_out(self.without) if self.without else None
         return data
 
 
@@ -506,25 +506,51 @@ def program_name(program: int) -> str:
     return "Drums" if program == DRUMS else GM_NAMES[program]
 
 
-GM_FAMILIES = (
-    "Pianos", "Chromatic percussion", "Organs", "Guitars", "Basses", "Strings", "Ensembles", "Brass",
-    "Reeds", "Pipes", "Synth leads", "Synth pads", "Synth effects", "Ethnic", "Percussive", "Sound effects",
-)  # fmt: skip
-
-
 def gm_family(program: int) -> int:
     """The General MIDI family of a program (eight programs each); the drum kit is a family of its own (-1)."""
     return DRUMS if program == DRUMS else program // 8
 
 
-def family_programs(program: int) -> tuple[int, ...]:
-    """Every program in the family of ``program``."""
-    family = gm_family(program)
-    return (DRUMS,) if family == DRUMS else tuple(range(8 * family, 8 * family + 8))
+# What "without <instrument>" leaves out: the kind of instrument, as a musician groups them (finer than General
+# MIDI's families, which put harp and timpani with the violins and choirs with the string ensembles).
+INSTRUMENT_KINDS: dict[str, tuple[int, ...]] = {
+    "Drums": (DRUMS,),
+    "Pianos": tuple(range(0, 8)),
+    "Mallets and bells": tuple(range(8, 16)),
+    "Organs": tuple(range(16, 21)),
+    "Accordions and harmonicas": (21, 22, 23),
+    "Guitars": tuple(range(24, 32)),
+    "Basses": tuple(range(32, 40)),
+    "Strings": (40, 41, 42, 43, 44, 45, 48, 49, 50, 51),
+    "Harp": (46,),
+    "Timpani": (47,),
+    "Voices": (52, 53, 54),
+    "Orchestra hit": (55,),
+    "Brass": tuple(range(56, 64)),
+    "Saxophones": (64, 65, 66, 67),
+    "Double reeds and clarinet": (68, 69, 70, 71),
+    "Flutes and pipes": tuple(range(72, 80)),
+    "Synth leads": tuple(range(80, 88)),
+    "Synth pads": tuple(range(88, 96)),
+    "Synth effects": tuple(range(96, 104)),
+    "World instruments": tuple(range(104, 112)),
+    "Percussion": tuple(range(112, 120)),
+    "Sound effects": tuple(range(120, 128)),
+}
+_KIND_OF = {program: kind for kind, programs in INSTRUMENT_KINDS.items() for program in programs}
 
 
-def family_name(family: int) -> str:
-    return "Drums" if family == DRUMS else GM_FAMILIES[family]
+def kind_programs(program: int) -> tuple[int, ...]:
+    """Every program of the same kind as ``program`` (see ``INSTRUMENT_KINDS``)."""
+    return INSTRUMENT_KINDS[_KIND_OF[program]]
+
+
+def _describe_left_out(programs: tuple[int, ...]) -> list[str]:
+    """Kinds left out whole, then single programs (where an instrument of the kind was also named)."""
+    left = set(programs)
+    whole = [kind for kind, members in INSTRUMENT_KINDS.items() if set(members) <= left]
+    covered = {p for kind in whole for p in INSTRUMENT_KINDS[kind]}
+    return whole + [program_name(p) for p in sorted(left - covered)]
 
 
 def _normalise(text: str) -> str:
@@ -697,56 +723,68 @@ def _number(token: str) -> float:
 
 
 # Negation: a negating word, maybe filler words, then the word it negates ("not too fast", "without any drums",
-# "don't make it too fast"). It carries on along a list joined by "or" / "nor" ("neither fast nor slow", "no drums
-# or bass"); after words that take a list ("without", "neither"…) also by "and" and by commas before the "and" /
-# "or" ("without drums, bass or piano"). Commas alone, or after the "or", start a new list: "don't use drums,
-# piano only" and "without drums or bass, piano and sax" ask for piano. "except" negates unless an "only" or a
-# "no" came before it in the clause: "all instruments except drums", but "nothing except piano".
+# "don't make it too fast"). It carries on along a list joined by "or" / "nor" ("neither fast nor slow", "no
+# violins, cellos or violas"); after the words that take a whole list (``_LIST_NEGATORS``) also along one joined
+# by "and" ("without drums, bass and guitar"). Commas alone, or after the "and" / "or", start a new list: "don't
+# use drums, piano only" and "without drums or bass, piano and sax" ask for piano. "except" keeps what follows
+# when it comes right after "nothing" / "none" / "no <noun>": "all instruments except drums" leaves the drums
+# out, "nothing except piano" asks for piano. An instrument followed by "solo", "intro", "drop"… is not left out:
+# "no guitar solo" is about the solo.
 _LIST_NEGATORS = (
     "without", "sans", "leave out", "no need for", "don't want", "do not want", "don't use", "neither", "except for",
     "except", "excluding", "other than",
 )  # fmt: skip
-_EXCEPT = ("except for", "except", "excluding", "other than")  # "nothing except piano" keeps the piano
-_ONLY_BEFORE_RE = re.compile(r"(?<![\w'-])(?:no|nothing|none|only|just)\b[^,.;]*$")
 _NEGATORS = (*_LIST_NEGATORS, "nor", "not", "never", "no", "nothing", "don't", "do not", "doesn't", "shouldn't")
+_EXCEPT = ("except for", "except", "excluding", "other than")
 _FILLERS = r"(?:too|so|very|overly|that|really|a|an|any|the|be|make|it|even|sound|get)"
+_LOOKBACK = 40  # characters searched before a word for what negates it
 _NEGATION_RE = re.compile(rf"(?<![\w'-])({'|'.join(map(re.escape, _NEGATORS))})(?:\s+{_FILLERS})*\s+$")
+_EXCEPT_KEEPS_RE = re.compile(r"(?<![\w'-])(?:nothing|none|no(?:\s+other)?\s+\w+)\s+$")
 _OR_RE = re.compile(rf"\s*,?\s*(?:or|nor)\s+(?:{_FILLERS}\s+)*")
 _AND_RE = re.compile(rf"\s*,?\s*and\s+(?:{_FILLERS}\s+)*")
 _COMMA_RE = re.compile(rf"\s*,\s*(?:{_FILLERS}\s+)*")
+_PART_RE = re.compile(r"\s+(?:solos?|intros?|outros?|drops?|fills?|breaks?|parts?|riffs?|licks?|chords?|sections?)\b")
+# "at 160" is a tempo only when the number ends a clause or a "with …", "in …" follows: not "at 45 rpm".
 _BARE_TEMPO_RE = re.compile(
     r"(?<![\w-])at\s+(?:around\s+|about\s+|roughly\s+|approximately\s+|~\s*)?(\d{2,3})"
     r"(?=\s*$|\s*[,.;:!?)]|\s+(?:with|in|and|for|on|using|featuring|over|plus|but)\b)"
 )
 
 
-def _negated(text: str, start: int) -> bool:
-    """Whether the words just before ``start`` negate what follows ("not too fast", "never sad")."""
-    return bool(_NEGATION_RE.search(text[max(0, start - 40) : start]))
+def _negator(text: str, start: int) -> str | None:
+    """The word that negates the one at ``start`` ("not too fast", "never sad"), if any."""
+    found = _NEGATION_RE.search(text, max(0, start - _LOOKBACK), start)
+    if found is None:
+        return None
+    if found.group(1) in _EXCEPT and _EXCEPT_KEEPS_RE.search(text, max(0, found.start() - _LOOKBACK), found.start()):
+        return None
+    return found.group(1)
 
 
 def _negations(text: str, spans: list[tuple[int, int]]) -> list[bool]:
-    """Which of these words (``(start, end)`` in order) a negation covers, directly or along a list."""
+    """Which of these words (``(start, end)``, in order) a negation covers, directly or along a list."""
     flags = [False] * len(spans)
-    i = 0
-    while i < len(spans):
-        found = _NEGATION_RE.search(text[max(0, spans[i][0] - 40) : spans[i][0]])
-        i += 1
-        if not found or (found.group(1) in _EXCEPT and _ONLY_BEFORE_RE.search(text[: spans[i - 1][0]][-60:])):
+    first = 0
+    while first < len(spans):
+        negator = _negator(text, spans[first][0])
+        if negator is None:
+            first += 1
             continue
-        flags[i - 1] = True
-        takes_list, pending, joined = found.group(1) in _LIST_NEGATORS, [], False
-        while i < len(spans):
-            between = text[spans[i - 1][1] : spans[i][0]]
-            if _OR_RE.fullmatch(between) or (takes_list and _AND_RE.fullmatch(between)):
-                for k in (*pending, i):
+        flags[first] = True
+        whole_lists, pending, joined = negator in _LIST_NEGATORS, [], False
+        following = first + 1
+        while following < len(spans):
+            between = text[spans[following - 1][1] : spans[following][0]]
+            if _OR_RE.fullmatch(between) or (whole_lists and _AND_RE.fullmatch(between)):
+                for k in (*pending, following):
                     flags[k] = True
                 pending, joined = [], True
-            elif takes_list and not joined and _COMMA_RE.fullmatch(between):  # commas come before "and"/"or"
-                pending.append(i)
+            elif not joined and _COMMA_RE.fullmatch(between):  # commas come before the "and" / "or"
+                pending.append(following)
             else:
                 break
-            i += 1
+            following += 1
+        first = following
     return flags
 
 
@@ -805,23 +843,29 @@ def _find_time_signature(text: str) -> tuple[int, int] | None:
     match = re.search(r"(?<![\d/])(\d{1,2})\s*/\s*(\d{1,2})(?![\d/])", text)
     if match and int(match.group(2)) in (2, 4, 8, 16):
         return parse_time_signature(f"{match.group(1)}/{match.group(2)}")
-    for words, signature in TIME_SIGNATURE_WORDS.items():
-        if re.search(rf"(?<![\w-]){re.escape(words)}(?:e?s)?(?![\w-])", text):
-            return signature
-    return None
+    found = sorted(
+        {
+            match.span(): signature
+            for words, signature in TIME_SIGNATURE_WORDS.items()
+            for match in re.finditer(rf"(?<![\w-]){re.escape(words)}(?:e?s)?(?![\w-])", text)
+        }.items()
+    )
+    negated = _negations(text, [span for span, _ in found])
+    return next((signature for (_, signature), no in zip(found, negated, strict=True) if not no), None)
 
 
 def _find_instruments(text: str, genre: str | None = None) -> tuple[tuple[int, ...] | None, tuple[int, ...] | None]:
-    """The instruments named, and the programs left out: every program of each excluded instrument's General MIDI
-    family ("without guitar" leaves out all eight guitars), except those also named."""
+    """The instruments named, and the programs left out: every program of each excluded instrument's kind
+    ("without guitar" leaves out all eight guitars, ``INSTRUMENT_KINDS``), except those also named."""
     matches = list(_INSTRUMENT_RE.finditer(text))
     programs: list[int] = []
     excluded: list[int] = []
     for match, negated in zip(matches, _negations(text, [m.span() for m in matches]), strict=True):
-        (excluded if negated else programs).extend(_programs_of_phrase(match.group(1), genre))
+        left_out = negated and not _PART_RE.match(text, match.end())  # "no guitar solo" keeps the guitar
+        (excluded if left_out else programs).extend(_programs_of_phrase(match.group(1), genre))
     named = tuple(sorted(set(programs)))[:MAX_INSTRUMENTS] or None
-    left_out = {p for program in excluded for p in family_programs(program)} - set(programs)
-    return named, tuple(sorted(left_out)) or None
+    kinds = {p for program in excluded for p in kind_programs(program)} - set(programs)
+    return named, tuple(sorted(kinds)) or None
 
 
 def _programs_of_phrase(phrase: str, genre: str | None) -> tuple[int, ...]:
@@ -841,17 +885,17 @@ def _gm_lower() -> dict[str, int]:
 
 
 def _find_label(text: str, table: dict[str, tuple[str, ...]]) -> str | None:
-    """The label whose word comes first in ``text``, skipping negated words ("not too dark")."""
-    best: tuple[int, str] | None = None
-    for label, words in table.items():
-        for word in (label, *words):
-            for match in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text):
-                if _negated(text, match.start()):
-                    continue
-                if best is None or match.start() < best[0]:
-                    best = (match.start(), label)
-                break
-    return best[1] if best else None
+    """The label whose word comes first in ``text``, skipping negated words ("not too dark", "not sad or dark")."""
+    found = sorted(  # one label per place in the text: a label is usually also one of its own words
+        {
+            match.span(): label
+            for label, words in table.items()
+            for word in (label, *words)
+            for match in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)
+        }.items()
+    )
+    negated = _negations(text, [span for span, _ in found])
+    return next((label for (_, label), no in zip(found, negated, strict=True) if not no), None)
 
 
 def _find_length(text: str) -> tuple[int | None, float | None]:

@@ -123,6 +123,15 @@ PHRASINGS = [
     ("no instruments except for piano", dict(instruments=(0,), without=None)),
     ("a band with every instrument except drums", dict(instruments=None, without=(DRUMS,))),
     ("rock, all instruments other than guitar or bass", dict(instruments=None, without=(*range(24, 40),))),
+    ("no violins, cellos or violas, piano", dict(instruments=(0,), without=(40, 41, 42, 43, 44, 45, 48, 49, 50, 51))),
+    ("no vocals", dict(without=(52, 53, 54))),  # kinds, not General MIDI families: string ensembles stay
+    ("a fast rock song with no guitar solo but drums", dict(instruments=(DRUMS, 25), without=None)),
+    ("edm, no bass drop", dict(instruments=(38,), without=None)),
+    ("no piano intro, strings and brass", dict(instruments=(0, 48, 61), without=None)),
+    ("not sad or dark", dict(mood=None)),
+    ("not rock or jazz, something calm", dict(genre=None, mood="calm")),
+    ("a rock song, not a waltz", dict(genre="rock", time_signature=None)),
+    ("not a waltz, a march", dict(genre="march", time_signature=(2, 4))),
     ("a rock song at 160.", dict(tempo=160)),
     ("at around 120 with drums", dict(tempo=120)),
     ("at 90s vibes", dict(tempo=None)),
@@ -277,7 +286,7 @@ WORDS = [
 @given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=14))
 @settings(max_examples=300, deadline=None)
 def test_any_prompt_parses_consistently(words):
-    from musicgen_symbolic.attributes import TEMPO_RANGE, family_programs
+    from musicgen_symbolic.attributes import TEMPO_RANGE, kind_programs
     from musicgen_symbolic.errors import MusicGenError
 
     try:
@@ -286,6 +295,6 @@ def test_any_prompt_parses_consistently(words):
         return
     named, left_out = set(attributes.instruments or ()), set(attributes.without or ())
     assert not named & left_out
-    for program in left_out:  # whole families are left out, but for the instruments named
-        assert set(family_programs(program)) - named <= left_out
+    for program in left_out:  # whole kinds are left out, but for the instruments named
+        assert set(kind_programs(program)) - named <= left_out
     assert attributes.tempo is None or TEMPO_RANGE[0] <= attributes.tempo <= TEMPO_RANGE[1]
