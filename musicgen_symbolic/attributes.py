@@ -11,11 +11,13 @@ import difflib
 import functools
 import re
 from dataclasses import asdict, dataclass, field, replace
+from typing import TypeVar
 
 from .constants import MAX_BARS, MAX_INSTRUMENTS, MAX_SECONDS, TEMPO_RANGE, TIME_SIGNATURES
 from .errors import MusicGenError
 
 DRUMS = -1  # miditok's program number for the drum kit
+_T = TypeVar("_T")
 
 GM_NAMES = (
     "Acoustic Grand Piano",
@@ -788,6 +790,13 @@ def _negations(text: str, spans: list[tuple[int, int]]) -> list[bool]:
     return flags
 
 
+def _first_not_negated(text: str, found: dict[tuple[int, int], _T]) -> _T | None:
+    """The value of the first word in ``text`` (``found``: its span → value) that no negation covers."""
+    spans = sorted(found)
+    negated = _negations(text, spans)
+    return next((found[span] for span, no in zip(spans, negated, strict=True) if not no), None)
+
+
 def _find_tempo(text: str) -> float | None:
     """A tempo in bpm ("96 bpm", "tempo 96", "at 96"), else the first tempo word not negated; only negated ones
     ("not too fast") ask for a moderate tempo."""
@@ -798,11 +807,11 @@ def _find_tempo(text: str) -> float | None:
     for bare in _BARE_TEMPO_RE.finditer(text):
         if TEMPO_RANGE[0] <= float(bare.group(1)) <= TEMPO_RANGE[1]:
             return float(bare.group(1))
-    words = list(_TEMPO_WORD_RE.finditer(text))
-    for word, negated in zip(words, _negations(text, [w.span() for w in words]), strict=True):
-        if not negated:
-            return TEMPO_WORDS[word.group(1)]
-    return TEMPO_WORDS["moderate"] if words else None  # "not too fast", "neither fast nor slow"
+    words = {match.span(): TEMPO_WORDS[match.group(1)] for match in _TEMPO_WORD_RE.finditer(text)}
+    tempo = _first_not_negated(text, words)
+    if tempo is None and words:
+        return TEMPO_WORDS["moderate"]  # "not too fast", "neither fast nor slow"
+    return tempo
 
 
 _KEY_RES = (
@@ -843,15 +852,12 @@ def _find_time_signature(text: str) -> tuple[int, int] | None:
     match = re.search(r"(?<![\d/])(\d{1,2})\s*/\s*(\d{1,2})(?![\d/])", text)
     if match and int(match.group(2)) in (2, 4, 8, 16):
         return parse_time_signature(f"{match.group(1)}/{match.group(2)}")
-    found = sorted(
-        {
-            match.span(): signature
-            for words, signature in TIME_SIGNATURE_WORDS.items()
-            for match in re.finditer(rf"(?<![\w-]){re.escape(words)}(?:e?s)?(?![\w-])", text)
-        }.items()
-    )
-    negated = _negations(text, [span for span, _ in found])
-    return next((signature for (_, signature), no in zip(found, negated, strict=True) if not no), None)
+    found = {
+        match.span(): signature
+        for words, signature in TIME_SIGNATURE_WORDS.items()
+        for match in re.finditer(rf"(?<![\w-]){re.escape(words)}(?:e?s)?(?![\w-])", text)
+    }
+    return _first_not_negated(text, found)
 
 
 def _find_instruments(text: str, genre: str | None = None) -> tuple[tuple[int, ...] | None, tuple[int, ...] | None]:
@@ -886,16 +892,13 @@ def _gm_lower() -> dict[str, int]:
 
 def _find_label(text: str, table: dict[str, tuple[str, ...]]) -> str | None:
     """The label whose word comes first in ``text``, skipping negated words ("not too dark", "not sad or dark")."""
-    found = sorted(  # one label per place in the text: a label is usually also one of its own words
-        {
-            match.span(): label
-            for label, words in table.items()
-            for word in (label, *words)
-            for match in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)
-        }.items()
-    )
-    negated = _negations(text, [span for span, _ in found])
-    return next((label for (_, label), no in zip(found, negated, strict=True) if not no), None)
+    found = {  # one label per place in the text: a label is usually also one of its own words
+        match.span(): label
+        for label, words in table.items()
+        for word in (label, *words)
+        for match in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)
+    }
+    return _first_not_negated(text, found)
 
 
 def _find_length(text: str) -> tuple[int | None, float | None]:

@@ -327,9 +327,8 @@ class DecodeSession:
         index = torch.tensor(rows)
         self.rows = len(rows)
         self._choose_kernels()
-        if all(
-            a < b for a, b in zip(rows, rows[1:], strict=False)
-        ):  # in order: move each kept row up in place, no whole copy
+        in_order = all(a < b for a, b in zip(rows, rows[1:], strict=False))
+        if in_order:  # move each kept row up in place: no copy of the whole cache
             for kv in self.kv:
                 for to, row in enumerate(rows):
                     if to != row:

@@ -123,10 +123,8 @@ class Grammar:
             (chosen,) = fields
             return self._mask([chosen] if chosen is not None else self.tempo_ids)
         if kind == "programs":
-            programs, current = fields
-            mask = self._mask([p for p in programs if p != current])
-            if current is not None:
-                mask[self._note_starts(current)] = True
+            mask = self._mask([])
+            self._allow_instruments(mask, *fields)
             return mask
         if kind == "pitch":
             return self._mask(self._drum_starts if fields[0] else self.ids["Pitch"])
@@ -142,14 +140,18 @@ class Grammar:
         position, bar_positions, more_notes, programs, current, may_open_bar, may_end = fields
         mask = self._mask(self.position_ids[position + 1 : bar_positions])
         if more_notes:
-            mask[[p for p in programs if p != current]] = True
-            if current is not None:
-                mask[self._note_starts(current)] = True
+            self._allow_instruments(mask, programs, current)
         if may_open_bar:
             mask[self.ids["Bar"]] = True
         if may_end or not mask.any():
             mask[self.eos_id] = True
         return mask
+
+    def _allow_instruments(self, mask: np.ndarray, programs: tuple[int, ...], current: int | None) -> None:
+        """Allow a ``Program`` token naming another instrument, or a note of the ``current`` one (no token)."""
+        mask[[p for p in programs if p != current]] = True
+        if current is not None:
+            mask[self._note_starts(current)] = True
 
     def _note_starts(self, program_id: int) -> np.ndarray:
         """The tokens that begin a note of the instrument the token ``program_id`` names."""
