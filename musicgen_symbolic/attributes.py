@@ -354,7 +354,19 @@ GENRES: dict[str, tuple[str, ...]] = {
     "lo-fi": ("lo-fi", "lofi", "lo fi", "chillhop"),
     "edm": ("edm", "house", "dance music", "trance"),
     "techno": ("techno",),
-    "electronic": ("electronic", "electronica", "synthwave"),
+    "electronic": (
+        "electronic",
+        "electronica",
+        "synthwave",
+        "drum and bass",
+        "drum & bass",
+        "drum n bass",
+        "drum 'n' bass",
+        "drum'n'bass",
+        "dnb",
+        "jungle",
+        "breakbeat",
+    ),
     "ambient": ("ambient", "drone"),
     "funk": ("funk", "funky"),
     "reggae": ("reggae", "ska", "dub"),
@@ -746,10 +758,15 @@ _OR_RE = re.compile(rf"\s*,?\s*(?:or|nor)\s+(?:{_FILLERS}\s+)*")
 _AND_RE = re.compile(rf"\s*,?\s*and\s+(?:{_FILLERS}\s+)*")
 _COMMA_RE = re.compile(rf"\s*,\s*(?:{_FILLERS}\s+)*")
 _PART_RE = re.compile(r"\s+(?:solos?|intros?|outros?|drops?|fills?|breaks?|parts?|riffs?|licks?|chords?|sections?)\b")
-# "at 160" is a tempo only when the number ends a clause or a "with …", "in …" follows: not "at 45 rpm".
+# "at 160" is a tempo only when the number ends a clause, or "with …" or the like follows, or "in" and a key or
+# a metre: not "at 45 rpm", nor "peaks at 100 in the charts".
+_IN_KEY_OR_METRE = (
+    r"in\s+(?:the\s+key\b|[a-g](?:\s*(?:#|b|sharp|flat))?(?:\s*(?:major|minor|maj|min|m)\b|(?=\s*(?:$|[,.;:!?)])))"
+    r"|\d{1,2}\s*/\s*\d{1,2}|(?:common|triple|compound)\s+time\b)"
+)
 _BARE_TEMPO_RE = re.compile(
     r"(?<![\w-])at\s+(?:around\s+|about\s+|roughly\s+|approximately\s+|~\s*)?(\d{2,3})"
-    r"(?=\s*$|\s*[,.;:!?)]|\s+(?:with|in|and|for|on|using|featuring|over|plus|but)\b)"
+    rf"(?=\s*$|\s*[,.;:!?)]|\s+(?:with|and|for|on|using|featuring|over|plus|but)\b|\s+{_IN_KEY_OR_METRE})"
 )
 
 
@@ -891,14 +908,24 @@ def _gm_lower() -> dict[str, int]:
 
 
 def _find_label(text: str, table: dict[str, tuple[str, ...]]) -> str | None:
-    """The label whose word comes first in ``text``, skipping negated words ("not too dark", "not sad or dark")."""
+    """The label whose word comes first in ``text``, skipping negated words ("not too dark", "not sad or dark")
+    and words that overlap an instrument's name beyond it: "classical guitar", "bright acoustic piano", "kick
+    drum and bass" (but "drum and bass" is a genre holding two names)."""
+    names = [match.span() for match in _INSTRUMENT_RE.finditer(text)]
     found = {  # one label per place in the text: a label is usually also one of its own words
         match.span(): label
         for label, words in table.items()
         for word in (label, *words)
         for match in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)
+        if not any(_overhangs(name, match.span()) for name in names)
     }
     return _first_not_negated(text, found)
+
+
+def _overhangs(name: tuple[int, int], word: tuple[int, int]) -> bool:
+    """Whether the span ``name`` overlaps ``word`` and reaches outside it."""
+    overlap = name[0] < word[1] and word[0] < name[1]
+    return overlap and (name[0] < word[0] or word[1] < name[1])
 
 
 def _find_length(text: str) -> tuple[int | None, float | None]:
@@ -950,13 +977,14 @@ class AttributeOverrides:
     mood: str | None = None
     bars: int | None = None
     seconds: float | None = None
+    without: str | list | tuple | None = None
     extra: dict = field(default_factory=dict)
 
     def apply(self, attributes: Attributes) -> Attributes:
         genre = parse_genre(self.genre) if self.genre else None
         if self.instruments is not None:  # the instruments given are all there is: nothing is left out
             attributes = replace(attributes, without=None)
-        return attributes.merged(
+        attributes = attributes.merged(
             tempo=parse_tempo(self.tempo) if self.tempo is not None else None,
             key=parse_key(self.key) if self.key else None,
             time_signature=parse_time_signature(self.time_signature) if self.time_signature else None,
@@ -968,3 +996,23 @@ class AttributeOverrides:
             bars=check_bars(self.bars) if self.bars is not None else None,
             seconds=check_seconds(self.seconds) if self.seconds is not None else None,
         )
+        return self._leave_out(attributes) if self.without is not None else attributes
+
+    def _leave_out(self, attributes: Attributes) -> Attributes:
+        """``without``: its instruments' kinds leave the prompt's instruments and the model's choice; an instrument
+        both given (``instruments``) and left out is an error."""
+        if isinstance(self.without, str) and not self.without.strip(" ,"):
+            raise MusicGenError("nothing to leave out: name instruments, e.g. 'drums, guitar'")
+        left_out = parse_instruments(self.without, attributes.genre)
+        kinds = {p for program in left_out for p in kind_programs(program)}
+        instruments = attributes.instruments or ()
+        if self.instruments is not None:
+            clash = sorted(set(left_out) & set(instruments))
+            if clash:
+                names = ", ".join(program_name(p) for p in clash)
+                raise MusicGenError(f"{names}: both among the instruments and left out; drop it from one of them")
+            kinds -= set(instruments)
+        else:
+            instruments = tuple(p for p in instruments if p not in kinds)
+        without = tuple(sorted(kinds | set(attributes.without or ())))
+        return replace(attributes, instruments=instruments or None, without=without)

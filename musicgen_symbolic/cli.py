@@ -62,6 +62,10 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
     music.add_argument("--key", help="e.g. 'D minor', 'F#m', 'E flat major', 'Bb'")
     music.add_argument("--time-signature", help="e.g. 4/4, 3/4, 6/8, 7/8")
     music.add_argument("--instruments", help="comma-separated: 'electric piano, bass, drums' (GM names or synonyms)")
+    music.add_argument(
+        "--without",
+        help="comma-separated instruments to leave out, each with its kind: 'drums, guitar' (every guitar)",
+    )
     music.add_argument("--genre", help="e.g. jazz, lo-fi, rock, waltz, ambient, classical")
     music.add_argument("--mood", help="e.g. calm, happy, sad, dark, epic, dreamy")
     length = music.add_mutually_exclusive_group()
@@ -321,6 +325,7 @@ def _generate(args: argparse.Namespace) -> None:
         key=args.key,
         time_signature=args.time_signature,
         instruments=args.instruments,
+        without=args.without,
         genre=args.genre,
         mood=args.mood,
         bars=args.bars,

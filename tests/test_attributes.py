@@ -143,6 +143,21 @@ PHRASINGS = [
     ("don't make it too fast", dict(tempo=105)),
     ("a minor-key piano piece", dict(key=None, instruments=(0,))),
     ("a happy tune for ukulele", dict(instruments=(24,), mood="happy")),
+    # A genre or mood word inside an instrument's name belongs to the instrument.
+    ("a calm piece for classical guitar", dict(genre=None, mood="calm", instruments=(24,))),
+    ("a classical piece for classical guitar", dict(genre="classical", instruments=(24,))),
+    ("a slow tune with bright acoustic piano", dict(mood=None, instruments=(1,))),
+    ("a ballad on rock organ", dict(genre="ballad", instruments=(18,))),
+    ("strings and orchestral harp", dict(genre=None, instruments=(46, 48))),
+    # "drum and bass" is a genre (and its drums and bass).
+    ("a drum and bass track at 174 bpm", dict(genre="electronic", tempo=174, instruments=(DRUMS, 38))),
+    ("dnb with piano", dict(genre="electronic", instruments=(0,))),
+    # After a bare "at N", "in" must bring a key or a metre.
+    ("the song peaks at 100 in the charts", dict(tempo=None)),
+    ("at 100 in a club", dict(tempo=None)),
+    ("a waltz at 90 in 3/4", dict(tempo=90, time_signature=(3, 4))),
+    ("a song at 120 in a minor", dict(tempo=120, key=Key(9, "minor"))),
+    ("piano at 84 in f sharp major", dict(tempo=84, key=Key(6, "major"))),
 ]
 
 
@@ -257,6 +272,33 @@ def test_given_instruments_leave_nothing_out():
     assert parsed.without == (DRUMS,) and parsed.to_dict()["without"] == ["Drums"]
     given = AttributeOverrides(instruments="piano, drums").apply(parsed)
     assert given.instruments == (DRUMS, 0) and given.without is None
+
+
+def test_left_out_instruments_given_as_an_override():
+    from musicgen_symbolic.attributes import AttributeOverrides, Attributes
+
+    trio = parse_prompt("a jazz trio with piano, bass and drums")
+    assert AttributeOverrides(without="drums").apply(trio).instruments == (0, 32)  # the prompt's drums leave
+    chosen = AttributeOverrides(without=["guitar", "drums"]).apply(parse_prompt("a rock song, no piano"))
+    assert chosen.instruments is None and chosen.without == (DRUMS, *range(8), *range(24, 32))  # added to the prompt's
+    given = AttributeOverrides(instruments="piano, strings", without="violin").apply(Attributes())
+    assert given.instruments == (0, 48) and 48 not in given.without and 40 in given.without
+    assert AttributeOverrides(without="piano").apply(parse_prompt("a piano piece")).instruments is None
+
+
+@pytest.mark.parametrize(
+    "overrides,fragment",
+    [
+        (dict(instruments="piano, bass", without="piano"), "both among the instruments and left out"),
+        (dict(without=" , "), "nothing to leave out"),
+        (dict(without="kazoo"), "unknown instrument 'kazoo'"),
+    ],
+)
+def test_bad_left_out_instruments(overrides, fragment):
+    from musicgen_symbolic.attributes import AttributeOverrides, Attributes
+
+    with pytest.raises(MusicGenError, match=fragment):
+        AttributeOverrides(**overrides).apply(Attributes())
 
 
 def test_instrument_overrides_follow_the_genre_too():

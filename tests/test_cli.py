@@ -8,6 +8,7 @@ from pathlib import Path
 
 import mido
 import numpy as np
+import pretty_midi
 import pytest
 
 from musicgen_symbolic.cli import main
@@ -74,6 +75,17 @@ def test_num_samples_writes_numbered_files(capsys, tmp_path, tiny_model_dir):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["take_1.mid", "take_2.mid", "take_3.mid"]
 
 
+def test_without_flag_leaves_instruments_out(capsys, tmp_path, tiny_model_dir):
+    out_path = tmp_path / "trio.mid"
+    argv = ["generate", "a jazz trio with piano, bass and drums", "-o", out_path, "--model", tiny_model_dir]
+    code, out, err = run(capsys, *argv, "--without", "drums", "--bars", 2, "--seed", 3)
+    assert code == 0, err
+    assert "without=['Drums']" in err
+    midi = pretty_midi.PrettyMIDI(str(out_path))
+    assert midi.instruments and not any(track.is_drum for track in midi.instruments)
+    assert {track.program for track in midi.instruments} <= {0, 32}
+
+
 def test_same_seed_same_bytes_from_cli(capsys, tmp_path, tiny_model_dir):
     for name in ("a.mid", "b.mid"):
         run(
@@ -104,6 +116,7 @@ def test_render_command(capsys, tmp_path, scale_midi):
         (["generate", "jazz", "-o", "{tmp}/x.mid", "--bars", "100000"], "out of range"),
         (["generate", "jazz", "-o", "{tmp}/x.mid", "--seconds", "0.1"], "out of range"),
         (["generate", "jazz", "-o", "{tmp}/x.mid", "--instruments", "pianno, drums"], "did you mean 'piano'"),
+        (["generate", "jazz", "-o", "{tmp}/x.mid", "--without", "drums", "--instruments", "drums"], "left out"),
         (["generate", "jazz", "-o", "{tmp}/x.mid", "--key", "H major"], "unknown key"),
         (["generate", "jazz", "-o", "{tmp}/x.mid", "--tempo", "fastish"], "unknown tempo"),
         (["generate", "jazz", "-o", "{tmp}/x.mid", "--time-signature", "13/8"], "not supported"),
