@@ -364,7 +364,6 @@ GENRES: dict[str, tuple[str, ...]] = {
         "drum 'n' bass",
         "drum'n'bass",
         "dnb",
-        "jungle",
         "breakbeat",
     ),
     "ambient": ("ambient", "drone"),
