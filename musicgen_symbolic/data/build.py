@@ -160,12 +160,12 @@ def _first_pieces(plan: BuildPlan) -> list[SourcePiece]:
     return []
 
 
-def learn_tokenizer(plan: BuildPlan) -> MusicTokenizer:
-    """The default tokenizer plus the note-attribute pairs most frequent in the first shard's pieces."""
+def learn_tokenizer(pieces: list[SourcePiece]) -> MusicTokenizer:
+    """The default tokenizer plus the note-attribute pairs most frequent in ``pieces`` (the first shard's)."""
     base = MusicTokenizer()
 
     def token_strings():  # noqa: ANN202
-        for piece in _first_pieces(plan):
+        for piece in pieces:
             try:
                 ids = base.encode_remi(symusic.Score.from_midi(midi_bytes(piece.midi)))
             except Exception:  # a piece the shard will skip too
@@ -207,8 +207,10 @@ def build_dataset(folder: str | Path, plan: BuildPlan, workers: int | None = Non
         raise MusicGenError(f"{folder} was built with another plan ({plan_file.read_text()}); use a new folder")
     plan_file.write_text(plan_json)
     if not (folder / "tokenizer.json").exists():
-        tokenizer = learn_tokenizer(plan)
-        write_atomic(folder / "tokenizer.json", tokenizer.save)
+        first = _first_pieces(plan)
+        write_atomic(folder / "tokenizer.json", learn_tokenizer(first).save)
+        if sum(_shard_count(plan)):  # shard 0's pieces, composed once for both
+            _write_shard(folder, 0, first)
     total = sum(_shard_count(plan))
     shards = [s for s in range(total) if not (folder / "shards" / f"{s:05d}.npz").exists()]
     workers = workers or min(2, os.cpu_count() or 1)
