@@ -39,9 +39,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from .constants import DEFAULT_MUSICGEN_MODEL
 from .errors import MusicGenError
 
-DEFAULT_MUSICGEN_MODEL = "facebook/musicgen-small"
 MAX_DURATION = 120.0
 MAX_CFG = 20.0
 MELODY_MODEL_TYPE = "musicgen_melody"

@@ -15,6 +15,8 @@ from .constants import (
     DEFAULT_BARS,
     DEFAULT_CFG,
     DEFAULT_KEY_STRENGTH,
+    DEFAULT_MUSICGEN_DURATION,
+    DEFAULT_MUSICGEN_MODEL,
     DEFAULT_PRECISION,
     DEFAULT_TEMPERATURE,
     DEFAULT_TOP_K,
@@ -121,12 +123,10 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
         default="symbolic",
         help="symbolic: MIDI from our model (default); musicgen: a WAV straight from MusicGen (-o must end in .wav)",
     )
-    audio.add_argument("--duration", type=float, default=8.0, help="musicgen: seconds of audio (default %(default)s)")
     audio.add_argument(
-        "--musicgen-model",
-        default="facebook/musicgen-small",
-        help="musicgen: hub id or local folder (default %(default)s)",
+        "--duration", type=float, help=f"musicgen: seconds of audio (default {DEFAULT_MUSICGEN_DURATION:g})"
     )
+    audio.add_argument("--musicgen-model", help=f"musicgen: hub id or local folder (default {DEFAULT_MUSICGEN_MODEL})")
     audio.add_argument("--melody", type=Path, help="musicgen-melody checkpoints only: a .wav or .mid melody to follow")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     p.set_defaults(run=_generate)
@@ -308,7 +308,23 @@ def _check_output(path: Path, suffixes: tuple[str, ...]) -> None:
         raise MusicGenError(f"cannot write {path}: folder {folder} is not writable")
 
 
+# Flags that only one backend reads: given to the other, they would be silently ignored.
+_SYMBOLIC_ONLY = ("tempo", "key", "time_signature", "instruments", "without", "genre", "mood", "bars", "seconds")
+_SYMBOLIC_ONLY += ("model", "text_encoder", "soundfont")
+_MUSICGEN_ONLY = ("duration", "musicgen_model", "melody")
+
+
+def _check_backend_flags(args: argparse.Namespace) -> None:
+    symbolic = args.backend == "symbolic"
+    foreign = [name for name in (_MUSICGEN_ONLY if symbolic else _SYMBOLIC_ONLY) if getattr(args, name) is not None]
+    if foreign:
+        flags = ", ".join("--" + name.replace("_", "-") for name in foreign)
+        hint = "add --backend musicgen" if symbolic else "MusicGen follows the prompt's words only: write it there"
+        raise MusicGenError(f"{flags}: not used by the {args.backend} backend ({hint})")
+
+
 def _generate(args: argparse.Namespace) -> None:
+    _check_backend_flags(args)
     if args.plot:
         _check_output(args.plot, (".png",))
     if args.backend == "musicgen":
@@ -386,11 +402,12 @@ def _generate_audio(args: argparse.Namespace) -> None:
         raise MusicGenError(f"no such melody file: {args.melody}")
     if not 1 <= args.num_samples <= 64:
         raise MusicGenError(f"--num-samples must be 1–64, got {args.num_samples}")
+    args.duration = DEFAULT_MUSICGEN_DURATION if args.duration is None else args.duration
     if not 0 < args.duration <= 120:
         raise MusicGenError(f"--duration must be more than 0 and at most 120 seconds, got {args.duration:g}")
     from .audio_backend import MusicGenAudio, save_wav
 
-    model = MusicGenAudio.from_pretrained(args.musicgen_model)
+    model = MusicGenAudio.from_pretrained(args.musicgen_model or DEFAULT_MUSICGEN_MODEL)
     for index in range(args.num_samples):
         samples, rate = model.generate(
             args.prompt,

@@ -64,3 +64,7 @@ PEAK_DBFS = -1.0
 # evaluation metrics of fp32 (examples/reports/precision-*.json) at about twice the speed.
 PRECISIONS = ("int8", "bf16", "fp32")
 DEFAULT_PRECISION = "int8"
+
+# The raw-audio backend (audio_backend.py): Meta's MusicGen through transformers.
+DEFAULT_MUSICGEN_MODEL = "facebook/musicgen-small"
+DEFAULT_MUSICGEN_DURATION = 8.0  # seconds

@@ -370,6 +370,15 @@ def test_cli_generates_audio_with_the_musicgen_backend(tiny_musicgen_dir, tmp_pa
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_musicgen_flags_need_the_musicgen_backend(tmp_path, capsys):
+    from musicgen_symbolic.cli import main
+
+    assert main(["generate", "jazz", "-o", str(tmp_path / "x.mid"), "--duration", "10"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--duration: not used by the symbolic backend (add --backend musicgen)" in err[0]
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_cli_musicgen_errors_are_one_line(tiny_musicgen_dir, tmp_path, capsys):
     from musicgen_symbolic.cli import main
 
@@ -379,6 +388,10 @@ def test_cli_musicgen_errors_are_one_line(tiny_musicgen_dir, tmp_path, capsys):
         (["-o", str(tmp_path / "x.wav"), "--duration", "0"], "duration"),
         (["-o", str(tmp_path / "x.wav"), "--wav", str(tmp_path / "y.wav")], "drop --wav"),
         (["-o", str(tmp_path / "x.wav"), "--melody", str(tmp_path / "none.wav")], "no such melody file"),
+        (
+            ["-o", str(tmp_path / "x.wav"), "--tempo", "90", "--instruments", "piano"],
+            "--tempo, --instruments: not used",
+        ),
     ):
         assert main(base + extra) == 2
         err = capsys.readouterr().err.strip().splitlines()
