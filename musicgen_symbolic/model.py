@@ -51,8 +51,10 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> ModelConfig:
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
+        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
+        if unknown:  # a setting this version cannot honour would give wrong shapes or silently different music
+            raise ValueError(f"unknown settings {', '.join(unknown)}: saved by a newer musicgen-symbolic? upgrade it")
+        return cls(**data)
 
 
 def rotary_tables(head_dim: int, length: int, base: float) -> tuple[Tensor, Tensor]:

@@ -1,5 +1,6 @@
 """The command line as a user meets it: outputs on disk, one-line errors, non-zero exits, no partial files."""
 
+import json
 import os
 import subprocess
 import sys
@@ -157,6 +158,11 @@ def test_corrupt_model_folder(capsys, tmp_path, tiny_model_dir):
     (broken / "config.json").write_text("{not json")
     code, _, err = run(capsys, "generate", "jazz", "-o", tmp_path / "x.mid", "--model", broken)
     assert_one_line_error(code, err, "not a valid model config")
+    config = json.loads((tiny_model_dir / "config.json").read_text())
+    config["model"]["sliding_window"] = 256  # a setting from a newer version: refused, not dropped
+    (broken / "config.json").write_text(json.dumps(config))
+    code, _, err = run(capsys, "generate", "jazz", "-o", tmp_path / "x.mid", "--model", broken)
+    assert_one_line_error(code, err, "unknown settings sliding_window: saved by a newer musicgen-symbolic?")
     assert not (tmp_path / "x.mid").exists()
 
 
