@@ -322,7 +322,9 @@ WORDS = [
     "piano", "drums", "bass", "guitar", "electric piano", "strings", "synth", "sax", "no", "not", "without", "neither",
     "nor", "or", "and", ",", "don't", "too", "very", "any", "fast", "slow", "upbeat", "sad", "calm", "dark", "at", "120",
     "45", "300", "bpm", "rpm", "in", "D", "minor", "major", "3/4", "jazz", "rock", "8", "bars", "with", "just", ".",
+    "drum and bass", "classical guitar", "classical", "bright", "the charts",
 ]  # fmt: skip
+LEFT_OUT = ["drums", "piano", "guitar", "violin", "bass", "sax", "choir", "flute", "synth pad", "organ"]
 
 
 @given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=14))
@@ -340,3 +342,29 @@ def test_any_prompt_parses_consistently(words):
     for program in left_out:  # whole kinds are left out, but for the instruments named
         assert set(kind_programs(program)) - named <= left_out
     assert attributes.tempo is None or TEMPO_RANGE[0] <= attributes.tempo <= TEMPO_RANGE[1]
+
+
+@given(
+    st.lists(st.sampled_from(WORDS), min_size=1, max_size=10),
+    st.lists(st.sampled_from(LEFT_OUT), min_size=1, max_size=3, unique=True),
+    st.booleans(),
+)
+@settings(max_examples=200, deadline=None)
+def test_left_out_instruments_never_remain(words, left_out, given_too):
+    """--without removes each instrument's whole kind from what may play, whatever the prompt says."""
+    from musicgen_symbolic.attributes import AttributeOverrides, kind_programs, parse_instruments
+
+    try:
+        parsed = parse_prompt(" ".join(words))
+    except MusicGenError:
+        return
+    programs = parse_instruments(left_out, parsed.genre)
+    kinds = {p for program in programs for p in kind_programs(program)}
+    given = [name for name in LEFT_OUT if name not in left_out][:2] if given_too else None
+    attributes = AttributeOverrides(instruments=given, without=left_out).apply(parsed)
+    named = set(attributes.instruments or ())
+    if given is None:
+        assert not named & kinds and kinds <= set(attributes.without)
+    else:
+        assert named == set(parse_instruments(given, parsed.genre)) and not named & set(attributes.without)
+        assert kinds - named <= set(attributes.without)
