@@ -27,7 +27,7 @@ from .errors import MusicGenError
 from .midi_io import write_atomic
 
 DRUM_CHANNEL = 9
-_BLOCK = 512
+SILENCE = 1e-5  # peak amplitude below which a rendering is silent
 
 
 def find_soundfont(explicit: str | Path | None = None) -> Path:
@@ -35,12 +35,12 @@ def find_soundfont(explicit: str | Path | None = None) -> Path:
         path = Path(explicit)
         if not path.is_file():
             raise MusicGenError(f"SoundFont not found: {path}")
-        return path
+        return _checked_soundfont(path)
     from_env = os.environ.get(ENV_SOUNDFONT)
     if from_env:
         if not Path(from_env).is_file():
             raise MusicGenError(f"${ENV_SOUNDFONT} points to {from_env}, which does not exist")
-        return Path(from_env)
+        return _checked_soundfont(Path(from_env))
     if PROJECT_SOUNDFONT_DIR.is_dir():
         bundled = sorted(p for p in PROJECT_SOUNDFONT_DIR.iterdir() if p.suffix.lower() in (".sf2", ".sf3"))
         if bundled:
@@ -52,6 +52,18 @@ def find_soundfont(explicit: str | Path | None = None) -> Path:
         "no SoundFont found: install one with `apt-get install fluid-soundfont-gm`, put a .sf2 in soundfonts/, "
         f"or pass --soundfont PATH (or set ${ENV_SOUNDFONT})"
     )
+
+
+def _checked_soundfont(path: Path) -> Path:
+    """``path`` if it starts like a SoundFont (a RIFF 'sfbk' file), so FluidSynth never prints its own errors on it."""
+    try:
+        with path.open("rb") as file:
+            header = file.read(12)
+    except OSError as error:
+        raise MusicGenError(f"cannot read the SoundFont {path}: {error.strerror or error}") from error
+    if header[:4] != b"RIFF" or header[8:12] != b"sfbk":
+        raise MusicGenError(f"{path} is not a SoundFont (.sf2 / .sf3 files start with RIFF…sfbk)")
+    return path
 
 
 def _fluidsynth():  # noqa: ANN202
@@ -134,10 +146,14 @@ def _send(synth, font: int, message: mido.Message) -> None:  # noqa: ANN001
 
 
 def to_pcm16(samples: np.ndarray, peak_dbfs: float = PEAK_DBFS) -> np.ndarray:
-    """Peak-normalise float samples to ``peak_dbfs`` and convert to int16 without clipping."""
+    """Peak-normalise float samples to ``peak_dbfs`` and convert to int16 without clipping.
+
+    Below ``SILENCE`` (-100 dBFS) there is nothing to hear: a file without notes gives FluidSynth's rounding noise,
+    which normalising would raise to full scale, so it stays silence."""
     peak = float(np.max(np.abs(samples))) if samples.size else 0.0
-    if peak > 0:
-        samples = samples * (10 ** (peak_dbfs / 20) / peak)
+    if peak < SILENCE:
+        return np.zeros(samples.shape, dtype=np.int16)
+    samples = samples * (10 ** (peak_dbfs / 20) / peak)
     return np.clip(np.round(samples * 32767), -32768, 32767).astype(np.int16)
 
 

@@ -40,6 +40,17 @@ def test_failed_write_leaves_no_partial_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_written_files_get_the_usual_mode(tmp_path):
+    import os
+
+    previous = os.umask(0o022)
+    try:
+        path = write_atomic(tmp_path / "out.mid", lambda tmp: tmp.write_bytes(b"MThd"))
+    finally:
+        os.umask(previous)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
 def test_non_midi_is_a_clear_error(tmp_path):
     bad = tmp_path / "notes.mid"
     bad.write_text("this is not MIDI")

@@ -34,7 +34,7 @@ def test_normalisation_never_clips():
 
 def test_soundfont_resolution_order(tmp_path, monkeypatch):
     font = tmp_path / "mine.sf2"
-    font.write_bytes(b"RIFF")
+    font.write_bytes(b"RIFF\x00\x00\x00\x00sfbkLIST")
     assert find_soundfont(font) == font
     monkeypatch.setenv(ENV_SOUNDFONT, str(font))
     assert find_soundfont() == font
@@ -43,6 +43,21 @@ def test_soundfont_resolution_order(tmp_path, monkeypatch):
         find_soundfont()
     with pytest.raises(MusicGenError, match="SoundFont not found"):
         find_soundfont(tmp_path / "nope.sf2")
+
+
+def test_a_file_that_is_not_a_soundfont_is_refused_before_fluidsynth_sees_it(tmp_path, scale_midi):
+    junk = tmp_path / "junk.sf2"
+    junk.write_text("junk")
+    with pytest.raises(MusicGenError, match="is not a SoundFont"):
+        render_midi(scale_midi, tmp_path / "x.wav", soundfont=junk)
+    assert not (tmp_path / "x.wav").exists()
+
+
+def test_a_midi_without_notes_renders_silence(tmp_path):
+    empty = tmp_path / "empty.mid"
+    pretty_midi.PrettyMIDI().write(str(empty))
+    rate, _, frames = _read(render_midi(empty, tmp_path / "empty.wav"))
+    assert len(frames) >= rate * RENDER_TAIL_SECONDS * 0.9 and not frames.any()
 
 
 def test_no_soundfont_anywhere_is_a_clear_error(monkeypatch):
