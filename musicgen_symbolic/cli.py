@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from .constants import (
     DEFAULT_BARS,
@@ -97,8 +98,8 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
     sampling.add_argument(
         "--key-strength",
         type=float,
-        default=DEFAULT_KEY_STRENGTH,
-        help="when a key is asked for, how strongly to avoid notes outside its scale; 0 = off (default %(default)s)",
+        help=f"when a key is asked for, how strongly to avoid notes outside its scale; 0 = off (default "
+        f"{DEFAULT_KEY_STRENGTH})",
     )
     sampling.add_argument("--seed", type=int, help="random seed: the same seed gives the same MIDI bytes")
     sampling.add_argument(
@@ -109,7 +110,7 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
     setup.add_argument(
         "--text-encoder", help="override check: 'minilm' or 't5:<hub id or folder>' (must match the model)"
     )
-    setup.add_argument("--precision", choices=PRECISIONS, default=DEFAULT_PRECISION, help=PRECISION_HELP)
+    setup.add_argument("--precision", choices=PRECISIONS, help=PRECISION_HELP)
     setup.add_argument(
         "--soundfont", type=Path, help=f"SoundFont for --wav (default: ${ENV_SOUNDFONT}, soundfonts/, Debian's)"
     )
@@ -156,9 +157,9 @@ def _add_plot(commands: argparse._SubParsersAction) -> None:
     )
     p.add_argument("input", type=Path, help=".mid/.midi or .wav (16-bit PCM)")
     p.add_argument("-o", "--output", required=True, type=Path, help="PNG to write")
-    p.add_argument("--n-fft", type=int, default=2048, help="WAV: FFT size in samples (default %(default)s)")
-    p.add_argument("--hop", type=int, default=512, help="WAV: hop between frames in samples (default %(default)s)")
-    p.add_argument("--n-mels", type=int, default=128, help="WAV: mel bands (default %(default)s)")
+    p.add_argument("--n-fft", type=int, help="WAV: FFT size in samples, 16–65536 (default 2048)")
+    p.add_argument("--hop", type=int, help="WAV: hop between frames in samples (default 512)")
+    p.add_argument("--n-mels", type=int, help="WAV: mel bands, at most n_fft / 2 + 1 (default 128)")
     p.set_defaults(run=_plot)
 
 
@@ -254,16 +255,24 @@ def _add_evaluate(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, type=Path, help="report .json (a .md table is written beside it)")
     p.add_argument("--compare", type=Path, nargs="*", default=[], help="other report .json files to show side by side")
     p.add_argument("--limit", type=int, help="only the first N prompts")
-    p.add_argument("--seed", type=int, default=0, help="generation seed for every prompt (default %(default)s)")
-    p.add_argument("--cfg", type=float, default=DEFAULT_CFG, help="guidance scale (default %(default)s)")
-    p.add_argument("--temperature", type=float, default=DEFAULT_TEMPERATURE, help="(default %(default)s)")
-    p.add_argument("--key-strength", type=float, default=DEFAULT_KEY_STRENGTH, help="(default %(default)s)")
-    p.add_argument("--precision", choices=PRECISIONS, default=DEFAULT_PRECISION, help=PRECISION_HELP)
+    generation = p.add_argument_group("generation (not with --midi-dir)")
+    generation.add_argument("--seed", type=int, help="generation seed for every prompt (default 0)")
+    generation.add_argument("--cfg", type=float, help=f"guidance scale (default {DEFAULT_CFG})")
+    generation.add_argument("--temperature", type=float, help=f"(default {DEFAULT_TEMPERATURE})")
+    generation.add_argument("--key-strength", type=float, help=f"(default {DEFAULT_KEY_STRENGTH})")
+    generation.add_argument("--precision", choices=PRECISIONS, help=PRECISION_HELP)
     p.set_defaults(run=_evaluate)
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes in one line, like every other error: the full usage block is what --help is for."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="musicgen-symbolic",
         description="Text → multi-track MIDI (+ WAV through a SoundFont), offline, on a CPU.",
         epilog=EXAMPLES,
@@ -301,6 +310,8 @@ def _numbered(path: Path, index: int, count: int) -> Path:
 def _check_output(path: Path, suffixes: tuple[str, ...]) -> None:
     if path.suffix.lower() not in suffixes:
         raise MusicGenError(f"output {path} should end in {' or '.join(suffixes)}")
+    if path.is_dir():
+        raise MusicGenError(f"output path {path} is a folder: give a file name")
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise MusicGenError(f"cannot write {path}: folder {folder} does not exist")
@@ -310,7 +321,7 @@ def _check_output(path: Path, suffixes: tuple[str, ...]) -> None:
 
 # Flags that only one backend reads: given to the other, they would be silently ignored.
 _SYMBOLIC_ONLY = ("tempo", "key", "time_signature", "instruments", "without", "genre", "mood", "bars", "seconds")
-_SYMBOLIC_ONLY += ("model", "text_encoder", "soundfont")
+_SYMBOLIC_ONLY += ("key_strength", "model", "text_encoder", "precision", "soundfont")
 _MUSICGEN_ONLY = ("duration", "musicgen_model", "melody")
 
 
@@ -335,6 +346,10 @@ def _generate(args: argparse.Namespace) -> None:
     args.cfg = DEFAULT_CFG if args.cfg is None else args.cfg
     args.top_k = DEFAULT_TOP_K if args.top_k is None else args.top_k
     args.top_p = DEFAULT_TOP_P if args.top_p is None else args.top_p
+    args.key_strength = DEFAULT_KEY_STRENGTH if args.key_strength is None else args.key_strength
+    args.precision = args.precision or DEFAULT_PRECISION
+    if args.soundfont and not args.wav:
+        raise MusicGenError("--soundfont is used only with --wav: add --wav out.wav, or drop it")
 
     overrides = dict(
         tempo=args.tempo,
@@ -377,17 +392,24 @@ def _generate(args: argparse.Namespace) -> None:
     if not args.quiet:
         understood = {k: v for k, v in results[0].attributes.to_dict().items() if v is not None}
         _say("understood: " + ", ".join(f"{k}={v}" for k, v in understood.items()))
-    for index, result in enumerate(results):
-        midi_path = save_midi(result.midi, _numbered(args.output, index, len(results)))
-        print(midi_path)
-        if args.wav:
-            from .render import render_midi
+    written: list[Path] = []
+    try:
+        for index, result in enumerate(results):
+            written.append(save_midi(result.midi, _numbered(args.output, index, len(results))))
+            if args.wav:
+                from .render import render_midi
 
-            print(render_midi(midi_path, _numbered(args.wav, index, len(results)), args.soundfont))
-        if args.plot:
-            from .plots import plot_midi
+                written.append(render_midi(written[-1], _numbered(args.wav, index, len(results)), args.soundfont))
+            if args.plot:
+                from .plots import plot_midi
 
-            print(plot_midi(result.midi, _numbered(args.plot, index, len(results)), title=args.prompt))
+                written.append(plot_midi(result.midi, _numbered(args.plot, index, len(results)), title=args.prompt))
+    except BaseException:  # a failed command leaves none of its files behind
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    for path in written:
+        print(path)
 
 
 def _generate_audio(args: argparse.Namespace) -> None:
@@ -431,7 +453,11 @@ def _generate_audio(args: argparse.Namespace) -> None:
 def _plot(args: argparse.Namespace) -> None:
     from .plots import plot_file
 
-    print(plot_file(args.input, args.output, n_fft=args.n_fft, hop=args.hop, n_mels=args.n_mels))
+    options = {name: getattr(args, name) for name in ("n_fft", "hop", "n_mels") if getattr(args, name) is not None}
+    if options and args.input.suffix.lower() != ".wav":
+        flags = ", ".join("--" + name.replace("_", "-") for name in options)
+        raise MusicGenError(f"{flags}: spectrogram options, for a .wav input only")
+    print(plot_file(args.input, args.output, **options))
 
 
 def _render(args: argparse.Namespace) -> None:
@@ -557,31 +583,57 @@ def _train(args: argparse.Namespace) -> None:
     print(Path(config.out) / "model")
 
 
+_GENERATION_SETTINGS = ("seed", "cfg", "temperature", "key_strength", "precision")
+_GENERATION_DEFAULTS = dict(
+    seed=0,
+    cfg=DEFAULT_CFG,
+    temperature=DEFAULT_TEMPERATURE,
+    key_strength=DEFAULT_KEY_STRENGTH,
+    precision=DEFAULT_PRECISION,
+)
+
+
+def _read_report(path: Path) -> dict:
+    """An earlier ``evaluate`` report, for --compare."""
+    import json
+
+    try:
+        report = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise MusicGenError(f"cannot read report {path}: {error}") from error
+    if not isinstance(report, dict) or not isinstance(report.get("summary"), dict):
+        raise MusicGenError(f"{path} is not an evaluate report (it has no 'summary')")
+    return report
+
+
 def _evaluate(args: argparse.Namespace) -> None:
     import json
 
     from .evaluation import evaluate_prompts, load_prompts, markdown_table
 
     _check_output(args.out, (".json",))
+    if args.limit is not None and args.limit < 1:
+        raise MusicGenError(f"--limit must be at least 1, got {args.limit}")
+    settings = {name: getattr(args, name) for name in _GENERATION_SETTINGS if getattr(args, name) is not None}
+    if args.midi_dir is not None and settings:
+        flags = ", ".join("--" + name.replace("_", "-") for name in settings)
+        raise MusicGenError(f"{flags}: generation settings, not used when scoring --midi-dir files")
     cases = load_prompts(args.prompts)[: args.limit]
-    others = {}
-    for path in args.compare:
-        try:
-            others[path.stem] = json.loads(path.read_text())
-        except (OSError, ValueError) as error:
-            raise MusicGenError(f"cannot read report {path}: {error}") from error
+    others = {path.stem: _read_report(path) for path in args.compare}
     generator = None
     if args.midi_dir is None:
-        from .pipeline import MusicGenSymbolic
+        from .pipeline import MusicGenSymbolic, check_sampling
 
+        settings = {**_GENERATION_DEFAULTS, **settings}
+        check_sampling(
+            1, settings["temperature"], DEFAULT_TOP_K, DEFAULT_TOP_P, settings["cfg"], settings["key_strength"]
+        )
         generator = MusicGenSymbolic.from_pretrained(args.model)
     elif not args.midi_dir.is_dir():
         raise MusicGenError(f"no such folder: {args.midi_dir}")
-    settings = dict(
-        cfg=args.cfg, temperature=args.temperature, key_strength=args.key_strength, precision=args.precision
-    )
-    report = evaluate_prompts(cases, generator, args.midi_dir, seed=args.seed, **(settings if generator else {}))
-    report["settings"] = settings if generator else {}
+    seed = settings.pop("seed", 0)
+    report = evaluate_prompts(cases, generator, args.midi_dir, seed=seed, **settings)
+    report["settings"] = {**settings, "seed": seed} if generator else {}
     report["source"] = str(args.midi_dir or args.model or "bundled model")
     from .midi_io import write_atomic
 
@@ -593,7 +645,10 @@ def _evaluate(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, --version, or a usage error already printed
+        return done.code if isinstance(done.code, int) else 2
     try:
         args.run(args)
     except MusicGenError as error:

@@ -46,6 +46,8 @@ import pretty_midi
 from .errors import MusicGenError
 from .midi_io import load_midi, write_atomic
 
+MAX_FFT = 65536  # samples: 1.5 s at 44.1 kHz, beyond any useful analysis frame (and memory grows with it)
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -211,8 +213,12 @@ def _check_spectrogram_options(sample_rate: int, n_fft: int, hop: int, n_mels: i
     for label, value in (("sample rate", sample_rate), ("n_fft", n_fft), ("hop", hop), ("n_mels", n_mels)):
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
             raise MusicGenError(f"{label} must be a positive integer, got {value!r}")
-    if n_fft < 16:
-        raise MusicGenError(f"n_fft must be at least 16, got {n_fft}")
+    if not 16 <= n_fft <= MAX_FFT:
+        raise MusicGenError(f"n_fft must be 16–{MAX_FFT}, got {n_fft}")
+    if hop > MAX_FFT:
+        raise MusicGenError(f"hop must be at most {MAX_FFT}, got {hop}")
+    if n_mels > n_fft // 2 + 1:
+        raise MusicGenError(f"n_mels must be at most n_fft / 2 + 1 = {n_fft // 2 + 1} (the STFT's bins), got {n_mels}")
 
 
 def _mono(samples: np.ndarray) -> np.ndarray:

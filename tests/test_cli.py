@@ -13,6 +13,7 @@ import pretty_midi
 import pytest
 
 from musicgen_symbolic.cli import main
+from musicgen_symbolic.errors import MusicGenError
 
 
 def run(capsys, *argv):
@@ -119,6 +120,22 @@ def test_render_command(capsys, tmp_path, scale_midi):
         (["generate", "jazz", "-o", "{tmp}/x.mid", "--instruments", "pianno, drums"], "did you mean 'piano'"),
         (["generate", "jazz", "-o", "{tmp}/x.mid", "--without", "drums", "--instruments", "drums"], "left out"),
         (["generate", "jazz", "-o", "{tmp}/x.mid", "--key", "H major"], "unknown key"),
+        (["generate", "jazz", "-o", "{tmp}/x.mid", "--bars", "abc"], "invalid int value: 'abc'"),
+        (["generate", "jazz", "-o", "{tmp}/x.mid", "--soundfont", "{tmp}/fake.mid"], "--soundfont is used only with"),
+        (["generate", "jazz", "-o", "{tmp}/x.mid", "--wav", "{tmp}/dir.wav"], "is a folder"),
+        (["generate", "jazz", "-o", "{tmp}/x.wav", "--backend", "musicgen", "--precision", "fp32"], "--precision: not"),
+        (
+            ["evaluate", "--prompts", "{tmp}/p.jsonl", "--out", "{tmp}/r.json", "--midi-dir", "{tmp}", "--cfg", "2"],
+            "--cfg",
+        ),
+        (
+            ["evaluate", "--prompts", "{tmp}/p.jsonl", "--out", "{tmp}/r.json", "--limit", "0"],
+            "--limit must be at least 1",
+        ),
+        (
+            ["evaluate", "--prompts", "{tmp}/p.jsonl", "--out", "{tmp}/r.json", "--compare", "{tmp}/c.json"],
+            "not an evaluate",
+        ),
         (["generate", "jazz", "-o", "{tmp}/x.mid", "--tempo", "fastish"], "unknown tempo"),
         (["generate", "jazz", "-o", "{tmp}/x.mid", "--time-signature", "13/8"], "not supported"),
         (["generate", "jazz", "-o", "{tmp}/x.mid", "--temperature", "-1"], "--temperature"),
@@ -138,6 +155,9 @@ def test_render_command(capsys, tmp_path, scale_midi):
 )
 def test_bad_input_is_one_line_and_leaves_nothing(capsys, tmp_path, tiny_model_dir, scale_midi, argv, fragment):
     (tmp_path / "fake.mid").write_text("hello, not a MIDI file")
+    (tmp_path / "p.jsonl").write_text('{"id": "a", "caption": "solo piano"}\n')
+    (tmp_path / "c.json").write_text("{}")
+    (tmp_path / "dir.wav").mkdir()
     argv = [a.format(tmp=tmp_path, scale=scale_midi) for a in argv]
     if "--model" not in argv and argv[0] == "generate":
         argv += ["--model", str(tiny_model_dir)]
@@ -145,6 +165,19 @@ def test_bad_input_is_one_line_and_leaves_nothing(capsys, tmp_path, tiny_model_d
     code, out, err = run(capsys, *argv)
     assert_one_line_error(code, err, fragment)
     assert set(tmp_path.iterdir()) == before
+
+
+def test_a_failed_generate_leaves_none_of_its_files(capsys, tmp_path, tiny_model_dir, monkeypatch):
+    import musicgen_symbolic.render as render
+
+    def failing_render(midi, wav, soundfont=None):
+        raise MusicGenError(f"cannot write {wav}: disk full")
+
+    monkeypatch.setattr(render, "render_midi", failing_render)
+    argv = ["generate", "jazz", "-o", tmp_path / "x.mid", "--wav", tmp_path / "x.wav", "--model", tiny_model_dir]
+    code, out, err = run(capsys, *argv, "--bars", 1, "--num-samples", 2, "-q")
+    assert_one_line_error(code, err, "disk full")
+    assert list(tmp_path.iterdir()) == [] and out == ""
 
 
 def test_corrupt_model_folder(capsys, tmp_path, tiny_model_dir):

@@ -157,3 +157,27 @@ def test_plot_command_and_generate_plot(scale_midi, sine_wav, tmp_path, tiny_mod
         assert png_size(tmp_path / name)[0] > 300
     assert main(["plot", str(scale_midi), "-o", str(tmp_path / "roll.jpg")]) == 2
     assert "must be a .png" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv,fragment",
+    [
+        (["--n-fft", "1000000"], "n_fft must be 16–65536"),
+        (["--n-fft", "256", "--n-mels", "200"], "n_mels must be at most n_fft / 2 + 1 = 129"),
+        (["--hop", "100000"], "hop must be at most 65536"),
+    ],
+)
+def test_spectrogram_options_out_of_range(sine_wav, tmp_path, capsys, argv, fragment):
+    from musicgen_symbolic.cli import main
+
+    assert main(["plot", str(sine_wav), "-o", str(tmp_path / "x.png"), *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and fragment in err[0]
+    assert not (tmp_path / "x.png").exists() and not list(tmp_path.glob(".*.part"))
+
+
+def test_spectrogram_options_are_for_wav_input_only(scale_midi, tmp_path, capsys):
+    from musicgen_symbolic.cli import main
+
+    assert main(["plot", str(scale_midi), "-o", str(tmp_path / "x.png"), "--n-fft", "0"]) == 2
+    assert "--n-fft: spectrogram options, for a .wav input only" in capsys.readouterr().err
