@@ -548,6 +548,12 @@ def _data_build(args: argparse.Namespace) -> None:
         composer, music21 = min(composer, args.limit), min(music21, max(1, args.limit // 50))
     if min(composer, music21) < 0:
         raise MusicGenError("piece counts must be ≥ 0")
+    if args.workers is not None and args.workers < 1:
+        raise MusicGenError(f"--workers must be at least 1, got {args.workers}")
+    if args.midicaps and not Path(args.midicaps).is_file():
+        raise MusicGenError(f"no such file: {args.midicaps}")
+    if args.out.exists() and not args.out.is_dir():
+        raise MusicGenError(f"--out {args.out} is a file: give a folder for the dataset")
     plan = BuildPlan(composer, music21, str(args.midicaps) if args.midicaps else None, args.seed)
     manifest = build_dataset(args.out, plan, workers=args.workers)
     print(args.out)

@@ -32,7 +32,7 @@ from .decoder import FastDecoder
 from .errors import MusicGenError
 from .generation import Sampler, SamplingConfig
 from .grammar import Constraints, Grammar
-from .midi_io import score_to_midi
+from .midi_io import score_to_midi, write_atomic
 from .model import ModelConfig, MusicTransformer
 from .text_encoder import MINILM, TextEncoder, load_text_encoder, parse_spec
 from .tokenizer import PREFIX_LENGTH, MusicTokenizer
@@ -138,7 +138,10 @@ class MusicGenSymbolic:
     def save_pretrained(self, folder: str | Path, half: bool = False) -> Path:
         """Write config.json, model.safetensors and tokenizer.json; ``half`` stores fp16 weights (loaded as fp32)."""
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise MusicGenError(f"cannot write the model folder {folder}: {error.strerror or error}") from error
         config = {
             "format_version": FORMAT_VERSION,
             "model": self.model.config.to_dict(),
@@ -148,9 +151,9 @@ class MusicGenSymbolic:
         weights = self.model.weights_to_save()
         if half:
             weights = {k: v.half() if v.is_floating_point() else v for k, v in weights.items()}
-        save_file(weights, str(folder / WEIGHTS_FILE))
-        self.tokenizer.save(folder / TOKENIZER_FILE)
-        (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n")
+        write_atomic(folder / WEIGHTS_FILE, lambda tmp: save_file(weights, str(tmp)))
+        write_atomic(folder / TOKENIZER_FILE, self.tokenizer.save)
+        write_atomic(folder / CONFIG_FILE, lambda tmp: tmp.write_text(json.dumps(config, indent=2) + "\n"))
         return folder
 
     @classmethod
@@ -183,6 +186,11 @@ class MusicGenSymbolic:
             recorded = config["text_encoder"]
         except (ValueError, KeyError, TypeError) as error:
             raise MusicGenError(f"{folder / CONFIG_FILE} is not a valid model config ({error})") from error
+        if not isinstance(config.get("format_version", 1), int) or config.get("format_version", 1) > FORMAT_VERSION:
+            raise MusicGenError(
+                f"{folder} has format {config.get('format_version')!r}; this musicgen-symbolic reads up to "
+                f"{FORMAT_VERSION}: upgrade it"
+            )
         if text_encoder is not None:
             requested = text_encoder.spec if isinstance(text_encoder, TextEncoder) else text_encoder
             if not _same_encoder(recorded, requested):

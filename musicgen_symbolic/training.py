@@ -35,6 +35,8 @@ from .pipeline import SIZES, MusicGenSymbolic
 from .text_encoder import TextEncoder, load_text_encoder
 from .tokenizer import KIND, MusicTokenizer
 
+MIN_SEQ_LEN = 32  # tokens in a training crop: the control prefix and the start of a bar at least
+
 SAMPLE_PROMPT = "an upbeat pop song in G major at 120 bpm with piano, bass and drums"
 
 
@@ -62,9 +64,37 @@ class TrainConfig:
     model: dict = field(default_factory=dict)  # overrides of the size preset (or of init_from's shape)
     init_from: str | None = None  # a trained model folder to start from
 
+    def __post_init__(self) -> None:
+        """Settings that cannot train are refused before a run folder exists."""
+        at_least = {"steps": 1, "batch_size": 1, "seq_len": MIN_SEQ_LEN, "eval_every": 1, "eval_batches": 1}
+        at_least |= {"checkpoint_every": 1, "warmup_steps": 0}
+        for name, low in at_least.items():
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < low:
+                raise MusicGenError(f"{name} must be a whole number of at least {low}, got {value!r}")
+        for name in ("learning_rate", "min_learning_rate", "weight_decay", "grad_clip"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+                raise MusicGenError(f"{name} must be a finite number ≥ 0, got {value!r}")
+        if self.learning_rate <= 0:
+            raise MusicGenError(f"learning_rate must be more than 0, got {self.learning_rate!r}")
+        for name in ("condition_dropout", "keep_attribute"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise MusicGenError(f"{name} must be within 0–1, got {getattr(self, name)!r}")
+
     @classmethod
     def from_file(cls, path: str | Path, **overrides: object) -> TrainConfig:
-        data = json.loads(Path(path).read_text())
+        try:
+            data = json.loads(Path(path).read_text())
+        except (OSError, ValueError) as error:
+            raise MusicGenError(f"cannot read training config {path}: {error}") from error
+        if not isinstance(data, dict):
+            raise MusicGenError(f"{path} should hold a JSON object of training settings")
+        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
+        if unknown:
+            raise MusicGenError(
+                f"{path}: unknown settings {', '.join(unknown)} (known: {', '.join(cls.__dataclass_fields__)})"
+            )
         data.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**data)
 

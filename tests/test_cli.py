@@ -148,6 +148,10 @@ def test_render_command(capsys, tmp_path, scale_midi):
             "trained with text encoder",
         ),
         (["generate", "jazz", "-o", "{tmp}/x.mid", "--text-encoder", "bert"], "unknown text encoder"),
+        (["init-model", "/proc/no-model-here"], "cannot write the model folder"),
+        (["data", "build", "--out", "{tmp}/fake.mid", "--limit", "1"], "is a file: give a folder"),
+        (["data", "build", "--out", "{tmp}/d", "--midicaps", "{tmp}/none.jsonl"], "no such file"),
+        (["data", "build", "--out", "{tmp}/d", "--workers", "0"], "--workers must be at least 1"),
         (["render", "{tmp}/nope.mid", "-o", "{tmp}/x.wav"], "no such MIDI file"),
         (["render", "{tmp}/fake.mid", "-o", "{tmp}/x.wav"], "not a readable MIDI file"),
         (["render", "{scale}", "-o", "{tmp}/x.wav", "--soundfont", "{tmp}/none.sf2"], "SoundFont not found"),
@@ -196,6 +200,11 @@ def test_corrupt_model_folder(capsys, tmp_path, tiny_model_dir):
     (broken / "config.json").write_text(json.dumps(config))
     code, _, err = run(capsys, "generate", "jazz", "-o", tmp_path / "x.mid", "--model", broken)
     assert_one_line_error(code, err, "unknown settings sliding_window: saved by a newer musicgen-symbolic?")
+    del config["model"]["sliding_window"]
+    config["format_version"] = 99
+    (broken / "config.json").write_text(json.dumps(config))
+    code, _, err = run(capsys, "generate", "jazz", "-o", tmp_path / "x.mid", "--model", broken)
+    assert_one_line_error(code, err, "has format 99; this musicgen-symbolic reads up to 1: upgrade it")
     assert not (tmp_path / "x.mid").exists()
 
 

@@ -222,3 +222,26 @@ def test_fine_tuning_from_a_model_without_fused_tokens(tiny_data, tmp_path, tiny
     other = MusicTokenizer(fused_pairs=[("Velocity_63", "Duration_1.0.8")])
     with pytest.raises(MusicGenError, match="different tokenizers"):
         extend_vocabulary(old.model.state_dict(), tokenizer, other, "a and b")
+
+
+@pytest.mark.parametrize(
+    "extra,message",
+    [
+        (["--steps", "0"], "steps must be a whole number of at least 1"),
+        (["--batch-size", "0"], "batch_size must be a whole number of at least 1"),
+        (["--seq-len", "0"], "seq_len must be a whole number of at least 32"),
+        (["--learning-rate", "nan"], "learning_rate must be a finite number"),
+        (["--config", "{tmp}/unknown.json"], "unknown settings bogus"),
+        (["--config", "{tmp}/broken.json"], "cannot read training config"),
+    ],
+)
+def test_bad_training_settings_are_one_line_and_leave_no_run(tmp_path, capsys, extra, message):
+    from musicgen_symbolic.cli import main
+
+    (tmp_path / "unknown.json").write_text(json.dumps({"size": "tiny", "bogus": 1}))
+    (tmp_path / "broken.json").write_text("{size: tiny")
+    argv = ["train", "--data", tmp_path, "--out", tmp_path / "run", *[a.format(tmp=tmp_path) for a in extra]]
+    code = main([str(a) for a in argv])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and message in err[0], err
+    assert not (tmp_path / "run").exists()
