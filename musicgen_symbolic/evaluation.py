@@ -247,7 +247,7 @@ def load_prompts(path: str | Path) -> list[PromptCase]:
 
     Without a target, the attributes the prompt parser reads from the caption are the target.
     """
-    from .attributes import AttributeOverrides, parse_prompt
+    from .attributes import AttributeOverrides, check_bars, parse_prompt
     from .errors import MusicGenError
 
     path = Path(path)
@@ -259,14 +259,21 @@ def load_prompts(path: str | Path) -> list[PromptCase]:
             continue
         try:
             record = json.loads(line)
-            caption = record["caption"]
-        except (ValueError, KeyError, TypeError) as error:
+            caption, target = record["caption"], record.get("target") or {}
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise MusicGenError(f"{path}:{number}: expected a JSON object with 'caption' ({error})") from error
-        target = record.get("target") or {}
-        overrides = {k: target.get(k) for k in ("tempo", "key", "time_signature", "instruments", "genre", "mood")}
-        attributes = AttributeOverrides(**overrides).apply(Attributes()) if target else parse_prompt(caption)
-        bars = target.get("bars") if target else attributes.bars
-        cases.append(PromptCase(str(record.get("id", number)), caption, attributes.merged(bars=bars), bars))
+        if not isinstance(caption, str) or not isinstance(target, dict):
+            raise MusicGenError(f"{path}:{number}: 'caption' must be text and 'target' an object")
+        try:
+            overrides = {k: target.get(k) for k in ("tempo", "key", "time_signature", "instruments", "genre", "mood")}
+            attributes = AttributeOverrides(**overrides).apply(Attributes()) if target else parse_prompt(caption)
+            bars = target.get("bars") if target else attributes.bars
+            if bars is not None and (not isinstance(bars, int) or isinstance(bars, bool)):
+                raise MusicGenError(f"bars must be a whole number, got {bars!r}")
+            attributes = attributes.merged(bars=check_bars(bars) if bars is not None else None)
+        except (MusicGenError, TypeError, AttributeError, ValueError) as error:
+            raise MusicGenError(f"{path}:{number}: {error}") from error
+        cases.append(PromptCase(str(record.get("id", number)), caption, attributes, bars))
     if not cases:
         raise MusicGenError(f"{path} holds no prompts")
     return cases

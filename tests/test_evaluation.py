@@ -1,8 +1,11 @@
+import re
+
 import numpy as np
 import pretty_midi
 import pytest
 
 from musicgen_symbolic.attributes import DRUMS, Attributes, Key
+from musicgen_symbolic.errors import MusicGenError
 from musicgen_symbolic.evaluation import empty_bar_rate, estimate_key, related_keys, score_midi, summarise, tempo_bin
 
 
@@ -152,3 +155,23 @@ def test_bar_count_entropy_and_scale_consistency(scale):
     chromatic.instruments.append(piano)
     assert pitch_class_entropy(chromatic) == pytest.approx(np.log2(12))
     assert scale_consistency(chromatic) == pytest.approx(7 / 12)
+
+
+@pytest.mark.parametrize(
+    "line,fragment",
+    [
+        ('{"caption": "piano", "target": {"bars": -5}}', "prompts.jsonl:2: -5 bars is out of range"),
+        ('{"caption": "piano", "target": {"bars": "8"}}', "prompts.jsonl:2: bars must be a whole number"),
+        ('{"caption": "piano", "target": ["x"]}', "prompts.jsonl:2: 'caption' must be text and 'target' an object"),
+        ('{"caption": 5}', "prompts.jsonl:2: 'caption' must be text"),
+        ('{"caption": "piano", "target": {"key": "Q major"}}', "prompts.jsonl:2: unknown key 'Q major'"),
+        ("[1, 2]", "prompts.jsonl:2: expected a JSON object with 'caption'"),
+    ],
+)
+def test_bad_prompt_files_name_the_line(tmp_path, line, fragment):
+    from musicgen_symbolic.evaluation import load_prompts
+
+    prompts = tmp_path / "prompts.jsonl"
+    prompts.write_text('{"caption": "solo piano"}\n' + line + "\n")
+    with pytest.raises(MusicGenError, match=re.escape(fragment)):
+        load_prompts(prompts)
