@@ -7,6 +7,7 @@ A model folder holds ``config.json`` (model config, text-encoder spec, training 
 from __future__ import annotations
 
 import json
+import numbers
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -257,7 +258,13 @@ class MusicGenSymbolic:
         progress: bool = False,
     ) -> list[GenerationResult]:
         """Generate ``num_samples`` pieces for one prompt in one batch."""
+        if not isinstance(prompt, str):
+            raise MusicGenError(f"the prompt must be text, got {type(prompt).__name__}")
         check_sampling(num_samples, temperature, top_k, top_p, cfg, key_strength)
+        if max_new_tokens is not None and (
+            isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, numbers.Integral) or max_new_tokens < 1
+        ):
+            raise MusicGenError(f"max_new_tokens must be a whole number ≥ 1, got {max_new_tokens!r}")
         decoder = self.decoder(precision)
         attributes = self.resolve_attributes(
             prompt,
@@ -316,6 +323,12 @@ class MusicGenSymbolic:
 def check_sampling(
     num_samples: int, temperature: float, top_k: int, top_p: float, cfg: float, key_strength: float = 0.0
 ) -> None:
+    reals = dict(temperature=temperature, top_p=top_p, cfg=cfg, key_strength=key_strength)
+    for name, value in {"num_samples": num_samples, "top_k": top_k, **reals}.items():
+        whole = name in ("num_samples", "top_k")
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral if whole else numbers.Real):
+            kind = "a whole number" if whole else "a number"
+            raise MusicGenError(f"--{name.replace('_', '-')} must be {kind}, got {value!r}")
     if not 1 <= num_samples <= 64:
         raise MusicGenError(f"--num-samples must be 1–64, got {num_samples}")
     if not 0 <= temperature <= 5:

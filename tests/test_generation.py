@@ -1,4 +1,5 @@
 import io
+import re
 
 import mido
 import numpy as np
@@ -9,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from musicgen_symbolic.attributes import DRUMS
+from musicgen_symbolic.errors import MusicGenError
 from musicgen_symbolic.evaluation import bar_count
 from musicgen_symbolic.grammar import Constraints
 from musicgen_symbolic.midi_io import midi_bytes
@@ -184,3 +186,19 @@ def test_restart_window_names_the_instrument_playing(fused_tokenizer):
             assert vocab["Program_33"] in window[:first_note]
     assert sampler._window(row[:5], 8) == row[:5]
     assert Sampler(None, SamplingConfig())._window(row, 4) == row[-4:]
+
+
+@pytest.mark.parametrize(
+    "prompt,kwargs,fragment",
+    [
+        (5, {}, "the prompt must be text, got int"),
+        ("jazz", dict(temperature=None), "--temperature must be a number, got None"),
+        ("jazz", dict(top_k=2.5), "--top-k must be a whole number"),
+        ("jazz", dict(cfg="3"), "--cfg must be a number"),
+        ("jazz", dict(num_samples=True), "--num-samples must be a whole number"),
+        ("jazz", dict(max_new_tokens=-1), "max_new_tokens must be a whole number ≥ 1"),
+    ],
+)
+def test_wrong_types_in_the_api_are_clear_errors(tiny_generator, prompt, kwargs, fragment):
+    with pytest.raises(MusicGenError, match=re.escape(fragment)):
+        tiny_generator.generate_many(prompt, bars=1, **kwargs)
