@@ -35,6 +35,7 @@ The spectrograms are computed by :func:`spectrogram_arrays` with ``transformers.
 from __future__ import annotations
 
 import math
+import warnings
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -254,7 +255,14 @@ def _new_figure(width: float, height: float) -> Figure:
 
 
 def _save(fig: Figure, out: Path) -> Path:
-    return write_atomic(out, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI))
+    """Write the PNG; characters the font lacks (emoji in a prompt used as title) are drawn as boxes, silently."""
+
+    def draw(tmp: Path) -> None:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
+            fig.savefig(tmp, format="png", dpi=DPI)
+
+    return write_atomic(out, draw)
 
 
 def _instrument_label(instrument: pretty_midi.Instrument) -> str:

@@ -181,3 +181,15 @@ def test_spectrogram_options_are_for_wav_input_only(scale_midi, tmp_path, capsys
 
     assert main(["plot", str(scale_midi), "-o", str(tmp_path / "x.png"), "--n-fft", "0"]) == 2
     assert "--n-fft: spectrogram options, for a .wav input only" in capsys.readouterr().err
+
+
+def test_characters_missing_from_the_font_draw_quietly(tmp_path):
+    import warnings
+
+    midi = pretty_midi.PrettyMIDI()
+    piano = pretty_midi.Instrument(0)
+    piano.notes.append(pretty_midi.Note(80, 60, 0.0, 1.0))
+    midi.instruments.append(piano)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert png_size(plot_midi(midi, tmp_path / "e.png", title="🎹 calm piano 日本"))[0] > 0
