@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import numbers
 import re
 from dataclasses import asdict, dataclass, field, replace
 from typing import TypeVar
@@ -156,6 +157,8 @@ INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
     "grand piano": (0,),
     "acoustic piano": (0,),
     "keys": (0,),
+    "keyboard": (0,),
+    "pianist": (0,),
     "upright piano": (0,),
     "bright piano": (1,),
     "honky tonk piano": (3,),
@@ -164,7 +167,10 @@ INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
     "e-piano": (4,),
     "epiano": (4,),
     "rhodes": (4,),
+    "rhodes piano": (4,),
+    "rhodes keys": (4,),
     "wurlitzer": (4,),
+    "wurlitzer piano": (4,),
     "harpsichord": (6,),
     "clavinet": (7,),
     "clav": (7,),
@@ -173,7 +179,9 @@ INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
     "music box": (10,),
     "vibraphone": (11,),
     "marimba": (12,),
+    "mallet": (12,),
     "xylophone": (13,),
+    "bell": (14,),
     "bells": (14,),
     "tubular bells": (14,),
     "chimes": (14,),
@@ -189,6 +197,8 @@ INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
     "guitar": (25,),
     "acoustic guitar": (25,),
     "nylon guitar": (24,),
+    "nylon-string guitar": (24,),
+    "steel-string guitar": (25,),
     "ukulele": (24,),  # General MIDI has none: the nylon-string guitar is the closest
     "mandolin": (25,),
     "classical guitar": (24,),
@@ -196,6 +206,9 @@ INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
     "steel guitar": (25,),
     "jazz guitar": (26,),
     "electric guitar": (27,),
+    "clean electric guitar": (27,),
+    "overdriven electric guitar": (29,),
+    "distorted electric guitar": (30,),
     "clean guitar": (27,),
     "muted guitar": (28,),
     "overdriven guitar": (29,),
@@ -204,14 +217,27 @@ INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
     "rhythm guitar": (27,),
     "lead guitar": (29,),
     "bass": (33,),
+    "bassist": (33,),
     "bass guitar": (33,),
     "electric bass": (33,),
+    "electric bass guitar": (33,),
     "acoustic bass": (32,),
+    "acoustic bass guitar": (32,),
     "upright bass": (32,),
     "double bass": (32,),
     "fretless bass": (35,),
+    "fretless bass guitar": (35,),
     "slap bass": (36,),
     "synth bass": (38,),
+    "bass synth": (38,),
+    "synth bassline": (38,),
+    "synth bass line": (38,),
+    "808 bass": (38,),
+    "303 bass": (38,),
+    "moog bass": (38,),
+    "acid bass": (38,),
+    "wobble bass": (38,),
+    "reese bass": (38,),
     "bassline": (33,),
     "bass line": (33,),
     "violin": (40,),
@@ -228,12 +254,15 @@ INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
     "string": (48,),
     "string ensemble": (48,),
     "string section": (48,),
+    "string orchestra": (48,),
+    "string pad": (48,),
     "orchestra": (48, 60, 73),
     "string quartet": (40, 41, 42),
     "synth strings": (50,),
     "choir": (52,),
     "voices": (53,),
     "vocals": (53,),
+    "vocal": (53,),
     "voice": (53,),
     "synth choir": (54,),
     "orchestra hit": (55,),
@@ -244,6 +273,7 @@ INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
     "french horn": (60,),
     "horn": (60,),
     "horns": (61,),
+    "horn section": (61,),
     "brass": (61,),
     "brass section": (61,),
     "synth brass": (62,),
@@ -255,6 +285,8 @@ INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
     "tenor sax": (66,),
     "tenor saxophone": (66,),
     "baritone sax": (67,),
+    "woodwind": (68, 71, 73),
+    "woodwind quintet": (60, 68, 70, 71, 73),
     "oboe": (68,),
     "english horn": (69,),
     "bassoon": (70,),
@@ -274,6 +306,8 @@ INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
     "ocarina": (79,),
     "synth": (81,),
     "synth lead": (81,),
+    "arp": (81,),
+    "arpeggiator": (81,),
     "lead synth": (81,),
     "square lead": (80,),
     "saw lead": (81,),
@@ -284,6 +318,7 @@ INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
     "pads": (89,),
     "synth pad": (89,),
     "warm pad": (89,),
+    "choir pad": (91,),
     "new age pad": (88,),
     "sitar": (104,),
     "banjo": (105,),
@@ -294,10 +329,14 @@ INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
     "bagpipes": (109,),
     "steel drums": (114,),
     "steel drum": (114,),
+    "steel pan": (114,),
     "taiko": (116,),
     "taiko drums": (116,),
     "drums": (DRUMS,),
     "drum": (DRUMS,),
+    "drummer": (DRUMS,),
+    "drumming": (DRUMS,),
+    "synth drums": (DRUMS,),  # the singular "synth drum" stays General MIDI's melodic Synth Drum
     "drum kit": (DRUMS,),
     "drum set": (DRUMS,),
     "drum machine": (DRUMS,),
@@ -307,6 +346,26 @@ INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
     "kit": (DRUMS,),
     "808": (DRUMS,),
     "groove": (DRUMS,),
+    # the drum kit's parts
+    "kick": (DRUMS,),
+    "snare": (DRUMS,),
+    "hi-hat": (DRUMS,),
+    "hi hat": (DRUMS,),
+    "hihat": (DRUMS,),
+    "hats": (DRUMS,),
+    "claps": (DRUMS,),
+    "handclaps": (DRUMS,),
+    "hand claps": (DRUMS,),
+    "conga": (DRUMS,),
+    "bongo": (DRUMS,),
+    "shaker": (DRUMS,),
+    "tambourine": (DRUMS,),
+    "brushes": (DRUMS,),
+    "tabla": (DRUMS,),
+    "bodhran": (DRUMS,),
+    "cymbal": (DRUMS,),
+    "toms": (DRUMS,),
+    "rimshot": (DRUMS,),
 }
 
 TEMPO_WORDS: dict[str, float] = {
@@ -327,11 +386,16 @@ TEMPO_WORDS: dict[str, float] = {
     "very slow": 55,
     "slow": 70,
     "slowly": 70,
+    "slow-paced": 70,
+    "slow paced": 70,
+    "slow-tempo": 70,
+    "slow tempo": 70,
     "laid-back": 85,
     "laid back": 85,
     "relaxed": 85,
     "mid-tempo": 105,
     "midtempo": 105,
+    "mid tempo": 105,
     "moderate": 105,
     "medium tempo": 105,
     "upbeat": 125,
@@ -340,14 +404,28 @@ TEMPO_WORDS: dict[str, float] = {
     "fast": 150,
     "fast-paced": 150,
     "fast paced": 150,
+    "fast-tempo": 150,
+    "fast tempo": 150,
     "quick": 150,
     "very fast": 180,
     "frantic": 190,
 }
 
 GENRES: dict[str, tuple[str, ...]] = {
-    "pop": ("pop", "k-pop", "kpop", "j-pop", "jpop", "synth-pop", "synthpop", "electropop", "indie pop", "dream pop"),
-    "rock": ("rock",),
+    "pop": (
+        "pop",
+        "poppy",
+        "k-pop",
+        "kpop",
+        "j-pop",
+        "jpop",
+        "synth-pop",
+        "synthpop",
+        "electropop",
+        "indie pop",
+        "dream pop",
+    ),
+    "rock": ("rock", "rocky", "pop-punk", "folk-rock", "post-rock", "alt-rock"),
     "jazz": ("jazz", "jazzy", "bebop"),
     "swing": ("swing",),
     "bossa nova": ("bossa nova", "bossa"),
@@ -367,7 +445,7 @@ GENRES: dict[str, tuple[str, ...]] = {
         "breakbeat",
     ),
     "ambient": ("ambient", "drone"),
-    "funk": ("funk", "funky"),
+    "funk": ("funk", "funky", "jazz-funk"),
     "reggae": ("reggae", "ska", "dub"),
     "metal": ("metal", "heavy metal"),
     "hip-hop": ("hip-hop", "hip hop", "hiphop", "rap", "trap"),
@@ -377,14 +455,17 @@ GENRES: dict[str, tuple[str, ...]] = {
     "classical": ("classical", "orchestral", "symphonic"),
     "baroque": ("baroque", "fugue"),
     "chorale": ("chorale", "hymn"),
-    "folk": ("folk", "folksong", "folk song", "celtic", "jig", "reel"),
+    "folk": ("folk", "folky", "folksong", "folk song", "celtic", "jig", "reel"),
     "blues": ("blues", "bluesy"),
     "country": ("country", "bluegrass"),
     "latin": ("latin", "salsa", "samba", "tango"),
     "cinematic": ("cinematic", "film score", "soundtrack", "epic score"),
-    "disco": ("disco",),
-    "soul": ("soul", "r&b", "rnb", "motown"),
+    "disco": ("disco", "nu-disco"),
+    "soul": ("soul", "neo-soul", "neo soul", "r&b", "rnb", "motown"),
 }
+
+# Adjectives that name a genre only when no genre noun does: "funky house" is house, "symphonic metal" metal.
+GENRE_ADJECTIVES = ("jazzy", "funky", "bluesy", "symphonic", "orchestral", "folky", "poppy", "rocky")
 
 # A plain "bass" means the bass the genre plays: upright in jazz, synth bass in techno. These are the basses
 # of the training data's styles (data/composer.py), so the model has heard them in that genre; a bass the model
@@ -399,7 +480,7 @@ GENRE_BASS: dict[str, int] = {
     "techno": 38,
     "electronic": 38,
 }
-PLAIN_BASS = ("bass", "bassline", "bass line")
+PLAIN_BASS = ("bass", "bassline", "bass line", "bassist")
 
 MOODS: dict[str, tuple[str, ...]] = {
     "calm": ("calm", "chill", "mellow", "gentle", "soft", "soothing"),
@@ -441,31 +522,22 @@ PITCH_CLASSES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"
 _LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 _ACCIDENTAL = {"#": 1, "♯": 1, "sharp": 1, "b": -1, "♭": -1, "flat": -1, "": 0}
 _MODE = {"major": "major", "maj": "major", "minor": "minor", "min": "minor", "m": "minor", "": "major"}
+# Scales and church modes, by the third above their tonic: "D dorian" is a minor key on D.
+_SCALES = {
+    "harmonic minor": "minor", "natural minor": "minor", "melodic minor": "minor", "dorian": "minor",
+    "phrygian": "minor", "aeolian": "minor", "locrian": "minor", "ionian": "major", "lydian": "major",
+    "mixolydian": "major",
+}  # fmt: skip
 
 _NUMBER_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "twelve": 12,
-    "sixteen": 16,
-    "twenty": 20,
-    "twenty-four": 24,
-    "thirty": 30,
-    "fifty": 50,
-    "thirty-two": 32,
-    "forty": 40,
-    "sixty": 60,
-    "a": 1,
-    "an": 1,
-    "half a": 0.5,
-}
+    word: value
+    for value, word in enumerate(
+        "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
+        "eighteen nineteen".split(),
+        start=1,
+    )
+} | {word: 10 * tens for tens, word in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
+_ARTICLES = {"a": 1, "an": 1, "half a": 0.5, "half an": 0.5}  # a count of minutes only: "a second piano" is none
 
 
 @dataclass(frozen=True)
@@ -566,6 +638,13 @@ def _describe_left_out(programs: tuple[int, ...]) -> list[str]:
     return whole + [program_name(p) for p in sorted(left - covered)]
 
 
+def _text(value: object, what: str) -> str:
+    """``value`` if it is text: API callers get the same one-line error as the CLI for a wrong type."""
+    if not isinstance(value, str):
+        raise MusicGenError(f"{what} must be text, got {value!r}")
+    return value
+
+
 def _normalise(text: str) -> str:
     return " ".join(text.lower().replace("’", "'").split())
 
@@ -601,7 +680,7 @@ def _check_tempo(bpm: float) -> float:
 
 def parse_key(value: str) -> Key:
     """Parse "D minor", "F#m", "E flat major", "Bb", "c# min" into a :class:`Key`."""
-    text = value.strip()
+    text = _text(value, "key")
     match = re.fullmatch(
         r"([A-Ga-g])\s*(#|♯|b|♭|-?\s*sharp|-?\s*flat)?\s*(major|maj|minor|min|m)?",
         text,
@@ -617,10 +696,10 @@ def parse_key(value: str) -> Key:
 
 
 def parse_time_signature(value: str | tuple[int, int]) -> tuple[int, int]:
-    if isinstance(value, tuple):
-        signature = value
+    if isinstance(value, (tuple, list)):
+        signature = tuple(value)
     else:
-        text = _normalise(value)
+        text = _normalise(_text(value, "time signature"))
         match = re.fullmatch(r"(\d{1,2})\s*/\s*(\d{1,2})", text)
         if match:
             signature = (int(match.group(1)), int(match.group(2)))
@@ -628,6 +707,8 @@ def parse_time_signature(value: str | tuple[int, int]) -> tuple[int, int]:
             signature = TIME_SIGNATURE_WORDS[text]
         else:
             raise MusicGenError(f"unknown time signature {value!r}: write it like 3/4 or 6/8")
+    if len(signature) != 2:
+        raise MusicGenError(f"a time signature has two numbers, like (3, 4), got {value!r}")
     if signature not in TIME_SIGNATURES:
         supported = ", ".join(f"{n}/{d}" for n, d in TIME_SIGNATURES)
         raise MusicGenError(f"time signature {signature[0]}/{signature[1]} is not supported: choose one of {supported}")
@@ -659,6 +740,10 @@ def _synonym(name: str, genre: str | None) -> tuple[int, ...] | None:
 
 def parse_instruments(value: str | list[str] | tuple, genre: str | None = None) -> tuple[int, ...]:
     """A comma-separated list (or a list) of instrument names → sorted unique programs (see :func:`parse_instrument`)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, (str, list, tuple)):
+        raise MusicGenError(f"instruments must be text, a list or a program number, got {value!r}")
     names = value.split(",") if isinstance(value, str) else list(value)
     programs: list[int] = []
     for name in names:
@@ -682,7 +767,7 @@ def _check_instruments(programs: list[int]) -> tuple[int, ...]:
 
 
 def _parse_label(value: str, table: dict[str, tuple[str, ...]], what: str) -> str:
-    text = _normalise(value)
+    text = _normalise(_text(value, what))
     for label, words in table.items():
         if text == label or text in words:
             return label
@@ -698,14 +783,18 @@ def parse_mood(value: str) -> str:
 
 
 def check_bars(bars: int) -> int:
+    if isinstance(bars, bool) or not isinstance(bars, numbers.Integral):
+        raise MusicGenError(f"bars must be a whole number, got {bars!r}")
     if not 1 <= bars <= MAX_BARS:
         raise MusicGenError(f"{bars} bars is out of range: choose 1–{MAX_BARS} bars")
     return int(bars)
 
 
 def check_seconds(seconds: float) -> float:
-    if not 1 <= seconds <= MAX_SECONDS:
-        raise MusicGenError(f"{seconds:g} seconds is out of range: choose 1–{MAX_SECONDS:g} seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real):
+        raise MusicGenError(f"seconds must be a number, got {seconds!r}")
+    if not 1 <= seconds <= MAX_SECONDS:  # NaN fails here too
+        raise MusicGenError(f"{seconds:.10g} seconds is out of range: choose 1–{MAX_SECONDS:g} seconds")
     return float(seconds)
 
 
@@ -724,15 +813,29 @@ def _phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
 
 _INSTRUMENT_RE = _phrase_pattern(list(INSTRUMENT_SYNONYMS) + [n.lower() for n in GM_NAMES])
 _TEMPO_WORD_RE = _phrase_pattern(list(TEMPO_WORDS))
-_TENS = "(?:twenty|thirty|forty|fifty|sixty)-(?:one|two|three|four|five|six|seven|eight|nine)"
-_NUM = r"(\d+(?:\.\d+)?|" + _TENS + "|" + "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True)) + ")"
+_TENS = (
+    r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[\s-](?:one|two|three|four|five|six|seven|eight|nine)"
+)
+_NUM = r"\d+(?:\.\d+)?|" + _TENS + "|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
+_LENGTH_RES = {
+    "bars": re.compile(rf"(?<![\w-])({_NUM})[\s-]*(?:bars?|measures?)\b"),
+    "seconds": re.compile(rf"(?<![\w-])({_NUM})[\s-]*(?:seconds?|secs?)\b"),
+    "minutes": re.compile(rf"(?<![\w-])(?:({_NUM})[\s-]*(?:minutes?|mins?)|(half an?|an?)\s+minute)\b"),
+}
+# A length just before a part of the piece, maybe after one word ("an 8 bar piano intro"), is the part's.
+_PART_LENGTH_RE = re.compile(
+    r"(?:\s+(?!with\b|and\b|of\b|in\b|for\b|at\b)[\w-]+)?\s+(?:intros?|outros?|solos?|breaks?|breakdowns?|"
+    r"fills?|sections?|parts?|bridges?|verses?|chorus(?:es)?|drops?|codas?|interludes?|build-?ups?)\b"
+)
 
 
 def _number(token: str) -> float:
+    """A count in digits or words: "16", "sixteen", "thirty two", "forty-five", "half a"."""
     if token[0].isdigit():
         return float(token)
-    tens, _, ones = token.partition("-")
-    return float(_NUMBER_WORDS[tens] + (_NUMBER_WORDS[ones] if ones else 0))
+    if token in _ARTICLES:
+        return _ARTICLES[token]
+    return float(sum(_NUMBER_WORDS[word] for word in re.split(r"[\s-]", token)))
 
 
 # Negation: a negating word, maybe filler words, then the word it negates ("not too fast", "without any drums",
@@ -742,30 +845,45 @@ def _number(token: str) -> float:
 # use drums, piano only" and "without drums or bass, piano and sax" ask for piano. "except" keeps what follows
 # when it comes right after "nothing" / "none" / "no <noun>": "all instruments except drums" leaves the drums
 # out, "nothing except piano" asks for piano. An instrument followed by "solo", "intro", "drop"… is not left out:
-# "no guitar solo" is about the solo.
+# "no guitar solo" is about the solo. "instead of" / "rather than" leave out the one word after them ("rhodes
+# instead of piano"); an adjective of how drums sound may come between ("no heavy drums").
 _LIST_NEGATORS = (
-    "without", "sans", "leave out", "no need for", "don't want", "do not want", "don't use", "neither", "except for",
-    "except", "excluding", "other than",
+    "without", "without using", "sans", "w/o", "leave out", "no need for", "don't want", "do not want", "don't use",
+    "don't add", "do not add", "don't include", "do not include", "doesn't need", "does not need", "neither",
+    "except for", "except", "excluding", "other than", "remove", "minus", "exclude", "avoid", "skip",
 )  # fmt: skip
-_NEGATORS = (*_LIST_NEGATORS, "nor", "not", "never", "no", "nothing", "don't", "do not", "doesn't", "shouldn't")
+_NEGATORS = (
+    *_LIST_NEGATORS, "nor", "not", "never", "no", "nothing", "don't", "do not", "doesn't", "shouldn't", "instead of",
+    "rather than", "in place of",
+)  # fmt: skip
 _EXCEPT = ("except for", "except", "excluding", "other than")
 _FILLERS = r"(?:too|so|very|overly|that|really|a|an|any|the|be|make|it|even|sound|get)"
+_NEGATED_ADJECTIVES = r"(?:heavy|live|loud|real|prominent|extra)"
 _LOOKBACK = 40  # characters searched before a word for what negates it
-_NEGATION_RE = re.compile(rf"(?<![\w'-])({'|'.join(map(re.escape, _NEGATORS))})(?:\s+{_FILLERS})*\s+$")
+_NEGATION_RE = re.compile(
+    rf"(?<![\w'-])({'|'.join(map(re.escape, _NEGATORS))})(?:\s+(?:{_FILLERS}|{_NEGATED_ADJECTIVES}))*\s+$"
+)
 _EXCEPT_KEEPS_RE = re.compile(r"(?<![\w'-])(?:nothing|none|no(?:\s+other)?\s+\w+)\s+$")
 _OR_RE = re.compile(rf"\s*,?\s*(?:or|nor)\s+(?:{_FILLERS}\s+)*")
 _AND_RE = re.compile(rf"\s*,?\s*and\s+(?:{_FILLERS}\s+)*")
 _COMMA_RE = re.compile(rf"\s*,\s*(?:{_FILLERS}\s+)*")
+_IMPLYING_DRUMS = ("beat", "beats", "groove", "grooves")
+_NOT_AN_INSTRUMENT_RE = re.compile(r"\s*(?:per|/)\s*(?:minute|min|bar|measure)\b")  # "90 beats per minute"
 _PART_RE = re.compile(r"\s+(?:solos?|intros?|outros?|drops?|fills?|breaks?|parts?|riffs?|licks?|chords?|sections?)\b")
 # "at 160" is a tempo only when the number ends a clause, or "with …" or the like follows, or "in" and a key or
-# a metre: not "at 45 rpm", nor "peaks at 100 in the charts".
+# a metre: not "at 45 rpm", nor "peaks at 100 in the charts", nor "at 100 in a club".
+_CLAUSE_WORDS = r"(?:with|and|for|on|at|using|featuring|over|plus|but)\b"
 _IN_KEY_OR_METRE = (
-    r"in\s+(?:the\s+key\b|[a-g](?:\s*(?:#|b|sharp|flat))?(?:\s*(?:major|minor|maj|min|m)\b|(?=\s*(?:$|[,.;:!?)])))"
-    r"|\d{1,2}\s*/\s*\d{1,2}|(?:common|triple|compound)\s+time\b)"
+    r"in\s+(?:the\s+key\b|[a-g](?:\s*(?:#|b|sharp|flat))?(?:\s*(?:major|minor|maj|min|m)\b|"
+    rf"(?=\s*(?:$|[,.;:!?)]|{_CLAUSE_WORDS})))|\d{{1,2}}\s*/\s*\d{{1,2}}|(?:common|triple|compound)\s+time\b)"
 )
+_ABOUT = r"(?:around\s+|about\s+|roughly\s+|approximately\s+|~\s*)?"
 _BARE_TEMPO_RE = re.compile(
-    r"(?<![\w-])at\s+(?:around\s+|about\s+|roughly\s+|approximately\s+|~\s*)?(\d{2,3})"
-    rf"(?=\s*$|\s*[,.;:!?)]|\s+(?:with|and|for|on|using|featuring|over|plus|but)\b|\s+{_IN_KEY_OR_METRE})"
+    rf"(?<![\w-])at\s+{_ABOUT}(\d{{2,3}})(?=\s*$|\s*[,.;:!?)]|\s+{_CLAUSE_WORDS}|\s+{_IN_KEY_OR_METRE})"
+)
+_TEMPO_RES = (
+    re.compile(r"(\d+(?:\.\d+)?)[\s-]*(?:bpm|beats per minute|beats/min)"),  # "96 bpm", "a 120-bpm track"
+    re.compile(rf"(?:tempo|tempo of|at tempo|bpm|speed|♩|quarter note)\s*(?:of\s*|=\s*|:\s*)?{_ABOUT}(\d+(?:\.\d+)?)"),
 )
 
 
@@ -816,8 +934,7 @@ def _first_not_negated(text: str, found: dict[tuple[int, int], _T]) -> _T | None
 def _find_tempo(text: str) -> float | None:
     """A tempo in bpm ("96 bpm", "tempo 96", "at 96"), else the first tempo word not negated; only negated ones
     ("not too fast") ask for a moderate tempo."""
-    match = re.search(r"(\d+(?:\.\d+)?)\s*(?:bpm|beats per minute|beats/min)", text)
-    match = match or re.search(r"(?:tempo|tempo of|at tempo|bpm)\s*(?:of\s*|=\s*|:\s*)?(\d+(?:\.\d+)?)", text)
+    match = _TEMPO_RES[0].search(text) or _TEMPO_RES[1].search(text)
     if match:
         return _check_tempo(float(match.group(1)))
     for bare in _BARE_TEMPO_RE.finditer(text):
@@ -830,44 +947,66 @@ def _find_tempo(text: str) -> float | None:
     return tempo
 
 
+_SCALE_NAMES = "|".join(sorted(_SCALES, key=len, reverse=True))
 _KEY_RES = (
-    # "in D minor", "key of F# major", "in E flat", "in c minor"
+    # "in D minor", "key of F# major", "in E flat", "in c minor", "in C-minor", "in D dorian"
     re.compile(
         r"(?:\bin(?: the key of)?|\bkey(?: of|:)?)\s+([A-Ga-g])(?:\s*(#|♯|♭|-?sharp|-?flat|b(?![a-z])))?"
-        r"(?:\s*(major|minor|maj|min|m)\b)?(?![\w#])",
+        rf"(?:[\s-]*({_SCALE_NAMES}|major|minor|maj|min|m)\b)?(?![\w#])",
         re.IGNORECASE,
     ),
-    # "D minor", "F# major", "Bb major" anywhere
-    re.compile(r"(?<![\w#])([A-G])(?:\s*(#|♯|♭|-?sharp|-?flat|b))?\s*(major|minor)\b", re.IGNORECASE),
-    # "F#m", "Ebm", "Am" as a word (upper-case tonic)
+    # "D minor", "F# major", "Bb major", "G min", "E phrygian" anywhere
+    re.compile(
+        rf"(?<![\w#])([A-G])(?:\s*(#|♯|♭|-?sharp|-?flat|b))?[\s-]*({_SCALE_NAMES}|major|minor|maj|min)\b",
+        re.IGNORECASE,
+    ),
+    # "F#m", "Ebm", "Am" as a word (upper-case tonic), "c#m", "bbm" (lower-case, with an accidental)
     re.compile(r"(?<![\w#])([A-G])(#|b)?(m|maj|min)(?![\w#])"),
+    re.compile(r"(?<![\w#])([a-g])(#|b)(m|min)(?![\w#])"),
     # a bare "Bb" or "F#" (an accidental is needed: a bare "A" is usually the article)
     re.compile(r"(?<![\w#/-])([A-G])(#|b)()(?![\w#])"),
 )
+# After "a minor" these make it the article and an adjective: "a minor-key piece", "with a minor feel".
+_ARTICLE_MINOR_RE = re.compile(
+    r"[\s-]+(?:key|feel|chords?|\d+(?:st|nd|rd|th)|third|sixth|seventh|ninth|tonality|vibe|flavou?r|tinge|twist|"
+    r"touch|progression|mood)\b"
+)
+# What may follow a bare "in A" for it to be a key, not the article ("in A, banjo" but "In A Quiet Library").
+_AFTER_BARE_A_RE = re.compile(rf"\s*(?:$|[^\w\s]|{_CLAUSE_WORDS})", re.IGNORECASE)
 
 
 def _find_key(original: str) -> Key | None:
     for index, pattern in enumerate(_KEY_RES):
         for match in pattern.finditer(original):
             letter, accidental, mode = match.groups()
-            # Lower-case tonics without a mode are ordinary words ("in a calm mood", "in b-sides").
-            if letter.islower() and not mode and index == 0:
+            if not _is_key(original, match, index):
                 continue
-            if letter == "a" and re.match(r"[\s-]+key\b", original[match.end() :]):
-                continue  # "in a minor key" asks for some minor key, not A minor
-            if index == 0 and letter in "Aa" and not accidental and not mode:
-                # "in A" alone is ambiguous with the article; only accept an upper-case A
-                if letter == "a":
-                    continue
             accidental = (accidental or "").lower().replace("-", "")
-            return Key((_LETTER_PC[letter.upper()] + _ACCIDENTAL[accidental]) % 12, _MODE[(mode or "").lower()])
+            mode = _SCALES.get((mode or "").lower()) or _MODE[(mode or "").lower()]
+            return Key((_LETTER_PC[letter.upper()] + _ACCIDENTAL[accidental]) % 12, mode)
     return None
 
 
+def _is_key(original: str, match: re.Match[str], index: int) -> bool:
+    """Whether a match of ``_KEY_RES[index]`` is a key rather than ordinary words ("in a calm mood")."""
+    letter, accidental, mode = match.groups()
+    accidental, mode = (accidental or "").lower(), (mode or "").lower()
+    if letter == "a" and _ARTICLE_MINOR_RE.match(original, match.end()):
+        return False  # "in a minor key" asks for some minor key, not A minor
+    if index == 0 and letter.islower() and not mode:  # "in b-sides", but "in e flat", "key of c#"
+        return letter != "a" and accidental not in ("", "b")
+    if index == 1 and letter.islower():  # "a dorian groove", "a min"
+        return mode in ("major", "minor")
+    if index == 0 and letter == "A" and not accidental and not mode:
+        return bool(_AFTER_BARE_A_RE.match(original, match.end()))
+    return True
+
+
 def _find_time_signature(text: str) -> tuple[int, int] | None:
-    match = re.search(r"(?<![\d/])(\d{1,2})\s*/\s*(\d{1,2})(?![\d/])", text)
-    if match and int(match.group(2)) in (2, 4, 8, 16):
-        return parse_time_signature(f"{match.group(1)}/{match.group(2)}")
+    """The first "n/d" that is a metre (not a note value such as "1/16"), else the first metre word."""
+    for match in re.finditer(r"(?<![\d/])(\d{1,2})\s*/\s*(\d{1,2})(?![\d/])", text):
+        if match.group(1) != "1" and int(match.group(2)) in (2, 4, 8, 16):
+            return parse_time_signature(f"{match.group(1)}/{match.group(2)}")
     found = {
         match.span(): signature
         for words, signature in TIME_SIGNATURE_WORDS.items()
@@ -878,16 +1017,21 @@ def _find_time_signature(text: str) -> tuple[int, int] | None:
 
 def _find_instruments(text: str, genre: str | None = None) -> tuple[tuple[int, ...] | None, tuple[int, ...] | None]:
     """The instruments named, and the programs left out: every program of each excluded instrument's kind
-    ("without guitar" leaves out all eight guitars, ``INSTRUMENT_KINDS``), except those also named."""
-    matches = list(_INSTRUMENT_RE.finditer(text))
+    ("without guitar" leaves out all eight guitars, ``INSTRUMENT_KINDS``), except those also named. A word that
+    only implies drums ("beat", "groove") gives way to an exclusion: "a lofi beat but no drums" has none."""
+    matches = [m for m in _INSTRUMENT_RE.finditer(text) if not _NOT_AN_INSTRUMENT_RE.match(text, m.end())]
     programs: list[int] = []
+    implied: list[int] = []
     excluded: list[int] = []
     for match, negated in zip(matches, _negations(text, [m.span() for m in matches]), strict=True):
         left_out = negated and not _PART_RE.match(text, match.end())  # "no guitar solo" keeps the guitar
-        (excluded if left_out else programs).extend(_programs_of_phrase(match.group(1), genre))
-    named = tuple(sorted(set(programs)))[:MAX_INSTRUMENTS] or None
-    kinds = {p for program in excluded for p in kind_programs(program)} - set(programs)
-    return named, tuple(sorted(kinds)) or None
+        found = excluded if left_out else implied if match.group(1) in _IMPLYING_DRUMS else programs
+        found.extend(_programs_of_phrase(match.group(1), genre))
+    kinds = {p for program in excluded for p in kind_programs(program)}
+    named = set(programs) | (set(implied) - kinds)
+    if len(named) > MAX_INSTRUMENTS:
+        raise MusicGenError(f"too many instruments ({len(named)}) named in the prompt: at most {MAX_INSTRUMENTS}")
+    return tuple(sorted(named)) or None, tuple(sorted(kinds - named)) or None
 
 
 def _programs_of_phrase(phrase: str, genre: str | None) -> tuple[int, ...]:
@@ -906,10 +1050,11 @@ def _gm_lower() -> dict[str, int]:
     return {n.lower(): i for i, n in enumerate(GM_NAMES)}
 
 
-def _find_label(text: str, table: dict[str, tuple[str, ...]]) -> str | None:
+def _find_label(text: str, table: dict[str, tuple[str, ...]], weak: tuple[str, ...] = ()) -> str | None:
     """The label whose word comes first in ``text``, skipping negated words ("not too dark", "not sad or dark")
     and words that overlap an instrument's name beyond it: "classical guitar", "bright acoustic piano", "kick
-    drum and bass" (but "drum and bass" is a genre holding two names)."""
+    drum and bass" (but "drum and bass" is a genre holding two names). ``weak`` words count only when no other
+    word is found."""
     names = [match.span() for match in _INSTRUMENT_RE.finditer(text)]
     found = {  # one label per place in the text: a label is usually also one of its own words
         match.span(): label
@@ -918,7 +1063,8 @@ def _find_label(text: str, table: dict[str, tuple[str, ...]]) -> str | None:
         for match in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)
         if not any(_overhangs(name, match.span()) for name in names)
     }
-    return _first_not_negated(text, found)
+    strong = {span: label for span, label in found.items() if text[span[0] : span[1]] not in weak}
+    return _first_not_negated(text, strong) or _first_not_negated(text, found)
 
 
 def _overhangs(name: tuple[int, int], word: tuple[int, int]) -> bool:
@@ -928,19 +1074,16 @@ def _overhangs(name: tuple[int, int], word: tuple[int, int]) -> bool:
 
 
 def _find_length(text: str) -> tuple[int | None, float | None]:
-    bars = re.search(rf"(?<![\w-]){_NUM}[\s-]*(?:bars?|measures?)\b", text)
-    if bars:
-        return check_bars(int(_number(bars.group(1)))), None
-    seconds = re.search(rf"(?<![\w-]){_NUM}[\s-]*(?:seconds?|secs?)\b", text)
-    minutes = re.search(rf"(?<![\w-]){_NUM}[\s-]*(?:minutes?|mins)\b", text)
-    total = 0.0
-    if minutes:
-        total += 60 * _number(minutes.group(1))
-    if seconds:
-        total += _number(seconds.group(1))
-    if total:
-        return None, check_seconds(total)
-    return None, None
+    """Bars, else seconds (minutes and seconds added up: "1 min 30 sec"). The length of a part ("a 2 minute song
+    with a 10 second intro") counts only when the prompt gives no other length ("a 4-bar drum fill")."""
+    found = {unit: list(pattern.finditer(text)) for unit, pattern in _LENGTH_RES.items()}
+    whole = {unit: [m for m in matches if not _PART_LENGTH_RE.match(text, m.end())] for unit, matches in found.items()}
+    chosen = whole if any(whole.values()) else found
+    counts = {unit: _number(next(filter(None, ms[0].groups()))) for unit, ms in chosen.items() if ms}
+    if "bars" in counts:
+        return check_bars(int(counts["bars"])), None
+    total = 60 * counts.get("minutes", 0) + counts.get("seconds", 0)
+    return None, check_seconds(total) if total else None
 
 
 def parse_prompt(prompt: str) -> Attributes:
@@ -949,7 +1092,7 @@ def parse_prompt(prompt: str) -> Attributes:
         raise MusicGenError("the prompt is empty: describe the music, e.g. 'a calm piano piece in D minor'")
     text = _normalise(prompt)
     bars, seconds = _find_length(text)
-    genre = _find_label(text, GENRES)
+    genre = _find_label(text, GENRES, GENRE_ADJECTIVES)
     instruments, without = _find_instruments(text, genre)
     return Attributes(
         tempo=_find_tempo(text),
@@ -980,18 +1123,18 @@ class AttributeOverrides:
     extra: dict = field(default_factory=dict)
 
     def apply(self, attributes: Attributes) -> Attributes:
-        genre = parse_genre(self.genre) if self.genre else None
+        genre = parse_genre(self.genre) if self.genre is not None else None
         if self.instruments is not None:  # the instruments given are all there is: nothing is left out
             attributes = replace(attributes, without=None)
         attributes = attributes.merged(
             tempo=parse_tempo(self.tempo) if self.tempo is not None else None,
-            key=parse_key(self.key) if self.key else None,
-            time_signature=parse_time_signature(self.time_signature) if self.time_signature else None,
+            key=parse_key(self.key) if self.key is not None else None,
+            time_signature=parse_time_signature(self.time_signature) if self.time_signature is not None else None,
             instruments=(
                 parse_instruments(self.instruments, genre or attributes.genre) if self.instruments is not None else None
             ),
             genre=genre,
-            mood=parse_mood(self.mood) if self.mood else None,
+            mood=parse_mood(self.mood) if self.mood is not None else None,
             bars=check_bars(self.bars) if self.bars is not None else None,
             seconds=check_seconds(self.seconds) if self.seconds is not None else None,
         )

@@ -202,3 +202,31 @@ def test_restart_window_names_the_instrument_playing(fused_tokenizer):
 def test_wrong_types_in_the_api_are_clear_errors(tiny_generator, prompt, kwargs, fragment):
     with pytest.raises(MusicGenError, match=re.escape(fragment)):
         tiny_generator.generate_many(prompt, bars=1, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs,fragment",
+    [
+        (dict(bars="8"), "bars must be a whole number, got '8'"),
+        (dict(bars=8.7), "bars must be a whole number"),
+        (dict(bars=True), "bars must be a whole number"),
+        (dict(seconds="10"), "seconds must be a number"),
+        (dict(seconds=600.0001), "600.0001 seconds is out of range"),
+        (dict(instruments=2.5), "instruments must be text, a list or a program number"),
+        (dict(key=5), "key must be text, got 5"),
+        (dict(key=""), "unknown key ''"),
+        (dict(time_signature=(3,)), "a time signature has two numbers"),
+        (dict(genre=5), "genre must be text"),
+        (dict(mood=["calm"]), "mood must be text"),
+        (dict(genre=""), "unknown genre ''"),
+    ],
+)
+def test_wrong_attribute_values_in_the_api_are_clear_errors(tiny_generator, kwargs, fragment):
+    kwargs = {"bars": 1, **kwargs} if "seconds" not in kwargs else kwargs
+    with pytest.raises(MusicGenError, match=re.escape(fragment)):
+        tiny_generator.generate_many("jazz", **kwargs)
+
+
+def test_list_time_signature_and_program_number_are_accepted(tiny_generator):
+    result = tiny_generator.generate_many("jazz", bars=1, time_signature=[6, 8], instruments=0, seed=1)[0]
+    assert result.attributes.time_signature == (6, 8) and result.attributes.instruments == (0,)
