@@ -179,9 +179,7 @@ INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
     "music box": (10,),
     "vibraphone": (11,),
     "marimba": (12,),
-    "mallet": (12,),
     "xylophone": (13,),
-    "bell": (14,),
     "bells": (14,),
     "tubular bells": (14,),
     "chimes": (14,),
@@ -262,7 +260,6 @@ INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
     "choir": (52,),
     "voices": (53,),
     "vocals": (53,),
-    "vocal": (53,),
     "voice": (53,),
     "synth choir": (54,),
     "orchestra hit": (55,),
@@ -850,7 +847,7 @@ def _number(token: str) -> float:
 _LIST_NEGATORS = (
     "without", "without using", "sans", "w/o", "leave out", "no need for", "don't want", "do not want", "don't use",
     "don't add", "do not add", "don't include", "do not include", "doesn't need", "does not need", "neither",
-    "except for", "except", "excluding", "other than", "remove", "minus", "exclude", "avoid", "skip",
+    "except for", "except", "excluding", "other than", "remove", "minus", "exclude", "avoid",
 )  # fmt: skip
 _NEGATORS = (
     *_LIST_NEGATORS, "nor", "not", "never", "no", "nothing", "don't", "do not", "doesn't", "shouldn't", "instead of",
@@ -860,8 +857,11 @@ _EXCEPT = ("except for", "except", "excluding", "other than")
 _FILLERS = r"(?:too|so|very|overly|that|really|a|an|any|the|be|make|it|even|sound|get)"
 _NEGATED_ADJECTIVES = r"(?:heavy|live|loud|real|prominent|extra)"
 _LOOKBACK = 40  # characters searched before a word for what negates it
+# An adjective only right after the negator ("no heavy drums", "without any live drums"): "not too loud drums" asks
+# for drums that are not too loud.
 _NEGATION_RE = re.compile(
-    rf"(?<![\w'-])({'|'.join(map(re.escape, _NEGATORS))})(?:\s+(?:{_FILLERS}|{_NEGATED_ADJECTIVES}))*\s+$"
+    rf"(?<![\w'-])({'|'.join(map(re.escape, _NEGATORS))})"
+    rf"(?:(?:\s+{_FILLERS})*|(?:\s+(?:any|the))?\s+{_NEGATED_ADJECTIVES})\s+$"
 )
 _EXCEPT_KEEPS_RE = re.compile(r"(?<![\w'-])(?:nothing|none|no(?:\s+other)?\s+\w+)\s+$")
 _OR_RE = re.compile(rf"\s*,?\s*(?:or|nor)\s+(?:{_FILLERS}\s+)*")
@@ -869,6 +869,15 @@ _AND_RE = re.compile(rf"\s*,?\s*and\s+(?:{_FILLERS}\s+)*")
 _COMMA_RE = re.compile(rf"\s*,\s*(?:{_FILLERS}\s+)*")
 _IMPLYING_DRUMS = ("beat", "beats", "groove", "grooves")
 _NOT_AN_INSTRUMENT_RE = re.compile(r"\s*(?:per|/)\s*(?:minute|min|bar|measure)\b")  # "90 beats per minute"
+# Phrases where an instrument's word means something else: "when the bass kicks in", "hats off", "a conga line".
+_IDIOMS = {
+    "kick": r"(?:in|off|back|up|out|it|things)\b",
+    "hats": r"off\b",
+    "claps": r"along\b",
+    "conga": r"line\b",
+    "drumming": r"(?:on|up)\b",
+}
+_IDIOM_RES = {word: re.compile(rf"\s+{after}") for word, after in _IDIOMS.items()}
 _PART_RE = re.compile(r"\s+(?:solos?|intros?|outros?|drops?|fills?|breaks?|parts?|riffs?|licks?|chords?|sections?)\b")
 # "at 160" is a tempo only when the number ends a clause, or "with …" or the like follows, or "in" and a key or
 # a metre: not "at 45 rpm", nor "peaks at 100 in the charts", nor "at 100 in a club".
@@ -883,7 +892,9 @@ _BARE_TEMPO_RE = re.compile(
 )
 _TEMPO_RES = (
     re.compile(r"(\d+(?:\.\d+)?)[\s-]*(?:bpm|beats per minute|beats/min)"),  # "96 bpm", "a 120-bpm track"
-    re.compile(rf"(?:tempo|tempo of|at tempo|bpm|speed|♩|quarter note)\s*(?:of\s*|=\s*|:\s*)?{_ABOUT}(\d+(?:\.\d+)?)"),
+    # "tempo 96", "tempo: ~100", "speed = 120", "♩ = 72": not "mid tempo 4/4", "half speed 808", "quarter note 3"
+    re.compile(rf"(?:tempo|tempo of|at tempo|bpm)\s*(?:of\s*|=\s*|:\s*)?{_ABOUT}(\d{{2,3}}(?:\.\d+)?)(?![\d.]|\s*/)"),
+    re.compile(rf"(?:speed|♩|quarter note)\s*(?:of|=|:)\s*{_ABOUT}(\d{{2,3}}(?:\.\d+)?)(?![\d.]|\s*/)"),
 )
 
 
@@ -934,7 +945,7 @@ def _first_not_negated(text: str, found: dict[tuple[int, int], _T]) -> _T | None
 def _find_tempo(text: str) -> float | None:
     """A tempo in bpm ("96 bpm", "tempo 96", "at 96"), else the first tempo word not negated; only negated ones
     ("not too fast") ask for a moderate tempo."""
-    match = _TEMPO_RES[0].search(text) or _TEMPO_RES[1].search(text)
+    match = next(filter(None, (pattern.search(text) for pattern in _TEMPO_RES)), None)
     if match:
         return _check_tempo(float(match.group(1)))
     for bare in _BARE_TEMPO_RE.finditer(text):
@@ -951,13 +962,13 @@ _SCALE_NAMES = "|".join(sorted(_SCALES, key=len, reverse=True))
 _KEY_RES = (
     # "in D minor", "key of F# major", "in E flat", "in c minor", "in C-minor", "in D dorian"
     re.compile(
-        r"(?:\bin(?: the key of)?|\bkey(?: of|:)?)\s+([A-Ga-g])(?:\s*(#|♯|♭|-?sharp|-?flat|b(?![a-z])))?"
+        r"(?:\bin(?: the key of)?|\bkey(?: of|:)?)\s+([A-Ga-g])(\s*(?:#|♯|♭|-?sharp|-?flat)|b(?![a-z]))?"
         rf"(?:[\s-]*({_SCALE_NAMES}|major|minor|maj|min|m)\b)?(?![\w#])",
         re.IGNORECASE,
     ),
     # "D minor", "F# major", "Bb major", "G min", "E phrygian" anywhere
     re.compile(
-        rf"(?<![\w#])([A-G])(?:\s*(#|♯|♭|-?sharp|-?flat|b))?[\s-]*({_SCALE_NAMES}|major|minor|maj|min)\b",
+        rf"(?<![\w#])([A-G])(\s*(?:#|♯|♭|-?sharp|-?flat)|b)?[\s-]*({_SCALE_NAMES}|major|minor|maj|min)\b",
         re.IGNORECASE,
     ),
     # "F#m", "Ebm", "Am" as a word (upper-case tonic), "c#m", "bbm" (lower-case, with an accidental)
@@ -981,7 +992,7 @@ def _find_key(original: str) -> Key | None:
             letter, accidental, mode = match.groups()
             if not _is_key(original, match, index):
                 continue
-            accidental = (accidental or "").lower().replace("-", "")
+            accidental = (accidental or "").strip().lower().replace("-", "")
             mode = _SCALES.get((mode or "").lower()) or _MODE[(mode or "").lower()]
             return Key((_LETTER_PC[letter.upper()] + _ACCIDENTAL[accidental]) % 12, mode)
     return None
@@ -990,13 +1001,19 @@ def _find_key(original: str) -> Key | None:
 def _is_key(original: str, match: re.Match[str], index: int) -> bool:
     """Whether a match of ``_KEY_RES[index]`` is a key rather than ordinary words ("in a calm mood")."""
     letter, accidental, mode = match.groups()
-    accidental, mode = (accidental or "").lower(), (mode or "").lower()
+    accidental, mode = (accidental or "").strip().lower(), (mode or "").lower()
     if letter == "a" and _ARTICLE_MINOR_RE.match(original, match.end()):
         return False  # "in a minor key" asks for some minor key, not A minor
+    if letter.islower() and mode in _SCALES:
+        return False  # "in a dorian mode", "a lydian style": a mode, on no tonic
+    if match.group(0) == "ebm":
+        return False  # the genre (electronic body music), not E-flat minor
     if index == 0 and letter.islower() and not mode:  # "in b-sides", but "in e flat", "key of c#"
         return letter != "a" and accidental not in ("", "b")
     if index == 1 and letter.islower():  # "a dorian groove", "a min"
         return mode in ("major", "minor")
+    if index == 0 and letter == "A" and not accidental and not mode and not match.group(0).lower().startswith("in a"):
+        return True  # "key of A", "in the key of A"
     if index == 0 and letter == "A" and not accidental and not mode:
         return bool(_AFTER_BARE_A_RE.match(original, match.end()))
     return True
@@ -1019,7 +1036,7 @@ def _find_instruments(text: str, genre: str | None = None) -> tuple[tuple[int, .
     """The instruments named, and the programs left out: every program of each excluded instrument's kind
     ("without guitar" leaves out all eight guitars, ``INSTRUMENT_KINDS``), except those also named. A word that
     only implies drums ("beat", "groove") gives way to an exclusion: "a lofi beat but no drums" has none."""
-    matches = [m for m in _INSTRUMENT_RE.finditer(text) if not _NOT_AN_INSTRUMENT_RE.match(text, m.end())]
+    matches = [m for m in _INSTRUMENT_RE.finditer(text) if not _is_idiom(text, m)]
     programs: list[int] = []
     implied: list[int] = []
     excluded: list[int] = []
@@ -1029,9 +1046,16 @@ def _find_instruments(text: str, genre: str | None = None) -> tuple[tuple[int, .
         found.extend(_programs_of_phrase(match.group(1), genre))
     kinds = {p for program in excluded for p in kind_programs(program)}
     named = set(programs) | (set(implied) - kinds)
-    if len(named) > MAX_INSTRUMENTS:
-        raise MusicGenError(f"too many instruments ({len(named)}) named in the prompt: at most {MAX_INSTRUMENTS}")
     return tuple(sorted(named)) or None, tuple(sorted(kinds - named)) or None
+
+
+def _is_idiom(text: str, match: re.Match[str]) -> bool:
+    """Whether an instrument's word is part of another phrase here ("beats per minute", "the bass kicks in")."""
+    if _NOT_AN_INSTRUMENT_RE.match(text, match.end()):
+        return True
+    word = match.group(1)
+    idiom = _IDIOM_RES.get(word) or _IDIOM_RES.get(re.sub(r"e?s$", "", word))
+    return bool(idiom and idiom.match(text, match.end()))
 
 
 def _programs_of_phrase(phrase: str, genre: str | None) -> tuple[int, ...]:
@@ -1138,7 +1162,14 @@ class AttributeOverrides:
             bars=check_bars(self.bars) if self.bars is not None else None,
             seconds=check_seconds(self.seconds) if self.seconds is not None else None,
         )
-        return self._leave_out(attributes) if self.without is not None else attributes
+        attributes = self._leave_out(attributes) if self.without is not None else attributes
+        if len(attributes.instruments or ()) > MAX_INSTRUMENTS:  # only the prompt's can be more: flags are checked
+            names = ", ".join(program_name(p) for p in attributes.instruments)
+            raise MusicGenError(
+                f"the prompt names {len(attributes.instruments)} instruments ({names}): at most {MAX_INSTRUMENTS}; "
+                "name fewer, or choose them with --instruments"
+            )
+        return attributes
 
     def _leave_out(self, attributes: Attributes) -> Attributes:
         """``without``: its instruments' kinds leave the prompt's instruments and the model's choice; an instrument

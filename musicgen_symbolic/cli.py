@@ -159,7 +159,9 @@ def _add_plot(commands: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, type=Path, help="PNG to write")
     p.add_argument("--n-fft", type=int, help="WAV: FFT size in samples, 16–65536 (default 2048)")
     p.add_argument("--hop", type=int, help="WAV: hop between frames in samples (default 512)")
-    p.add_argument("--n-mels", type=int, help="WAV: mel bands, at most n_fft / 2 + 1 (default 128)")
+    p.add_argument(
+        "--n-mels", type=int, help="WAV: mel bands, at most n_fft / 2 + 1 (default 128, fewer below --n-fft 768)"
+    )
     p.set_defaults(run=_plot)
 
 

@@ -183,15 +183,11 @@ class MusicGenSymbolic:
                 raise MusicGenError(f"model folder {folder} is incomplete: {name} is missing")
         try:
             config = json.loads((folder / CONFIG_FILE).read_text())
+            _check_format(folder, config)
             model_config = ModelConfig.from_dict(config["model"])
             recorded = config["text_encoder"]
-        except (ValueError, KeyError, TypeError) as error:
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise MusicGenError(f"{folder / CONFIG_FILE} is not a valid model config ({error})") from error
-        if not isinstance(config.get("format_version", 1), int) or config.get("format_version", 1) > FORMAT_VERSION:
-            raise MusicGenError(
-                f"{folder} has format {config.get('format_version')!r}; this musicgen-symbolic reads up to "
-                f"{FORMAT_VERSION}: upgrade it"
-            )
         if text_encoder is not None:
             requested = text_encoder.spec if isinstance(text_encoder, TextEncoder) else text_encoder
             if not _same_encoder(recorded, requested):
@@ -318,6 +314,15 @@ class MusicGenSymbolic:
         if bars is None:  # a length in seconds: assume the fastest plausible bar rate
             bars = int(attributes.seconds * 250 / 60 / 2) + 1
         return bars * TOKENS_PER_BAR_BUDGET + 16
+
+
+def _check_format(folder: Path, config: dict) -> None:
+    """Refuse a model folder written by a newer version: its settings may mean what this version cannot do."""
+    version = config.get("format_version", 1)
+    if isinstance(version, bool) or not isinstance(version, int) or version > FORMAT_VERSION:
+        raise MusicGenError(
+            f"{folder} has format {version!r}; this musicgen-symbolic reads up to {FORMAT_VERSION}: upgrade it"
+        )
 
 
 def check_sampling(

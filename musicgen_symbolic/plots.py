@@ -47,6 +47,7 @@ import pretty_midi
 from .errors import MusicGenError
 from .midi_io import load_midi, write_atomic
 
+DEFAULT_MELS = 128
 MAX_FFT = 65536  # samples: 1.5 s at 44.1 kHz, beyond any useful analysis frame (and memory grows with it)
 
 if TYPE_CHECKING:
@@ -75,9 +76,10 @@ class SpectrogramData:
 
 
 def spectrogram_arrays(
-    samples: np.ndarray, sample_rate: int, n_fft: int = 2048, hop: int = 512, n_mels: int = 128
+    samples: np.ndarray, sample_rate: int, n_fft: int = 2048, hop: int = 512, n_mels: int | None = None
 ) -> SpectrogramData:
-    """STFT and mel spectrograms (dB) of ``samples`` — shape (n,) or (n, channels), mixed to mono."""
+    """STFT and mel spectrograms (dB) of ``samples`` — shape (n,) or (n, channels), mixed to mono; ``n_mels``
+    defaults to 128, or to the STFT's bins when ``n_fft`` gives fewer."""
     from transformers.audio_utils import (
         hertz_to_mel,
         mel_filter_bank,
@@ -87,6 +89,7 @@ def spectrogram_arrays(
         window_function,
     )
 
+    n_mels = _mel_bands(n_fft, n_mels)
     _check_spectrogram_options(sample_rate, n_fft, hop, n_mels)
     mono = _mono(samples)
     if mono.size == 0:
@@ -168,12 +171,13 @@ def plot_audio(
     out: str | Path,
     n_fft: int = 2048,
     hop: int = 512,
-    n_mels: int = 128,
+    n_mels: int | None = None,
     title: str | None = None,
 ) -> Path:
     """Draw waveform, linear STFT spectrogram and mel spectrogram of the 16-bit WAV ``wav`` into ``out``."""
     out = _check_png(out)
     samples, rate = read_wav(wav)
+    n_mels = _mel_bands(n_fft, n_mels)
     _check_spectrogram_options(rate, n_fft, hop, n_mels)
     if samples.shape[0] == 0:
         raise MusicGenError(f"{wav} holds no audio samples")
@@ -208,6 +212,16 @@ def _check_png(out: str | Path) -> Path:
     if out.suffix.lower() != ".png":
         raise MusicGenError(f"plot output {out} must be a .png file")
     return out
+
+
+def _mel_bands(n_fft: int, n_mels: int | None) -> int:
+    """``n_mels``, or the default: 128, fewer for a small FFT (beyond about a third of its bins, the lowest mel
+    filters fall between bins and stay empty)."""
+    if n_mels is not None:
+        return n_mels
+    if not isinstance(n_fft, int) or n_fft <= 0:
+        return DEFAULT_MELS  # the option check reports it
+    return max(1, min(DEFAULT_MELS, (n_fft // 2 + 1) // 3 - 1))
 
 
 def _check_spectrogram_options(sample_rate: int, n_fft: int, hop: int, n_mels: int) -> None:

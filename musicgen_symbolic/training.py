@@ -70,16 +70,26 @@ class TrainConfig:
         at_least |= {"checkpoint_every": 1, "warmup_steps": 0}
         for name, low in at_least.items():
             value = getattr(self, name)
+            if isinstance(value, float) and value.is_integer():  # JSON may write 150 as 150.0
+                value = int(value)
+                setattr(self, name, value)
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
                 raise MusicGenError(f"{name} must be a whole number of at least {low}, got {value!r}")
-        for name in ("learning_rate", "min_learning_rate", "weight_decay", "grad_clip"):
+        for name in (
+            "learning_rate",
+            "min_learning_rate",
+            "weight_decay",
+            "grad_clip",
+            "condition_dropout",
+            "keep_attribute",
+        ):
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
                 raise MusicGenError(f"{name} must be a finite number ≥ 0, got {value!r}")
         if self.learning_rate <= 0:
             raise MusicGenError(f"learning_rate must be more than 0, got {self.learning_rate!r}")
         for name in ("condition_dropout", "keep_attribute"):
-            if not 0 <= getattr(self, name) <= 1:
+            if getattr(self, name) > 1:
                 raise MusicGenError(f"{name} must be within 0–1, got {getattr(self, name)!r}")
 
     @classmethod

@@ -193,3 +193,9 @@ def test_characters_missing_from_the_font_draw_quietly(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert png_size(plot_midi(midi, tmp_path / "e.png", title="🎹 calm piano 日本"))[0] > 0
+
+
+def test_a_small_fft_gets_fewer_mel_bands_by_default(sine_wav, tmp_path):
+    assert png_size(plot_audio(sine_wav, tmp_path / "small.png", n_fft=128, hop=64))[0] > 0
+    data = spectrogram_arrays(np.zeros(1000), 8000, n_fft=64, hop=32)
+    assert data.mel_db.shape[0] == 10  # a third of the 33 bins, less one: no empty filters
