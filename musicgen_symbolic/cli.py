@@ -309,12 +309,15 @@ def _numbered(path: Path, index: int, count: int) -> Path:
     return path if count == 1 else path.with_name(f"{path.stem}_{index + 1}{path.suffix}")
 
 
-def _check_output(path: Path, suffixes: tuple[str, ...]) -> None:
+def _check_output(path: Path, suffixes: tuple[str, ...], new_folder: bool = False) -> None:
+    """Refuse an output path before any work; ``new_folder``: a missing folder will be made (reports)."""
     if path.suffix.lower() not in suffixes:
         raise MusicGenError(f"output {path} should end in {' or '.join(suffixes)}")
     if path.is_dir():
         raise MusicGenError(f"output path {path} is a folder: give a file name")
     folder = path.parent if str(path.parent) else Path(".")
+    while new_folder and not folder.exists() and folder != folder.parent:
+        folder = folder.parent
     if not folder.is_dir():
         raise MusicGenError(f"cannot write {path}: folder {folder} does not exist")
     if not os.access(folder, os.W_OK):
@@ -619,7 +622,7 @@ def _evaluate(args: argparse.Namespace) -> None:
 
     from .evaluation import evaluate_prompts, load_prompts, markdown_table
 
-    _check_output(args.out, (".json",))
+    _check_output(args.out, (".json",), new_folder=True)
     if args.limit is not None and args.limit < 1:
         raise MusicGenError(f"--limit must be at least 1, got {args.limit}")
     settings = {name: getattr(args, name) for name in _GENERATION_SETTINGS if getattr(args, name) is not None}
@@ -645,6 +648,10 @@ def _evaluate(args: argparse.Namespace) -> None:
     report["source"] = str(args.midi_dir or args.model or "bundled model")
     from .midi_io import write_atomic
 
+    try:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise MusicGenError(f"cannot make the folder {args.out.parent}: {error.strerror or error}") from error
     write_atomic(args.out, lambda tmp: tmp.write_text(json.dumps(report, indent=2) + "\n"))
     table = markdown_table({args.out.stem: report, **others})
     write_atomic(args.out.with_suffix(".md"), lambda tmp: tmp.write_text(table))

@@ -175,3 +175,17 @@ def test_bad_prompt_files_name_the_line(tmp_path, line, fragment):
     prompts.write_text('{"caption": "solo piano"}\n' + line + "\n")
     with pytest.raises(MusicGenError, match=re.escape(fragment)):
         load_prompts(prompts)
+
+
+def test_evaluate_makes_the_report_folder(tmp_path, scale_midi, capsys):
+    import shutil
+
+    from musicgen_symbolic.cli import main
+
+    (tmp_path / "midi").mkdir()
+    shutil.copy(scale_midi, tmp_path / "midi" / "a.mid")
+    (tmp_path / "p.jsonl").write_text('{"id": "a", "caption": "solo piano in C major"}\n')
+    out = tmp_path / "reports" / "new" / "r.json"
+    argv = ["evaluate", "--prompts", tmp_path / "p.jsonl", "--midi-dir", tmp_path / "midi", "--out", out]
+    assert main([str(a) for a in argv]) == 0, capsys.readouterr().err
+    assert out.is_file() and out.with_suffix(".md").is_file()

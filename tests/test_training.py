@@ -121,16 +121,17 @@ def test_midicaps_format_builds_into_the_dataset(tmp_path, scale_midi):
     table.write_text(
         '{"caption": "A cheerful piano piece in C major at 120 bpm with drums.", "location": "midi/a.mid"}\n'
         '{"caption": "missing file", "location": "midi/none.mid"}\n'
+        '{"caption": "a calm piece", "location": "midi/a.mid"}\n'  # instruments read from the file itself
     )
     from musicgen_symbolic.data.sources import midicaps_pieces
 
     pieces = list(midicaps_pieces(table))
-    assert len(pieces) == 1 and pieces[0].caption.startswith("A cheerful")
+    assert len(pieces) == 2 and pieces[0].caption.startswith("A cheerful")
     assert pieces[0].attributes.tempo == 120 and pieces[0].attributes.instruments == (DRUMS, 0)
     folder = tmp_path / "data"
     manifest = build_dataset(folder, BuildPlan(composer=0, music21=0, midicaps=str(table)), workers=1, progress=False)
-    assert sum(manifest["pieces"].values()) == 1
-    record = json.loads(next((folder / "shards").glob("*.jsonl")).read_text())
+    assert sum(manifest["pieces"].values()) == 2
+    record = json.loads(next((folder / "shards").glob("*.jsonl")).read_text().splitlines()[0])
     assert record["caption"].startswith("A cheerful") and record["attributes"]["key"] == [0, "major"]
     from musicgen_symbolic.tokenizer import MusicTokenizer
 
@@ -245,3 +246,13 @@ def test_bad_training_settings_are_one_line_and_leave_no_run(tmp_path, capsys, e
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and message in err[0], err
     assert not (tmp_path / "run").exists()
+
+
+def test_the_music21_corpus_without_music21_is_a_clear_error(tmp_path, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "music21" else real(name, *a))
+    with pytest.raises(MusicGenError, match=r"pip install 'musicgen-symbolic\[data\]'"):
+        build_dataset(tmp_path / "d", BuildPlan(composer=1, music21=1), workers=1, progress=False)
+    assert not (tmp_path / "d").exists()

@@ -26,6 +26,7 @@ import numpy as np
 import symusic
 
 from ..attributes import Attributes
+from ..errors import MusicGenError
 from ..grammar import Constraints, Grammar
 from ..midi_io import midi_bytes, write_atomic
 from ..tokenizer import KIND, MusicTokenizer, learn_fused_pairs
@@ -175,6 +176,16 @@ def learn_tokenizer(pieces: list[SourcePiece]) -> MusicTokenizer:
     return MusicTokenizer(base.remi, learn_fused_pairs(token_strings()))
 
 
+def _require_music21() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("music21") is None:
+        raise MusicGenError(
+            "the music21 corpus needs the music21 package: pip install 'musicgen-symbolic[data]' "
+            "(or build without it: --music21 0)"
+        )
+
+
 def _shard_job(args: tuple[Path, BuildPlan, int]) -> int:
     folder, plan, shard = args
     import torch
@@ -188,7 +199,7 @@ def _attributes_json(a: Attributes) -> dict:
         "tempo": a.tempo,
         "key": [a.key.tonic, a.key.mode] if a.key else None,
         "time_signature": list(a.time_signature) if a.time_signature else None,
-        "instruments": list(a.instruments) if a.instruments else None,
+        "instruments": [int(p) for p in a.instruments] if a.instruments else None,
         "genre": a.genre,
         "mood": a.mood,
     }
@@ -198,12 +209,12 @@ def build_dataset(folder: str | Path, plan: BuildPlan, workers: int | None = Non
     from tqdm import tqdm
 
     folder = Path(folder)
+    if plan.music21:
+        _require_music21()
     (folder / "shards").mkdir(parents=True, exist_ok=True)
     plan_file = folder / "plan.json"
     plan_json = json.dumps(plan.__dict__, sort_keys=True)
     if plan_file.exists() and plan_file.read_text() != plan_json:
-        from ..errors import MusicGenError
-
         raise MusicGenError(f"{folder} was built with another plan ({plan_file.read_text()}); use a new folder")
     plan_file.write_text(plan_json)
     if not (folder / "tokenizer.json").exists():
