@@ -366,7 +366,6 @@ INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
 }
 
 TEMPO_WORDS: dict[str, float] = {
-    "grave": 40,
     "largo": 50,
     "lento": 55,
     "larghetto": 63,
@@ -382,7 +381,6 @@ TEMPO_WORDS: dict[str, float] = {
     "prestissimo": 200,
     "very slow": 55,
     "slow": 70,
-    "slowly": 70,
     "slow-paced": 70,
     "slow paced": 70,
     "slow-tempo": 70,
@@ -403,7 +401,7 @@ TEMPO_WORDS: dict[str, float] = {
     "fast paced": 150,
     "fast-tempo": 150,
     "fast tempo": 150,
-    "quick": 150,
+    "quick": 150,  # in a prompt only before a dance: "a quick two-step" (_QUICK_TEMPO_RE)
     "very fast": 180,
     "frantic": 190,
 }
@@ -452,7 +450,7 @@ GENRES: dict[str, tuple[str, ...]] = {
     "classical": ("classical", "orchestral", "symphonic"),
     "baroque": ("baroque", "fugue"),
     "chorale": ("chorale", "hymn"),
-    "folk": ("folk", "folky", "folksong", "folk song", "celtic", "jig", "reel"),
+    "folk": ("folk", "folky", "folksong", "folk song", "celtic", "jig"),
     "blues": ("blues", "bluesy"),
     "country": ("country", "bluegrass"),
     "latin": ("latin", "salsa", "samba", "tango"),
@@ -809,6 +807,12 @@ def _phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
 
 
 _INSTRUMENT_RE = _phrase_pattern(list(INSTRUMENT_SYNONYMS) + [n.lower() for n in GM_NAMES])
+# General MIDI's sound effects (programs 120–127: "seashore", "applause"…) are usually scenery in a prompt ("a walk
+# along the seashore"): they count only as "seashore sound effects", or through ``parse_instrument`` (--instruments).
+_SOUND_EFFECTS = frozenset(n.lower() for n in GM_NAMES[120:])
+_SOUND_EFFECT_RE = re.compile(r"\s+(?:sounds?|effects?|sfx|fx|noises?|samples?)\b")
+# "quick" is a tempo only before a dance or the pace ("a quick two-step"): "a quick lofi beat" is a short one.
+_QUICK_TEMPO_RE = re.compile(r"(?:\s+[\w&'-]+)?\s+(?:two-step|step|tempo|pace|dance|polka|jig|reel|waltz|shuffle)\b")
 _TEMPO_WORD_RE = _phrase_pattern(list(TEMPO_WORDS))
 _TENS = (
     r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[\s-](?:one|two|three|four|five|six|seven|eight|nine)"
@@ -824,6 +828,25 @@ _PART_LENGTH_RE = re.compile(
     r"(?:\s+(?!with\b|and\b|of\b|in\b|for\b|at\b)[\w-]+)?\s+(?:intros?|outros?|solos?|breaks?|breakdowns?|"
     r"fills?|sections?|parts?|bridges?|verses?|chorus(?:es)?|drops?|codas?|interludes?|build-?ups?)\b"
 )
+
+
+# A count of time inside the piece is not its length: "every 4 bars", "after 8 bars", "the last 10 seconds", "a 3
+# second pause", "3 seconds later", "at the 1 minute mark", "wait a minute", "one second, …", "30 seconds to mars".
+_INNER_LENGTH_BEFORE_RE = re.compile(r"(?<![\w'-])(?:every|each|after|within|wait|(?:for\s+)?the\s+(?:first|last))\s+$")
+_INNER_LENGTH_AFTER_RE = re.compile(
+    r"[\s-]+(?:later|ago|into|mark|of\s+(?:silence|summer)|pauses?|fades?|gaps?|rests?|silence)\b|\s+in\s*(?:[,.;:!?]|$)"
+)
+_INNER_TIME_AFTER_RE = re.compile(r"\s+to\b")  # only after seconds or minutes: "16 bars to rap over" is a length
+
+
+def _is_inner_length(text: str, match: re.Match[str], unit: str) -> bool:
+    if match.group(0) == "one second" and re.match(r"\s*,", text[match.end() :]):
+        return True  # "one second, make it jazzier"
+    return bool(
+        _INNER_LENGTH_BEFORE_RE.search(text, max(0, match.start() - 40), match.start())
+        or _INNER_LENGTH_AFTER_RE.match(text, match.end())
+        or (unit != "bars" and _INNER_TIME_AFTER_RE.match(text, match.end()))
+    )
 
 
 def _number(token: str) -> float:
@@ -847,14 +870,17 @@ def _number(token: str) -> float:
 _LIST_NEGATORS = (
     "without", "without using", "sans", "w/o", "leave out", "no need for", "don't want", "do not want", "don't use",
     "don't add", "do not add", "don't include", "do not include", "doesn't need", "does not need", "neither",
-    "except for", "except", "excluding", "other than", "remove", "minus", "exclude", "avoid",
+    "except for", "except", "excluding", "other than", "remove", "minus", "exclude", "avoid", "take out",
+    "get rid of", "ditch", "mute the", "drop the",
 )  # fmt: skip
 _NEGATORS = (
     *_LIST_NEGATORS, "nor", "not", "never", "no", "nothing", "don't", "do not", "doesn't", "shouldn't", "instead of",
-    "rather than", "in place of",
+    "rather than", "in place of", "zero", "isn't", "is not", "can't", "cannot", "won't", "hate",
 )  # fmt: skip
 _EXCEPT = ("except for", "except", "excluding", "other than")
-_FILLERS = r"(?:too|so|very|overly|that|really|a|an|any|the|be|make|it|even|sound|get)"
+_FILLERS = (
+    r"(?:too|so|very|overly|that|really|a|an|any|the|be|make|it|even|sound|get|more|anything|getting|sounding|feel)"
+)
 _NEGATED_ADJECTIVES = r"(?:heavy|live|loud|real|prominent|extra)"
 _LOOKBACK = 40  # characters searched before a word for what negates it
 # An adjective only right after the negator ("no heavy drums", "without any live drums"): "not too loud drums" asks
@@ -869,15 +895,68 @@ _AND_RE = re.compile(rf"\s*,?\s*and\s+(?:{_FILLERS}\s+)*")
 _COMMA_RE = re.compile(rf"\s*,\s*(?:{_FILLERS}\s+)*")
 _IMPLYING_DRUMS = ("beat", "beats", "groove", "grooves")
 _NOT_AN_INSTRUMENT_RE = re.compile(r"\s*(?:per|/)\s*(?:minute|min|bar|measure)\b")  # "90 beats per minute"
-# Phrases where an instrument's word means something else: "when the bass kicks in", "hats off", "a conga line".
+# Phrases where an instrument's, genre's or mood's word means something else: the word followed by these
+# ("when the bass kicks in", "hats off", "a conga line", "rock bottom", "dark mode")…
 _IDIOMS = {
-    "kick": r"(?:in|off|back|up|out|it|things)\b",
+    "kick": r"(?:in|off|back|up|out|it|things|down|the)\b",
     "hats": r"off\b",
     "claps": r"along\b",
     "conga": r"line\b",
     "drumming": r"(?:on|up)\b",
+    "drum": r"up\b",
+    "beat": r"(?:up|the odds)\b",
+    "keys": r"(?:jingling|to the)\b",
+    "string": r"(?:guitar|attached|of lights|theory)\b",  # "a 12 string guitar" is a guitar
+    "voice": r"(?:over(?!\s+(?:an?|the|some)\b)|acting|actor|memo|message|note|call|assistant|of a generation)\b",
+    "pad": r"thai\b",
+    "horn": r"of (?:a dilemma|plenty)\b",
+    "fiddle": r"with\b",
+    "harp": r"on (?:about|it|and on)\b",
+    "bells": r"and whistles\b",
+    "brushes": r"with (?:death|fame|greatness|danger|disaster|the law)\b",
+    "bass": r"(?:fishing|clef)\b",
+    "house": r"(?:of|warming)\b",
+    "march": r"(?:\d{1,2}(?:st|nd|rd|th)?\b(?!\s*/)|madness\b)",  # "march 21", not "a march 2/4"
+    "rock": r"(?:my baby|bottom|solid|climbing)\b",
+    "pop": r"(?:the|up|quiz)\b",
+    "soul": r"searching\b",
+    "drone": r"footage\b",
+    "swing": r"by\b",
+    "loving": r"memory\b",
+    "soft": r"(?:launch|drink)\b",
+    "dark": r"mode\b",
+    "floating": r"point\b",
+    "driving": r"test\b",
+    "epic": r"fail\b",
+}
+# … or after these ("nothing beats", "skipped a beat", "car keys", "a haunted house", "in March", "past tense").
+_IDIOMS_BEFORE = {
+    "beat": r"who|we|i|you|they|to|never|finally|skipped a|skip a|missed a|miss a",
+    "beats": r"nothing|who|he|she|it|never|finally",
+    "kicks": r"for",
+    "keys": r"car|house|door|florida|lost|losing|my|your|the car",
+    "keyboard": r"typing on a|typing on the|computer|mechanical",
+    "string": r"pull(?:s|ed|ing)?(?: some)?",
+    "kit": r"press|survival|aid|starter|tool|repair|media",
+    "hats": r"cowboy|party|top|hard|straw|sun",
+    "shakers": r"movers and",
+    "pad": r"launch|lily|knee|bachelor|mouse|note|landing|heating|shoulder|elbow",
+    "horn": r"own|car",
+    "fiddle": r"second",
+    "whistle": r"bells and",
+    "whistles": r"bells and",
+    "bass": r"sea",
+    "house": r"haunted|open|tree|full|dog|bird|green|farm|beach|lake|safe|white|my|our|your|his|her|their",
+    "march": r"in|of|this|next|last|early|late|since|until|from|by",
+    "country": r"across the|in the",
+    "soul": r"an old|heart and",
+    "swing": r"in full",
+    "trap": r"tourist",
+    "tense": r"past",
+    "tender": r"legal",
 }
 _IDIOM_RES = {word: re.compile(rf"\s+{after}") for word, after in _IDIOMS.items()}
+_IDIOM_BEFORE_RES = {word: re.compile(rf"(?<![\w'-])(?:{before})\s+$") for word, before in _IDIOMS_BEFORE.items()}
 _PART_RE = re.compile(r"\s+(?:solos?|intros?|outros?|drops?|fills?|breaks?|parts?|riffs?|licks?|chords?|sections?)\b")
 # "at 160" is a tempo only when the number ends a clause, or "with …" or the like follows, or "in" and a key or
 # a metre: not "at 45 rpm", nor "peaks at 100 in the charts", nor "at 100 in a club".
@@ -890,11 +969,18 @@ _ABOUT = r"(?:around\s+|about\s+|roughly\s+|approximately\s+|~\s*)?"
 _BARE_TEMPO_RE = re.compile(
     rf"(?<![\w-])at\s+{_ABOUT}(\d{{2,3}})(?=\s*$|\s*[,.;:!?)]|\s+{_CLAUSE_WORDS}|\s+{_IN_KEY_OR_METRE})"
 )
+# Words that make "at NN" an age or a level (within the two words before "at"): "retired at 65", "volume at 80".
+_AGE_BEFORE_AT_RE = re.compile(
+    r"(?<![\w'-])(?:retired|born|married|died|aged|age|volume|driving|going|lessons|started)(?:\s+[\w'-]+)?\s+$"
+)
 _TEMPO_RES = (
     re.compile(r"(\d+(?:\.\d+)?)[\s-]*(?:bpm|beats per minute|beats/min)"),  # "96 bpm", "a 120-bpm track"
     # "tempo 96", "tempo: ~100", "speed = 120", "♩ = 72": not "mid tempo 4/4", "half speed 808", "quarter note 3"
     re.compile(rf"(?:tempo|tempo of|at tempo|bpm)\s*(?:of\s*|=\s*|:\s*)?{_ABOUT}(\d{{2,3}}(?:\.\d+)?)(?![\d.]|\s*/)"),
-    re.compile(rf"(?:speed|♩|quarter note)\s*(?:of|=|:)\s*{_ABOUT}(\d{{2,3}}(?:\.\d+)?)(?![\d.]|\s*/)"),
+    re.compile(
+        rf"(?:speed|♩|quarter note)\s*(?:of|=|:)\s*{_ABOUT}(\d{{2,3}}(?:\.\d+)?)"
+        r"(?![\d.]|\s*/|\s*(?:mph|km/h|kmh|kph|wpm)\b)"
+    ),
 )
 
 
@@ -903,6 +989,8 @@ def _negator(text: str, start: int) -> str | None:
     found = _NEGATION_RE.search(text, max(0, start - _LOOKBACK), start)
     if found is None:
         return None
+    if found.group(1) == "drop the" and re.match(r"(?:bass|beat)\b", text[start:]):
+        return None  # "drop the bass", "drop the beat": an EDM drop
     if found.group(1) in _EXCEPT and _EXCEPT_KEEPS_RE.search(text, max(0, found.start() - _LOOKBACK), found.start()):
         return None
     return found.group(1)
@@ -949,9 +1037,15 @@ def _find_tempo(text: str) -> float | None:
     if match:
         return _check_tempo(float(match.group(1)))
     for bare in _BARE_TEMPO_RE.finditer(text):
+        if _AGE_BEFORE_AT_RE.search(text, max(0, bare.start() - 40), bare.start()):
+            continue  # "who retired at 65", "keep the volume at 80"
         if TEMPO_RANGE[0] <= float(bare.group(1)) <= TEMPO_RANGE[1]:
             return float(bare.group(1))
-    words = {match.span(): TEMPO_WORDS[match.group(1)] for match in _TEMPO_WORD_RE.finditer(text)}
+    words = {
+        match.span(): TEMPO_WORDS[match.group(1)]
+        for match in _TEMPO_WORD_RE.finditer(text)
+        if match.group(1) != "quick" or _QUICK_TEMPO_RE.match(text, match.end())
+    }
     tempo = _first_not_negated(text, words)
     if tempo is None and words:
         return TEMPO_WORDS["moderate"]  # "not too fast", "neither fast nor slow"
@@ -980,8 +1074,12 @@ _KEY_RES = (
 # After "a minor" these make it the article and an adjective: "a minor-key piece", "with a minor feel".
 _ARTICLE_MINOR_RE = re.compile(
     r"[\s-]+(?:key|feel|chords?|\d+(?:st|nd|rd|th)|third|sixth|seventh|ninth|tonality|vibe|flavou?r|tinge|twist|"
-    r"touch|progression|mood)\b"
+    r"touch|progression|mood|way|hit|role|part|league|success|problem|issue|inconvenience|setback|detail|change)\b"
 )
+# After a bare upper-case "in D" these make it a name: "in D&D", "in D.C.", "in B-movie style", "in E Street Band".
+_AFTER_BARE_TONIC_NAME_RE = re.compile(rf"\s+(?!(?i:{_CLAUSE_WORDS}))[A-Z]|[&.+-][A-Za-z]")
+# What may follow a two-letter "Am" / "Em" for it to be a chord: not "Am I dreaming?", "happy birthday Em!".
+_AFTER_TWO_LETTER_CHORD_RE = re.compile(r"\s*(?:$|[,.;:)/|]|\d)|\s+[A-G](?:#|b)?m?(?![\w#])")
 # What may follow a bare "in A" for it to be a key, not the article ("in A, banjo" but "In A Quiet Library").
 _AFTER_BARE_A_RE = re.compile(rf"\s*(?:$|[^\w\s]|{_CLAUSE_WORDS})", re.IGNORECASE)
 
@@ -1010,8 +1108,15 @@ def _is_key(original: str, match: re.Match[str], index: int) -> bool:
         return False  # the genre (electronic body music), not E-flat minor
     if index == 0 and letter.islower() and not mode:  # "in b-sides", but "in e flat", "key of c#"
         return letter != "a" and accidental not in ("", "b")
-    if index == 1 and letter.islower():  # "a dorian groove", "a min"
-        return mode in ("major", "minor")
+    if index == 1 and letter.islower():  # "a dorian groove", "a min"; "a major hit", "with a minor feeling"
+        return mode in ("major", "minor") and letter != "a"
+    if index == 0 and letter.isupper() and not accidental and not mode:
+        if _AFTER_BARE_TONIC_NAME_RE.match(original, match.end()):
+            return False
+    if index == 2 and match.group(0) in ("Am", "Em"):  # "Am I dreaming?", "When I Am Stressed"
+        if re.search(r"\bI\s+$", original[: match.start()]) or re.match(r"\s+I\b", original[match.end() :]):
+            return False
+        return match.start() == 0 or bool(_AFTER_TWO_LETTER_CHORD_RE.match(original, match.end()))
     if index == 0 and letter == "A" and not accidental and not mode and not match.group(0).lower().startswith("in a"):
         return True  # "key of A", "in the key of A"
     if index == 0 and letter == "A" and not accidental and not mode:
@@ -1022,12 +1127,15 @@ def _is_key(original: str, match: re.Match[str], index: int) -> bool:
 def _find_time_signature(text: str) -> tuple[int, int] | None:
     """The first "n/d" that is a metre (not a note value such as "1/16"), else the first metre word."""
     for match in re.finditer(r"(?<![\d/])(\d{1,2})\s*/\s*(\d{1,2})(?![\d/])", text):
+        if re.search(r"(?<![\w'-])on\s+$", text[: match.start()]) or re.match(r"\s+of\b", text[match.end() :]):
+            continue  # a date or a fraction: "on 12/8", "3/4 of the way"
         if match.group(1) != "1" and int(match.group(2)) in (2, 4, 8, 16):
             return parse_time_signature(f"{match.group(1)}/{match.group(2)}")
     found = {
         match.span(): signature
         for words, signature in TIME_SIGNATURE_WORDS.items()
         for match in re.finditer(rf"(?<![\w-]){re.escape(words)}(?:e?s)?(?![\w-])", text)
+        if not _is_idiom_at(text, match.span(), words)
     }
     return _first_not_negated(text, found)
 
@@ -1051,11 +1159,19 @@ def _find_instruments(text: str, genre: str | None = None) -> tuple[tuple[int, .
 
 def _is_idiom(text: str, match: re.Match[str]) -> bool:
     """Whether an instrument's word is part of another phrase here ("beats per minute", "the bass kicks in")."""
-    if _NOT_AN_INSTRUMENT_RE.match(text, match.end()):
+    if match.group(1) in _SOUND_EFFECTS and not _SOUND_EFFECT_RE.match(text, match.end()):
         return True
-    word = match.group(1)
-    idiom = _IDIOM_RES.get(word) or _IDIOM_RES.get(re.sub(r"e?s$", "", word))
-    return bool(idiom and idiom.match(text, match.end()))
+    return bool(_NOT_AN_INSTRUMENT_RE.match(text, match.end())) or _is_idiom_at(text, match.span(), match.group(1))
+
+
+def _is_idiom_at(text: str, span: tuple[int, int], word: str) -> bool:
+    """Whether ``word`` at ``span`` is part of a phrase of ``_IDIOMS`` / ``_IDIOMS_BEFORE`` ("rock bottom")."""
+    singular = re.sub(r"e?s$", "", word)
+    after = _IDIOM_RES.get(word) or _IDIOM_RES.get(singular)
+    before = _IDIOM_BEFORE_RES.get(word) or _IDIOM_BEFORE_RES.get(singular)
+    return bool(
+        (after and after.match(text, span[1])) or (before and before.search(text, max(0, span[0] - 40), span[0]))
+    )
 
 
 def _programs_of_phrase(phrase: str, genre: str | None) -> tuple[int, ...]:
@@ -1085,7 +1201,7 @@ def _find_label(text: str, table: dict[str, tuple[str, ...]], weak: tuple[str, .
         for label, words in table.items()
         for word in (label, *words)
         for match in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)
-        if not any(_overhangs(name, match.span()) for name in names)
+        if not any(_overhangs(name, match.span()) for name in names) and not _is_idiom_at(text, match.span(), word)
     }
     strong = {span: label for span, label in found.items() if text[span[0] : span[1]] not in weak}
     return _first_not_negated(text, strong) or _first_not_negated(text, found)
@@ -1100,7 +1216,10 @@ def _overhangs(name: tuple[int, int], word: tuple[int, int]) -> bool:
 def _find_length(text: str) -> tuple[int | None, float | None]:
     """Bars, else seconds (minutes and seconds added up: "1 min 30 sec"). The length of a part ("a 2 minute song
     with a 10 second intro") counts only when the prompt gives no other length ("a 4-bar drum fill")."""
-    found = {unit: list(pattern.finditer(text)) for unit, pattern in _LENGTH_RES.items()}
+    found = {
+        unit: [m for m in pattern.finditer(text) if not _is_inner_length(text, m, unit)]
+        for unit, pattern in _LENGTH_RES.items()
+    }
     whole = {unit: [m for m in matches if not _PART_LENGTH_RE.match(text, m.end())] for unit, matches in found.items()}
     chosen = whole if any(whole.values()) else found
     counts = {unit: _number(next(filter(None, ms[0].groups()))) for unit, ms in chosen.items() if ms}
