@@ -843,7 +843,8 @@ def _is_inner_length(text: str, match: re.Match[str], unit: str) -> bool:
     if match.group(0) == "one second" and re.match(r"\s*,", text[match.end() :]):
         return True  # "one second, make it jazzier"
     return bool(
-        _INNER_LENGTH_BEFORE_RE.search(text, max(0, match.start() - 40), match.start())
+        _negator(text, match.start()) is not None  # ruled out: "instead of 16 bars, do 8"
+        or _INNER_LENGTH_BEFORE_RE.search(text, max(0, match.start() - 40), match.start())
         or _INNER_LENGTH_AFTER_RE.match(text, match.end())
         or (unit != "bars" and _INNER_TIME_AFTER_RE.match(text, match.end()))
     )
@@ -1031,9 +1032,10 @@ def _first_not_negated(text: str, found: dict[tuple[int, int], _T]) -> _T | None
 
 
 def _find_tempo(text: str) -> float | None:
-    """A tempo in bpm ("96 bpm", "tempo 96", "at 96"), else the first tempo word not negated; only negated ones
-    ("not too fast") ask for a moderate tempo."""
-    match = next(filter(None, (pattern.search(text) for pattern in _TEMPO_RES)), None)
+    """A tempo in bpm ("96 bpm", "tempo 96", "at 96") that is not ruled out ("not 120 bpm, more like 90"), else
+    the first tempo word not negated; only negated ones ("not too fast") ask for a moderate tempo."""
+    numbers = (match for pattern in _TEMPO_RES for match in pattern.finditer(text))
+    match = next((m for m in numbers if _negator(text, m.start()) is None), None)
     if match:
         return _check_tempo(float(match.group(1)))
     for bare in _BARE_TEMPO_RE.finditer(text):

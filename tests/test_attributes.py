@@ -144,6 +144,10 @@ PHRASINGS = [
     ("don't make it too fast", dict(tempo=105)),
     ("a minor-key piano piece", dict(key=None, instruments=(0,))),
     ("a happy tune for ukulele", dict(instruments=(24,), mood="happy")),
+    # A ruled-out number gives way to the one asked for.
+    ("not 120 bpm, more like 90 bpm", dict(tempo=90)),
+    ("instead of 16 bars, do 8 bars", dict(bars=8)),
+    ("rather than 4 minutes, keep it to 1 minute", dict(seconds=60)),
     # Review of the audit's fixes: words that are not tempos, exclusions, instruments or keys here.
     ("half speed 808 trap beat", dict(tempo=None, instruments=(DRUMS,))),
     ("a full speed 4/4 techno banger", dict(tempo=None, time_signature=(4, 4))),
