@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import NoReturn
 
@@ -334,9 +335,13 @@ def _check_backend_flags(args: argparse.Namespace) -> None:
     symbolic = args.backend == "symbolic"
     foreign = [name for name in (_MUSICGEN_ONLY if symbolic else _SYMBOLIC_ONLY) if getattr(args, name) is not None]
     if foreign:
-        flags = ", ".join("--" + name.replace("_", "-") for name in foreign)
         hint = "add --backend musicgen" if symbolic else "MusicGen follows the prompt's words only: write it there"
-        raise MusicGenError(f"{flags}: not used by the {args.backend} backend ({hint})")
+        raise MusicGenError(f"{_flags(foreign)}: not used by the {args.backend} backend ({hint})")
+
+
+def _flags(names: Iterable[str]) -> str:
+    """Argument names as the user typed them: "--key-strength, --precision"."""
+    return ", ".join("--" + name.replace("_", "-") for name in names)
 
 
 def _generate(args: argparse.Namespace) -> None:
@@ -460,8 +465,7 @@ def _plot(args: argparse.Namespace) -> None:
 
     options = {name: getattr(args, name) for name in ("n_fft", "hop", "n_mels") if getattr(args, name) is not None}
     if options and args.input.suffix.lower() != ".wav":
-        flags = ", ".join("--" + name.replace("_", "-") for name in options)
-        raise MusicGenError(f"{flags}: spectrogram options, for a .wav input only")
+        raise MusicGenError(f"{_flags(options)}: spectrogram options, for a .wav input only")
     print(plot_file(args.input, args.output, **options))
 
 
@@ -627,8 +631,7 @@ def _evaluate(args: argparse.Namespace) -> None:
         raise MusicGenError(f"--limit must be at least 1, got {args.limit}")
     settings = {name: getattr(args, name) for name in _GENERATION_SETTINGS if getattr(args, name) is not None}
     if args.midi_dir is not None and settings:
-        flags = ", ".join("--" + name.replace("_", "-") for name in settings)
-        raise MusicGenError(f"{flags}: generation settings, not used when scoring --midi-dir files")
+        raise MusicGenError(f"{_flags(settings)}: generation settings, not used when scoring --midi-dir files")
     cases = load_prompts(args.prompts)[: args.limit]
     others = {path.stem: _read_report(path) for path in args.compare}
     generator = None

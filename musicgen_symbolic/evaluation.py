@@ -268,8 +268,6 @@ def load_prompts(path: str | Path) -> list[PromptCase]:
             overrides = {k: target.get(k) for k in ("tempo", "key", "time_signature", "instruments", "genre", "mood")}
             attributes = AttributeOverrides(**overrides).apply(Attributes()) if target else parse_prompt(caption)
             bars = target.get("bars") if target else attributes.bars
-            if bars is not None and (not isinstance(bars, int) or isinstance(bars, bool)):
-                raise MusicGenError(f"bars must be a whole number, got {bars!r}")
             attributes = attributes.merged(bars=check_bars(bars) if bars is not None else None)
         except (MusicGenError, TypeError, AttributeError, ValueError) as error:
             raise MusicGenError(f"{path}:{number}: {error}") from error
