@@ -1086,11 +1086,19 @@ _AFTER_TWO_LETTER_CHORD_RE = re.compile(r"\s*(?:$|[,.;:)/|]|\d)|\s+[A-G](?:#|b)?
 _AFTER_BARE_A_RE = re.compile(rf"\s*(?:$|[^\w\s]|{_CLAUSE_WORDS})", re.IGNORECASE)
 
 
+_KEY_LEAD_RE = re.compile(r"(?:\bin\s+(?:the\s+key\s+of\s+)?|\bkey\s+of\s+)?$")  # what a negator may precede
+
+
 def _find_key(original: str) -> Key | None:
+    """The first key named and not ruled out ("not in C major, make it D minor"), matched on the original case."""
+    lowered = original.lower()
+    same_places = len(lowered) == len(original)  # lower() can lengthen a few letters ("İ")
     for index, pattern in enumerate(_KEY_RES):
         for match in pattern.finditer(original):
             letter, accidental, mode = match.groups()
             if not _is_key(original, match, index):
+                continue
+            if same_places and _negator(lowered, _KEY_LEAD_RE.search(lowered, 0, match.start()).start()) is not None:
                 continue
             accidental = (accidental or "").strip().lower().replace("-", "")
             mode = _SCALES.get((mode or "").lower()) or _MODE[(mode or "").lower()]

@@ -264,6 +264,12 @@ def _add_evaluate(commands: argparse._SubParsersAction) -> None:
     generation.add_argument("--temperature", type=float, help=f"(default {DEFAULT_TEMPERATURE})")
     generation.add_argument("--key-strength", type=float, help=f"(default {DEFAULT_KEY_STRENGTH})")
     generation.add_argument("--precision", choices=PRECISIONS, help=PRECISION_HELP)
+    generation.add_argument(
+        "--bars",
+        type=int,
+        help="generate every piece with this many bars, whatever its prompt says (e.g. 64 to check that the "
+        "instruments asked for keep playing: instrument_coverage)",
+    )
     p.set_defaults(run=_evaluate)
 
 
@@ -598,7 +604,7 @@ def _train(args: argparse.Namespace) -> None:
     print(Path(config.out) / "model")
 
 
-_GENERATION_SETTINGS = ("seed", "cfg", "temperature", "key_strength", "precision")
+_GENERATION_SETTINGS = ("seed", "cfg", "temperature", "key_strength", "precision", "bars")
 _GENERATION_DEFAULTS = dict(
     seed=0,
     cfg=DEFAULT_CFG,
@@ -633,6 +639,13 @@ def _evaluate(args: argparse.Namespace) -> None:
     if args.midi_dir is not None and settings:
         raise MusicGenError(f"{_flags(settings)}: generation settings, not used when scoring --midi-dir files")
     cases = load_prompts(args.prompts)[: args.limit]
+    if args.bars is not None:
+        from dataclasses import replace
+
+        from .attributes import check_bars
+
+        bars = check_bars(args.bars)
+        cases = [replace(case, bars=bars, target=case.target.merged(bars=bars)) for case in cases]
     others = {path.stem: _read_report(path) for path in args.compare}
     generator = None
     if args.midi_dir is None:
@@ -645,9 +658,9 @@ def _evaluate(args: argparse.Namespace) -> None:
         generator = MusicGenSymbolic.from_pretrained(args.model)
     elif not args.midi_dir.is_dir():
         raise MusicGenError(f"no such folder: {args.midi_dir}")
-    seed = settings.pop("seed", 0)
+    seed, bars = settings.pop("seed", 0), settings.pop("bars", None)
     report = evaluate_prompts(cases, generator, args.midi_dir, seed=seed, **settings)
-    report["settings"] = {**settings, "seed": seed} if generator else {}
+    report["settings"] = {**settings, "seed": seed, **({"bars": bars} if bars else {})} if generator else {}
     report["source"] = str(args.midi_dir or args.model or "bundled model")
     from .midi_io import write_atomic
 

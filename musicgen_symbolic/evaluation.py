@@ -11,6 +11,9 @@ Definitions (all per file; a report averages them over files that have the targe
 * bar-count match: the number of bars (downbeats of the file) equals the target's.
 * instruments: precision / recall / F1 between the sets of programs present (drums as -1) and asked for,
   by exact program and by General MIDI family (8 programs a family; drums a family of their own).
+* instrument coverage: the share of (requested instrument, 4-bar phrase) pairs in which that instrument
+  starts a note: do all the instruments asked for keep playing, or only appear once? (A last phrase of
+  fewer bars counts as one.)
 * CR — compression ratio of the note set, COSIATEC-style: notes are points (onset on a sixteenth-note
   grid, pitch); the largest maximal translatable patterns (SIA) and their translators form translational
   equivalence classes, chosen greedily by compression; CR = points / (Σ(|pattern| + |translators| − 1)
@@ -39,6 +42,7 @@ TEMPO_BIN_EDGES = (40, 60, 70, 90, 110, 140, 160, 210)
 _MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
 _MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 _MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
+PHRASE_BARS = 4
 
 
 def tempo_bin(bpm: float) -> int:
@@ -113,6 +117,21 @@ def scale_consistency(midi: pretty_midi.PrettyMIDI) -> float:
     return float(best / len(pitches))
 
 
+def instrument_coverage(midi: pretty_midi.PrettyMIDI, programs: set[int], phrase_bars: int = PHRASE_BARS) -> float:
+    """Share of (program, phrase of ``phrase_bars`` bars) pairs in which the program (drums: -1) starts a note."""
+    phrase_starts = midi.get_downbeats()[: max(1, bar_count(midi))][::phrase_bars]
+    if not programs or len(phrase_starts) == 0:
+        return 0.0
+    played = {program: np.zeros(len(phrase_starts), dtype=bool) for program in programs}
+    for instrument in midi.instruments:
+        program = DRUMS if instrument.is_drum else instrument.program
+        if program in played and instrument.notes:
+            onsets = np.array([note.start for note in instrument.notes])
+            phrases = np.searchsorted(phrase_starts, onsets, side="right") - 1
+            played[program][phrases[phrases >= 0]] = True
+    return float(np.mean([phrases.mean() for phrases in played.values()]))
+
+
 def empty_bar_rate(midi: pretty_midi.PrettyMIDI) -> float:
     downbeats = midi.get_downbeats()
     end = midi.get_end_time()
@@ -156,6 +175,7 @@ def score_midi(midi: pretty_midi.PrettyMIDI, target: Attributes) -> dict[str, fl
         result["instrument_precision"], result["instrument_recall"], result["instrument_f1"] = _prf(found, wanted)
         families = _prf({gm_family(p) for p in found}, {gm_family(p) for p in wanted})
         result["family_precision"], result["family_recall"], result["family_f1"] = families
+        result["instrument_coverage"] = instrument_coverage(midi, wanted)
     return result
 
 
@@ -322,6 +342,7 @@ REPORT_METRICS = (
     "instrument_recall",
     "instrument_f1",
     "family_f1",
+    "instrument_coverage",
     "pitch_class_entropy",
     "scale_consistency",
     "empty_bar_rate",

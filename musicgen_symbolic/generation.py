@@ -1,4 +1,4 @@
-"""The sampling loop: classifier-free guidance, grammar masks, temperature / top-k / top-p.
+"""The sampling loop: classifier-free guidance, grammar masks, nudges, temperature / top-k / top-p.
 
 Conditional and unconditional rows run in one batch (``2B`` rows) so guidance costs one forward
 pass per token. Rows that finish leave the batch. When a sequence outgrows the context (the positions
@@ -10,6 +10,7 @@ token recomputes the whole sequence.
 from __future__ import annotations
 
 import functools
+import math
 import random
 from bisect import bisect_right
 from collections.abc import Callable
@@ -130,6 +131,10 @@ class Sampler:
         logits = logits + masks
         if logit_bias is not None:
             logits += logit_bias
+        choosing = zip(grammars, nexts, strict=True)
+        nudged = [(row, g.nudges) for row, (g, n) in enumerate(choosing) if g.nudges and n.instrument_choice]
+        if nudged:
+            _nudge(logits, nudged)
         if config.temperature < 1e-6:  # greedy (also avoids 0/0 in float32)
             if logits.isnan().any():
                 raise MusicGenError(INVALID_PROBABILITIES)
@@ -191,6 +196,15 @@ class Sampler:
         while weights[pick] == 0.0:  # a boundary draw can land on a zero-weight slot; step back to a real one
             pick -= 1
         return order[pick] if order is not None else pick
+
+
+def _nudge(logits: Tensor, nudged: list[tuple[int, tuple[tuple[int, float], ...]]]) -> None:
+    """Raise, in place, each silent instrument's allowed Program token to at least its share of the probability."""
+    for row, nudges in nudged:
+        odds_base = float(logits[row].logsumexp(0))
+        for program_id, share in nudges:
+            if math.isfinite(current := float(logits[row, program_id])):
+                logits[row, program_id] = max(current, odds_base + math.log(share / (1 - share)))
 
 
 @functools.cache

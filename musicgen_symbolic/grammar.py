@@ -12,8 +12,14 @@ before ``program_changes`` put a ``Program`` before every note and give drum hit
 same state machine reads both forms, from the tokenizer's flags.
 
 Tempo appears exactly once, at the first position of the piece, and the metre is the same in every
-bar. Every requested instrument plays: one not heard by the last bar is the only instrument allowed there. What the user fixed (tempo, metre, instruments, length) is forced here, so every sampled
-sequence decodes to a valid MIDI file that obeys those attributes.
+bar. Every requested instrument plays: one not heard by the last bar is the only instrument allowed there.
+What the user fixed (tempo, metre, instruments, length) is forced here, so every sampled sequence decodes to
+a valid MIDI file that obeys those attributes.
+
+A requested instrument silent for ``QUIET_BARS`` whole bars is nudged back in (:attr:`GrammarState.nudges`):
+where an instrument is chosen, the sampler gives its ``Program`` token at least a small probability, which
+grows with the silence. The model still decides when it comes back and what it plays. Without the nudge,
+rare instruments (timpani, celesta, bassoon…) played only in the last bar, where the rule above forced them.
 """
 
 from __future__ import annotations
@@ -34,6 +40,9 @@ MAX_CACHED_MASKS = 4096
 # Position, Tempo, Program, Pitch, Velocity, Duration: the most tokens one event can need, plus EOS.
 TOKENS_TO_CLOSE = 7
 NOTE_ENDS = ("Duration", "VelDur")
+QUIET_BARS = 4  # whole bars a requested instrument may rest before it is nudged back in
+NUDGE_PER_BAR = 0.05  # the least probability its Program token then gets where an instrument is chosen, per bar ...
+MAX_NUDGE = 0.25  # ... up to this
 
 
 class NextTokens(NamedTuple):
@@ -202,10 +211,13 @@ class GrammarState:
         if constraints.programs is not None:
             self.program_ids = tuple(sorted({grammar.program_id[p] for p in constraints.programs}))
             self.unused = set(self.program_ids)
+            self.heard_in_bar = dict.fromkeys(self.program_ids, 0)  # the bar each last played in; 0: not yet
         else:
+            self.heard_in_bar = {}
             self.unused = set()
             self.program_ids = tuple(sorted(i for p, i in grammar.program_id.items() if p not in constraints.without))
         self.programs_now = self.program_ids
+        self.nudges: tuple[tuple[int, float], ...] = ()  # (Program token, least probability) of silent instruments
 
     # ------------------------------------------------------------------ queries
     def _may_open_bar(self) -> bool:
@@ -288,6 +300,7 @@ class GrammarState:
             self.bars_done += 1
             self.position = -1
             self._update_programs_now()
+            self._update_nudges()
         elif name == "TimeSig":
             self.time_signature_id = token_id
             self.bar_positions = value * POSITIONS_PER_BEAT
@@ -301,6 +314,10 @@ class GrammarState:
             self._update_target_bars()
         elif name in NOTE_STARTS:
             self.notes_here += 1
+            if self.program_id in self.heard_in_bar:
+                self.heard_in_bar[self.program_id] = self.bars_done
+                if self.nudges:
+                    self._update_nudges()
         elif name == "Program":
             self.program = value
             self.program_id = token_id
@@ -308,6 +325,15 @@ class GrammarState:
                 self.unused.discard(token_id)
                 self._update_programs_now()
         self.last = name
+
+    def _update_nudges(self) -> None:
+        """The requested instruments silent for ``QUIET_BARS`` whole bars or more, with their least probability."""
+        nudges = []
+        for program_id, heard in self.heard_in_bar.items():
+            beyond = self.bars_done - 1 - heard - QUIET_BARS  # silent whole bars beyond the quiet ones
+            if beyond >= 0:
+                nudges.append((program_id, min(NUDGE_PER_BAR * (beyond + 1), MAX_NUDGE)))
+        self.nudges = tuple(nudges)
 
     def _update_target_bars(self) -> None:
         """With a length in seconds, the bar count follows once tempo and metre are known."""

@@ -148,6 +148,12 @@ PHRASINGS = [
     ("not 120 bpm, more like 90 bpm", dict(tempo=90)),
     ("instead of 16 bars, do 8 bars", dict(bars=8)),
     ("rather than 4 minutes, keep it to 1 minute", dict(seconds=60)),
+    ("not in C major, make it D minor", dict(key=D_MINOR)),
+    ("instead of C major, use D minor", dict(key=D_MINOR)),
+    ("not in the key of C major but in the key of D minor", dict(key=D_MINOR)),
+    ("never in G major", dict(key=None)),
+    ("Symphony No. 5 in D minor", dict(key=D_MINOR)),
+    ("no drums, in D minor", dict(key=D_MINOR, instruments=None)),
     # Review of the audit's fixes: words that are not tempos, exclusions, instruments or keys here.
     ("half speed 808 trap beat", dict(tempo=None, instruments=(DRUMS,))),
     ("a full speed 4/4 techno banger", dict(tempo=None, time_signature=(4, 4))),

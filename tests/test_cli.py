@@ -130,6 +130,11 @@ def test_render_command(capsys, tmp_path, scale_midi):
             "--cfg",
         ),
         (
+            ["evaluate", "--prompts", "{tmp}/p.jsonl", "--out", "{tmp}/r.json", "--midi-dir", "{tmp}", "--bars", "64"],
+            "--bars: generation settings, not used",
+        ),
+        (["evaluate", "--prompts", "{tmp}/p.jsonl", "--out", "{tmp}/r.json", "--bars", "0"], "0 bars is out of range"),
+        (
             ["evaluate", "--prompts", "{tmp}/p.jsonl", "--out", "{tmp}/r.json", "--limit", "0"],
             "--limit must be at least 1",
         ),

@@ -6,7 +6,15 @@ import pytest
 
 from musicgen_symbolic.attributes import DRUMS, Attributes, Key
 from musicgen_symbolic.errors import MusicGenError
-from musicgen_symbolic.evaluation import empty_bar_rate, estimate_key, related_keys, score_midi, summarise, tempo_bin
+from musicgen_symbolic.evaluation import (
+    empty_bar_rate,
+    estimate_key,
+    instrument_coverage,
+    related_keys,
+    score_midi,
+    summarise,
+    tempo_bin,
+)
 
 
 @pytest.fixture
@@ -49,6 +57,39 @@ def test_empty_bars_and_summary(scale):
     assert empty_bar_rate(scale) == 0.0
     summary = summarise([{"CK": 1.0}, {"CK": 0.0, "TB": 1.0}])
     assert summary["CK"] == 0.5 and summary["TB_n"] == 1.0
+
+
+def test_instrument_coverage_counts_the_phrases_each_requested_instrument_plays_in():
+    midi = pretty_midi.PrettyMIDI(initial_tempo=120)  # 2 s a bar: phrases of 4 bars start at 0 and 8 s
+    piano, bass, drums = pretty_midi.Instrument(0), pretty_midi.Instrument(32), pretty_midi.Instrument(0, is_drum=True)
+    for bar in range(8):
+        piano.notes.append(pretty_midi.Note(80, 60, bar * 2.0, bar * 2.0 + 1.5))
+    bass.notes.append(pretty_midi.Note(80, 36, 1.0, 9.0))  # one long note: it starts in the first phrase only
+    drums.notes.append(pretty_midi.Note(80, 36, 10.0, 10.1))
+    midi.instruments += [piano, bass, drums]
+    assert instrument_coverage(midi, {0}) == 1.0
+    assert instrument_coverage(midi, {0, 32, DRUMS}) == pytest.approx((1 + 0.5 + 0.5) / 3)
+    assert instrument_coverage(midi, {0, 73}) == 0.5  # a requested instrument that never plays counts zero
+    assert instrument_coverage(midi, {0, 32}, phrase_bars=8) == 1.0
+    assert score_midi(midi, Attributes(instruments=(0, 32)))["instrument_coverage"] == 0.75
+
+
+def test_evaluate_bars_sets_every_pieces_length(tmp_path, tiny_model_dir, capsys):
+    import json
+
+    from musicgen_symbolic.cli import main
+
+    prompts = tmp_path / "prompts.jsonl"
+    prompts.write_text('{"caption": "piano and drums, 2 bars"}\n{"caption": "a flute waltz"}\n')
+    out = tmp_path / "long.json"
+    argv = ["evaluate", "--prompts", str(prompts), "--model", str(tiny_model_dir), "--bars", "5", "--out", str(out)]
+    assert main(argv) == 0
+    report = json.loads(out.read_text())
+    assert report["settings"]["bars"] == 5
+    assert report["summary"]["bar_count"] == 1.0 and report["summary"]["bar_count_n"] == 2
+    assert report["summary"]["instrument_coverage_n"] == 2
+    assert "| instrument_coverage |" in (tmp_path / "long.md").read_text()
+    capsys.readouterr()
 
 
 def test_evaluate_command_on_model_and_on_midi_folder(tmp_path, tiny_model_dir, scale_midi, capsys):

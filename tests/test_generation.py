@@ -230,3 +230,30 @@ def test_wrong_attribute_values_in_the_api_are_clear_errors(tiny_generator, kwar
 def test_list_time_signature_and_program_number_are_accepted(tiny_generator):
     result = tiny_generator.generate_many("jazz", bars=1, time_signature=[6, 8], instruments=0, seed=1)[0]
     assert result.attributes.time_signature == (6, 8) and result.attributes.instruments == (0,)
+
+
+def _bars_heard(midi: pretty_midi.PrettyMIDI, program: int) -> set[int]:
+    downbeats = midi.get_downbeats()
+    onsets = [n.start for i in midi.instruments if i.program == program and not i.is_drum for n in i.notes]
+    return {int(np.searchsorted(downbeats, t, side="right")) for t in onsets}
+
+
+def test_an_instrument_the_model_avoids_is_nudged_back_in(tiny_generator, monkeypatch):
+    import musicgen_symbolic.grammar as grammar_module
+    from musicgen_symbolic.decoder import DecodeSession
+
+    timpani = tiny_generator.tokenizer.vocab["Program_47"]
+    for method in ("step", "feed"):  # a model that all but never chooses the timpani by itself
+        original = getattr(DecodeSession, method)
+
+        def avoiding(self, *args, _original=original, **kwargs):
+            logits = _original(self, *args, **kwargs)
+            logits[..., timpani] -= 30.0
+            return logits
+
+        monkeypatch.setattr(DecodeSession, method, avoiding)
+    prompt, bars = "piano and timpani", 16
+    nudged = _bars_heard(tiny_generator.generate_many(prompt, bars=bars, seed=0)[0].midi, 47)
+    assert len(nudged) >= 2 and min(nudged) <= grammar_module.QUIET_BARS + 4
+    monkeypatch.setattr(grammar_module, "QUIET_BARS", 10_000)
+    assert _bars_heard(tiny_generator.generate_many(prompt, bars=bars, seed=0)[0].midi, 47) == {bars}

@@ -86,3 +86,35 @@ def test_a_fused_pair_is_only_written_fused(compact):
     assert "Velocity_95" not in allowed and "Velocity_63" in allowed
     state = _walk(compact, Constraints(bars=1, programs=(-1,)), [*OPENING, "Program_-1", "PitchDrum_38"])
     assert "Velocity_95" in _allowed(compact, state)
+
+
+def test_a_long_silent_requested_instrument_is_nudged_back_in(compact):
+    from musicgen_symbolic.grammar import MAX_NUDGE, NUDGE_PER_BAR, QUIET_BARS
+
+    bass = compact.vocab["Program_32"]
+    opening = [*OPENING, "Program_0", "Pitch_60", "VelDur_63_1.0.8"]
+    state = _walk(compact, Constraints(bars=16, programs=(0, 32)), opening)
+    nudges = []
+    for _ in range(QUIET_BARS + 5):
+        state = _walk_on(compact, state, ["Bar_None", "TimeSig_4/4", "Position_0", "Pitch_60", "VelDur_63_1.0.8"])
+        nudges.append(state.nudges)
+    assert nudges[: QUIET_BARS - 1] == [()] * (QUIET_BARS - 1)  # the bass may rest a while
+    assert nudges[QUIET_BARS - 1] == ((bass, NUDGE_PER_BAR),)  # after QUIET_BARS bars without it
+    shares = [dict(n).get(bass, 0.0) for n in nudges]
+    assert shares == sorted(shares) and shares[-1] == MAX_NUDGE
+    state = _walk_on(compact, state, ["Program_32", "Pitch_40", "VelDur_63_1.0.8"])
+    assert state.nudges == ()  # heard again
+
+
+def test_no_nudge_where_the_model_chooses_the_instruments(compact):
+    state = _walk(compact, Constraints(bars=16), [*OPENING, "Program_0", "Pitch_60", "VelDur_63_1.0.8"])
+    for _ in range(8):
+        state = _walk_on(compact, state, ["Bar_None", "TimeSig_4/4", "Position_0", "Pitch_60", "VelDur_63_1.0.8"])
+    assert state.nudges == ()
+
+
+def _walk_on(tokenizer, state, tokens):
+    for token in tokens:
+        assert state.allowed(1000)[tokenizer.vocab[token]], f"{token} refused"
+        state.advance(tokenizer.vocab[token])
+    return state
