@@ -1031,11 +1031,27 @@ def _first_not_negated(text: str, found: dict[tuple[int, int], _T]) -> _T | None
     return next((found[span] for span, no in zip(spans, negated, strict=True) if not no), None)
 
 
+# A change of tempo: "raise the tempo 10 bpm", "slow it down by 20 bpm", "10 bpm faster".
+_CHANGE_BEFORE_RE = re.compile(
+    r"(?<![\w'-])(?:by|(?:raise|lower|increase|decrease|bump|boost|reduce|drop|up|down)(?:\s+the)?"
+    r"(?:\s+(?:tempo|bpm|speed))?(?:\s+by)?)\s+$"
+)
+_CHANGE_AFTER_RE = re.compile(r"\s*(?:faster|slower|quicker|higher|lower|more|less|up|down)\b")
+
+
+def _is_tempo_change(text: str, match: re.Match[str]) -> bool:
+    """Whether a tempo too slow to ask for is a change ("10 bpm faster"); "lower tempo, 70 bpm" is a tempo."""
+    return float(match.group(1)) < TEMPO_RANGE[0] and bool(
+        _CHANGE_BEFORE_RE.search(text, max(0, match.start() - 40), match.start())
+        or _CHANGE_AFTER_RE.match(text, match.end())
+    )
+
+
 def _find_tempo(text: str) -> float | None:
     """A tempo in bpm ("96 bpm", "tempo 96", "at 96") that is not ruled out ("not 120 bpm, more like 90"), else
     the first tempo word not negated; only negated ones ("not too fast") ask for a moderate tempo."""
     numbers = (match for pattern in _TEMPO_RES for match in pattern.finditer(text))
-    match = next((m for m in numbers if _negator(text, m.start()) is None), None)
+    match = next((m for m in numbers if _negator(text, m.start()) is None and not _is_tempo_change(text, m)), None)
     if match:
         return _check_tempo(float(match.group(1)))
     for bare in _BARE_TEMPO_RE.finditer(text):

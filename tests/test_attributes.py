@@ -152,6 +152,12 @@ PHRASINGS = [
     ("instead of C major, use D minor", dict(key=D_MINOR)),
     ("not in the key of C major but in the key of D minor", dict(key=D_MINOR)),
     ("never in G major", dict(key=None)),
+    # A change of tempo is not a tempo (it used to be "10 bpm is out of range"); a plausible tempo still is.
+    ("raise the tempo 10 bpm", dict(tempo=None)),
+    ("same groove but 10 bpm faster", dict(tempo=None)),
+    ("bump the bpm by 5, funk", dict(tempo=None, genre="funk")),
+    ("lower tempo 70 bpm ballad", dict(tempo=70)),
+    ("increase the tempo to 140 bpm", dict(tempo=140)),
     ("Symphony No. 5 in D minor", dict(key=D_MINOR)),
     ("no drums, in D minor", dict(key=D_MINOR, instruments=None)),
     # Review of the audit's fixes: words that are not tempos, exclusions, instruments or keys here.
