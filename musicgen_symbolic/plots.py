@@ -186,17 +186,28 @@ def plot_audio(
     return _save(fig, out)
 
 
+SPECTROGRAM_OPTIONS = ("n_fft", "hop", "n_mels")
+
+
 def plot_file(path: str | Path, out: str | Path, **kwargs: Any) -> Path:
     """Picture of a ``.mid``/``.midi`` (piano roll) or ``.wav`` (waveform + spectrograms) file, as a PNG.
 
     ``kwargs`` go to :func:`plot_midi` (``title``) or :func:`plot_audio` (``n_fft``, ``hop``, ``n_mels``,
-    ``title``); the spectrogram options are ignored for MIDI files.
+    ``title``); spectrogram options for a MIDI file are an error, as in the CLI, rather than ignored.
     """
     path = Path(path)
     out = _check_png(out)
     suffix = path.suffix.lower()
     if suffix not in MIDI_SUFFIXES + AUDIO_SUFFIXES:
         raise MusicGenError(f"cannot plot {path}: expected a .mid, .midi or .wav file")
+    unknown = sorted(set(kwargs) - {"title", *SPECTROGRAM_OPTIONS})
+    if unknown:
+        raise MusicGenError(
+            f"unknown plot option {', '.join(unknown)}: choose from title, {', '.join(SPECTROGRAM_OPTIONS)}"
+        )
+    spectrogram = [name for name in SPECTROGRAM_OPTIONS if name in kwargs]
+    if suffix in MIDI_SUFFIXES and spectrogram:
+        raise MusicGenError(f"{', '.join(spectrogram)}: spectrogram options, for a .wav input only")
     if not path.is_file():
         raise MusicGenError(f"no such file: {path}")
     if suffix in MIDI_SUFFIXES:

@@ -61,7 +61,12 @@ def test_plot_audio_writes_png(sine_wav, tmp_path):
 
 
 def test_plot_file_dispatches_on_suffix(scale_midi, sine_wav, tmp_path):
-    assert png_size(plot_file(scale_midi, tmp_path / "a.png", n_fft=512))[0] > 0  # audio options ignored
+    assert png_size(plot_file(scale_midi, tmp_path / "a.png", title="scale"))[0] > 0
+    with pytest.raises(MusicGenError, match="n_fft: spectrogram options, for a .wav input only"):
+        plot_file(scale_midi, tmp_path / "c.png", n_fft=512)
+    with pytest.raises(MusicGenError, match="unknown plot option titel"):
+        plot_file(sine_wav, tmp_path / "c.png", titel="x")
+    assert not (tmp_path / "c.png").exists()
     assert png_size(plot_file(sine_wav, tmp_path / "b.PNG", hop=1024))[0] > 0
 
 
