@@ -1031,19 +1031,27 @@ def _first_not_negated(text: str, found: dict[tuple[int, int], _T]) -> _T | None
     return next((found[span] for span, no in zip(spans, negated, strict=True) if not no), None)
 
 
-# A change of tempo: "raise the tempo 10 bpm", "slow it down by 20 bpm", "10 bpm faster".
-_CHANGE_BEFORE_RE = re.compile(
-    r"(?<![\w'-])(?:by|(?:raise|lower|increase|decrease|bump|boost|reduce|drop|up|down)(?:\s+the)?"
-    r"(?:\s+(?:tempo|bpm|speed))?(?:\s+by)?)\s+$"
+# A change of tempo: "+10 bpm", "slow it down by 20 bpm", "50 bpm faster" whatever the number; and, for a number
+# too slow to be a tempo, "raise the tempo 10 bpm", "drop it 10 bpm", "a 30 bpm boost", "8 bpm above 120".
+_CHANGE_BEFORE_RE = re.compile(r"(?:\+|(?<![\w'-])by\s+)\s*$")
+_CHANGE_AFTER_RE = re.compile(r"\s*(?:faster|slower|quicker)\b")
+_SMALL_CHANGE_BEFORE_RE = re.compile(
+    r"(?<![\w'-])(?:raise|lower|increase|decrease|bump|boost|reduce|drop|up|down|speed up|slow down)"
+    r"(?:\s+(?:the|it))?(?:\s+(?:tempo|bpm|speed))?(?:\s+by)?\s+$"
 )
-_CHANGE_AFTER_RE = re.compile(r"\s*(?:faster|slower|quicker|higher|lower|more|less|up|down)\b")
+_SMALL_CHANGE_AFTER_RE = re.compile(
+    r"\s*(?:higher|lower|more|less|up|down|boost|increase|decrease|drop|above|below|over|under)\b"
+)
 
 
 def _is_tempo_change(text: str, match: re.Match[str]) -> bool:
-    """Whether a tempo too slow to ask for is a change ("10 bpm faster"); "lower tempo, 70 bpm" is a tempo."""
+    """Whether a number in bpm is a change of tempo; "lower tempo, 70 bpm" is a tempo, "10 bpm lower" a change."""
+    start, end = match.start(1), match.end()
+    if _CHANGE_BEFORE_RE.search(text, max(0, start - 40), start) or _CHANGE_AFTER_RE.match(text, end):
+        return True
     return float(match.group(1)) < TEMPO_RANGE[0] and bool(
-        _CHANGE_BEFORE_RE.search(text, max(0, match.start() - 40), match.start())
-        or _CHANGE_AFTER_RE.match(text, match.end())
+        _SMALL_CHANGE_BEFORE_RE.search(text, max(0, match.start() - 40), match.start())
+        or _SMALL_CHANGE_AFTER_RE.match(text, end)
     )
 
 
@@ -1107,19 +1115,42 @@ _KEY_LEAD_RE = re.compile(r"(?:\bin\s+(?:the\s+key\s+of\s+)?|\bkey\s+of\s+)?$") 
 
 def _find_key(original: str) -> Key | None:
     """The first key named and not ruled out ("not in C major, make it D minor"), matched on the original case."""
+    found = [
+        (i, m) for i, pattern in enumerate(_KEY_RES) for m in pattern.finditer(original) if _is_key(original, m, i)
+    ]
     lowered = original.lower()
-    same_places = len(lowered) == len(original)  # lower() can lengthen a few letters ("İ")
-    for index, pattern in enumerate(_KEY_RES):
-        for match in pattern.finditer(original):
-            letter, accidental, mode = match.groups()
-            if not _is_key(original, match, index):
-                continue
-            if same_places and _negator(lowered, _KEY_LEAD_RE.search(lowered, 0, match.start()).start()) is not None:
-                continue
-            accidental = (accidental or "").strip().lower().replace("-", "")
-            mode = _SCALES.get((mode or "").lower()) or _MODE[(mode or "").lower()]
-            return Key((_LETTER_PC[letter.upper()] + _ACCIDENTAL[accidental]) % 12, mode)
+    ruled_out = _ruled_out_keys(lowered, [m for _, m in found]) if len(lowered) == len(original) else set()
+    for _, match in found:  # lower() can lengthen a few letters ("İ"); then nothing is ruled out
+        if match.span() in ruled_out:
+            continue
+        letter, accidental, mode = match.groups()
+        accidental = (accidental or "").strip().lower().replace("-", "")
+        mode = _SCALES.get((mode or "").lower()) or _MODE[(mode or "").lower()]
+        return Key((_LETTER_PC[letter.upper()] + _ACCIDENTAL[accidental]) % 12, mode)
     return None
+
+
+_KEY_LIST_RE = re.compile(r"\s*,?\s*(?:(or|nor)|and)\s+$")  # "not in C major or G major"
+
+
+def _ruled_out_keys(lowered: str, matches: list[re.Match[str]]) -> set[tuple[int, int]]:
+    """Spans of the keys negated, directly or along a list after the negated one: "not in C major or G major"
+    ("and" only after a word that takes a whole list: "avoid C major and G major")."""
+    ruled_out: set[tuple[int, int]] = set()
+    previous: tuple[re.Match[str], str | None] | None = None  # the last key by position and its negator
+    for match in sorted(matches, key=lambda m: (m.start(), -m.end())):
+        lead = _KEY_LEAD_RE.search(lowered, 0, match.start()).start()
+        negator = _negator(lowered, lead)
+        if negator is None and previous is not None and previous[1] is not None:
+            before, by = previous
+            joined = _KEY_LIST_RE.fullmatch(lowered, before.end(), lead)
+            if match.start() < before.end() or (joined and (joined.group(1) or by in _LIST_NEGATORS)):
+                negator = by  # the same key matched twice, or the next in a list
+        if negator is not None:
+            ruled_out.add(match.span())
+        if previous is None or match.start() >= previous[0].end():
+            previous = (match, negator)
+    return ruled_out
 
 
 def _is_key(original: str, match: re.Match[str], index: int) -> bool:

@@ -19,6 +19,7 @@ from .constants import (
     DEFAULT_KEY_STRENGTH,
     DEFAULT_MUSICGEN_DURATION,
     DEFAULT_MUSICGEN_MODEL,
+    DEFAULT_NUDGE_AFTER,
     DEFAULT_PRECISION,
     DEFAULT_TEMPERATURE,
     DEFAULT_TOP_K,
@@ -101,6 +102,13 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
         type=float,
         help=f"when a key is asked for, how strongly to avoid notes outside its scale; 0 = off (default "
         f"{DEFAULT_KEY_STRENGTH})",
+    )
+    sampling.add_argument(
+        "--nudge-after",
+        type=int,
+        metavar="BARS",
+        help="bars a requested instrument may stay silent before it is nudged back in (it then returns within a "
+        f"bar or two); 0 = never, so instruments may drop out of long pieces (default {DEFAULT_NUDGE_AFTER})",
     )
     sampling.add_argument("--seed", type=int, help="random seed: the same seed gives the same MIDI bytes")
     sampling.add_argument(
@@ -263,6 +271,9 @@ def _add_evaluate(commands: argparse._SubParsersAction) -> None:
     generation.add_argument("--cfg", type=float, help=f"guidance scale (default {DEFAULT_CFG})")
     generation.add_argument("--temperature", type=float, help=f"(default {DEFAULT_TEMPERATURE})")
     generation.add_argument("--key-strength", type=float, help=f"(default {DEFAULT_KEY_STRENGTH})")
+    generation.add_argument(
+        "--nudge-after", type=int, metavar="BARS", help=f"(default {DEFAULT_NUDGE_AFTER}; 0 = never)"
+    )
     generation.add_argument("--precision", choices=PRECISIONS, help=PRECISION_HELP)
     generation.add_argument(
         "--bars",
@@ -333,7 +344,7 @@ def _check_output(path: Path, suffixes: tuple[str, ...], new_folder: bool = Fals
 
 # Flags that only one backend reads: given to the other, they would be silently ignored.
 _SYMBOLIC_ONLY = ("tempo", "key", "time_signature", "instruments", "without", "genre", "mood", "bars", "seconds")
-_SYMBOLIC_ONLY += ("key_strength", "model", "text_encoder", "precision", "soundfont")
+_SYMBOLIC_ONLY += ("key_strength", "nudge_after", "model", "text_encoder", "precision", "soundfont")
 _MUSICGEN_ONLY = ("duration", "musicgen_model", "melody")
 
 
@@ -363,6 +374,7 @@ def _generate(args: argparse.Namespace) -> None:
     args.top_k = DEFAULT_TOP_K if args.top_k is None else args.top_k
     args.top_p = DEFAULT_TOP_P if args.top_p is None else args.top_p
     args.key_strength = DEFAULT_KEY_STRENGTH if args.key_strength is None else args.key_strength
+    args.nudge_after = DEFAULT_NUDGE_AFTER if args.nudge_after is None else args.nudge_after
     args.precision = args.precision or DEFAULT_PRECISION
     if args.soundfont and not args.wav:
         raise MusicGenError("--soundfont is used only with --wav: add --wav out.wav, or drop it")
@@ -388,7 +400,9 @@ def _generate(args: argparse.Namespace) -> None:
     from .midi_io import save_midi
     from .pipeline import MusicGenSymbolic, check_sampling
 
-    check_sampling(args.num_samples, args.temperature, args.top_k, args.top_p, args.cfg, args.key_strength)
+    check_sampling(
+        args.num_samples, args.temperature, args.top_k, args.top_p, args.cfg, args.key_strength, args.nudge_after
+    )
     generator = MusicGenSymbolic.from_pretrained(args.model, text_encoder=args.text_encoder)
     if not generator.trained and not args.quiet:
         _say("warning: this model is UNTRAINED (random weights): expect random notes that still obey the attributes")
@@ -400,6 +414,7 @@ def _generate(args: argparse.Namespace) -> None:
         top_p=args.top_p,
         cfg=args.cfg,
         key_strength=args.key_strength,
+        nudge_after=args.nudge_after,
         seed=args.seed,
         precision=args.precision,
         progress=not args.quiet,
@@ -604,12 +619,13 @@ def _train(args: argparse.Namespace) -> None:
     print(Path(config.out) / "model")
 
 
-_GENERATION_SETTINGS = ("seed", "cfg", "temperature", "key_strength", "precision", "bars")
+_GENERATION_SETTINGS = ("seed", "cfg", "temperature", "key_strength", "nudge_after", "precision", "bars")
 _GENERATION_DEFAULTS = dict(
     seed=0,
     cfg=DEFAULT_CFG,
     temperature=DEFAULT_TEMPERATURE,
     key_strength=DEFAULT_KEY_STRENGTH,
+    nudge_after=DEFAULT_NUDGE_AFTER,
     precision=DEFAULT_PRECISION,
 )
 
@@ -653,7 +669,13 @@ def _evaluate(args: argparse.Namespace) -> None:
 
         settings = {**_GENERATION_DEFAULTS, **settings}
         check_sampling(
-            1, settings["temperature"], DEFAULT_TOP_K, DEFAULT_TOP_P, settings["cfg"], settings["key_strength"]
+            1,
+            settings["temperature"],
+            DEFAULT_TOP_K,
+            DEFAULT_TOP_P,
+            settings["cfg"],
+            settings["key_strength"],
+            settings["nudge_after"],
         )
         generator = MusicGenSymbolic.from_pretrained(args.model)
     elif not args.midi_dir.is_dir():

@@ -22,7 +22,7 @@ from torch import Tensor
 
 from .decoder import DecodeSession, FastDecoder
 from .errors import MusicGenError
-from .grammar import GrammarState, NextTokens
+from .grammar import MAX_NUDGED_SHARE, GrammarState, NextTokens
 from .tokenizer import MusicTokenizer
 
 INVALID_PROBABILITIES = "the model produced invalid probabilities (NaN): its weights may be corrupt"
@@ -199,12 +199,18 @@ class Sampler:
 
 
 def _nudge(logits: Tensor, nudged: list[tuple[int, tuple[tuple[int, float], ...]]]) -> None:
-    """Raise, in place, each silent instrument's allowed Program token to at least its share of the probability."""
+    """Raise, in place, each silent instrument's allowed Program token to its share of the probability (before
+    temperature, top-k and top-p; together at most ``MAX_NUDGED_SHARE``), unless the model gives it more."""
     for row, nudges in nudged:
-        odds_base = float(logits[row].logsumexp(0))
-        for program_id, share in nudges:
-            if math.isfinite(current := float(logits[row, program_id])):
-                logits[row, program_id] = max(current, odds_base + math.log(share / (1 - share)))
+        allowed = [(program, share) for program, share in nudges if math.isfinite(float(logits[row, program]))]
+        if not allowed:
+            continue
+        wanted = sum(share for _, share in allowed)
+        scale = min(1.0, MAX_NUDGED_SHARE / wanted)
+        others = logits[row].index_fill(0, torch.tensor([program for program, _ in allowed]), float("-inf"))
+        base = float(others.logsumexp(0)) - math.log1p(-wanted * scale)  # Σ shares of these floors = wanted·scale
+        for program, share in allowed:
+            logits[row, program] = max(float(logits[row, program]), base + math.log(share * scale))
 
 
 @functools.cache

@@ -16,10 +16,11 @@ bar. Every requested instrument plays: one not heard by the last bar is the only
 What the user fixed (tempo, metre, instruments, length) is forced here, so every sampled sequence decodes to
 a valid MIDI file that obeys those attributes.
 
-A requested instrument silent for ``QUIET_BARS`` whole bars is nudged back in (:attr:`GrammarState.nudges`):
-where an instrument is chosen, the sampler gives its ``Program`` token at least a small probability, which
-grows with the silence. The model still decides when it comes back and what it plays. Without the nudge,
-rare instruments (timpani, celesta, bassoon…) played only in the last bar, where the rule above forced them.
+A requested instrument silent for ``Constraints.nudge_after`` whole bars is nudged back in
+(:attr:`GrammarState.nudges`): wherever an instrument is chosen (about ten times a bar), the sampler gives its
+``Program`` token at least a small probability, which grows with the silence; so it comes back within a bar
+or two, and the model decides what it plays. Without the nudge, rare instruments (timpani, celesta,
+bassoon…) played only in the last bar, where the rule above forced them.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .constants import POSITIONS_PER_BEAT
+from .constants import DEFAULT_NUDGE_AFTER, POSITIONS_PER_BEAT
 from .tokenizer import KIND, KINDS, NOTE_STARTS, MusicTokenizer
 
 MAX_NOTES_PER_POSITION = 16
@@ -40,9 +41,9 @@ MAX_CACHED_MASKS = 4096
 # Position, Tempo, Program, Pitch, Velocity, Duration: the most tokens one event can need, plus EOS.
 TOKENS_TO_CLOSE = 7
 NOTE_ENDS = ("Duration", "VelDur")
-QUIET_BARS = 4  # whole bars a requested instrument may rest before it is nudged back in
-NUDGE_PER_BAR = 0.05  # the least probability its Program token then gets where an instrument is chosen, per bar ...
+NUDGE_PER_BAR = 0.05  # the least probability a nudged Program token gets where an instrument is chosen, per bar ...
 MAX_NUDGE = 0.25  # ... up to this
+MAX_NUDGED_SHARE = 0.5  # the most that all the nudged instruments get together at one choice
 
 
 class NextTokens(NamedTuple):
@@ -65,6 +66,7 @@ class Constraints:
     tempo: float | None = None
     programs: tuple[int, ...] | None = None
     without: tuple[int, ...] = ()  # where ``programs`` is None, the instruments the model may not choose
+    nudge_after: int = DEFAULT_NUDGE_AFTER  # silent bars before a requested instrument is nudged back in; 0: never
 
 
 class Grammar:
@@ -211,7 +213,8 @@ class GrammarState:
         if constraints.programs is not None:
             self.program_ids = tuple(sorted({grammar.program_id[p] for p in constraints.programs}))
             self.unused = set(self.program_ids)
-            self.heard_in_bar = dict.fromkeys(self.program_ids, 0)  # the bar each last played in; 0: not yet
+            # The bar each requested instrument last played in (0: not yet), where silences are nudged.
+            self.heard_in_bar = dict.fromkeys(self.program_ids, 0) if constraints.nudge_after > 0 else {}
         else:
             self.heard_in_bar = {}
             self.unused = set()
@@ -327,10 +330,10 @@ class GrammarState:
         self.last = name
 
     def _update_nudges(self) -> None:
-        """The requested instruments silent for ``QUIET_BARS`` whole bars or more, with their least probability."""
+        """The requested instruments silent for ``nudge_after`` whole bars or more, with their least probability."""
         nudges = []
         for program_id, heard in self.heard_in_bar.items():
-            beyond = self.bars_done - 1 - heard - QUIET_BARS  # silent whole bars beyond the quiet ones
+            beyond = self.bars_done - 1 - heard - self.c.nudge_after  # silent whole bars beyond the quiet ones
             if beyond >= 0:
                 nudges.append((program_id, min(NUDGE_PER_BAR * (beyond + 1), MAX_NUDGE)))
         self.nudges = tuple(nudges)

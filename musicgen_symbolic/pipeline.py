@@ -22,11 +22,13 @@ from .constants import (
     DEFAULT_BARS,
     DEFAULT_CFG,
     DEFAULT_KEY_STRENGTH,
+    DEFAULT_NUDGE_AFTER,
     DEFAULT_PRECISION,
     DEFAULT_TEMPERATURE,
     DEFAULT_TOP_K,
     DEFAULT_TOP_P,
     ENV_MODEL_DIR,
+    MAX_BARS,
     PRECISIONS,
 )
 from .decoder import FastDecoder
@@ -247,6 +249,7 @@ class MusicGenSymbolic:
         top_p: float = DEFAULT_TOP_P,
         cfg: float = DEFAULT_CFG,
         key_strength: float = DEFAULT_KEY_STRENGTH,
+        nudge_after: int = DEFAULT_NUDGE_AFTER,
         seed: int | None = None,
         max_new_tokens: int | None = None,
         use_cache: bool = True,
@@ -256,7 +259,7 @@ class MusicGenSymbolic:
         """Generate ``num_samples`` pieces for one prompt in one batch."""
         if not isinstance(prompt, str):
             raise MusicGenError(f"the prompt must be text, got {type(prompt).__name__}")
-        check_sampling(num_samples, temperature, top_k, top_p, cfg, key_strength)
+        check_sampling(num_samples, temperature, top_k, top_p, cfg, key_strength, nudge_after)
         if max_new_tokens is not None and (
             isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, numbers.Integral) or max_new_tokens < 1
         ):
@@ -283,6 +286,7 @@ class MusicGenSymbolic:
             tempo=attributes.tempo,
             programs=attributes.instruments,
             without=attributes.without or (),
+            nudge_after=nudge_after,
         )
         budget = max_new_tokens or self._token_budget(attributes)
         sampling = SamplingConfig(temperature, top_k, top_p, cfg, seed, budget, use_cache, self.context)
@@ -326,11 +330,18 @@ def _check_format(folder: Path, config: dict) -> None:
 
 
 def check_sampling(
-    num_samples: int, temperature: float, top_k: int, top_p: float, cfg: float, key_strength: float = 0.0
+    num_samples: int,
+    temperature: float,
+    top_k: int,
+    top_p: float,
+    cfg: float,
+    key_strength: float = 0.0,
+    nudge_after: int = DEFAULT_NUDGE_AFTER,
 ) -> None:
     reals = dict(temperature=temperature, top_p=top_p, cfg=cfg, key_strength=key_strength)
-    for name, value in {"num_samples": num_samples, "top_k": top_k, **reals}.items():
-        whole = name in ("num_samples", "top_k")
+    wholes = dict(num_samples=num_samples, top_k=top_k, nudge_after=nudge_after)
+    for name, value in {**wholes, **reals}.items():
+        whole = name in wholes
         if isinstance(value, bool) or not isinstance(value, numbers.Integral if whole else numbers.Real):
             kind = "a whole number" if whole else "a number"
             raise MusicGenError(f"--{name.replace('_', '-')} must be {kind}, got {value!r}")
@@ -346,6 +357,8 @@ def check_sampling(
         raise MusicGenError(f"--key-strength must be 0–20 (0 = off), got {key_strength:g}")
     if not 0 <= cfg <= 20:
         raise MusicGenError(f"--cfg must be 0–20 (1 = no guidance), got {cfg:g}")
+    if not 0 <= nudge_after <= MAX_BARS:
+        raise MusicGenError(f"--nudge-after must be 0–{MAX_BARS} bars (0 = never), got {nudge_after}")
 
 
 class _progress_bar:

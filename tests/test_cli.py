@@ -120,6 +120,8 @@ def test_render_command(capsys, tmp_path, scale_midi):
         (["generate", "jazz", "-o", "{tmp}/x.mid", "--instruments", "pianno, drums"], "did you mean 'piano'"),
         (["generate", "jazz", "-o", "{tmp}/x.mid", "--without", "drums", "--instruments", "drums"], "left out"),
         (["generate", "jazz", "-o", "{tmp}/x.mid", "--key", "H major"], "unknown key"),
+        (["generate", "jazz", "-o", "{tmp}/x.mid", "--nudge-after", "-1"], "--nudge-after must be 0–256 bars"),
+        (["generate", "jazz", "-o", "{tmp}/x.wav", "--backend", "musicgen", "--nudge-after", "2"], "--nudge-after"),
         (["generate", "jazz", "-o", "{tmp}/x.mid", "--mood", ""], "unknown mood ''"),
         (["generate", "jazz", "-o", "{tmp}/x.mid", "--bars", "abc"], "invalid int value: 'abc'"),
         (["generate", "jazz", "-o", "{tmp}/x.mid", "--soundfont", "{tmp}/fake.mid"], "--soundfont is used only with"),

@@ -89,13 +89,17 @@ def test_a_fused_pair_is_only_written_fused(compact):
 
 
 def test_a_long_silent_requested_instrument_is_nudged_back_in(compact):
-    from musicgen_symbolic.grammar import MAX_NUDGE, NUDGE_PER_BAR, QUIET_BARS
+    from musicgen_symbolic.constants import DEFAULT_NUDGE_AFTER as QUIET_BARS
+    from musicgen_symbolic.grammar import MAX_NUDGE, NUDGE_PER_BAR
 
     bass = compact.vocab["Program_32"]
     opening = [*OPENING, "Program_0", "Pitch_60", "VelDur_63_1.0.8"]
     state = _walk(compact, Constraints(bars=16, programs=(0, 32)), opening)
+    never = _walk(compact, Constraints(bars=16, programs=(0, 32), nudge_after=0), opening)
     nudges = []
     for _ in range(QUIET_BARS + 5):
+        never = _walk_on(compact, never, ["Bar_None", "TimeSig_4/4", "Position_0", "Pitch_60", "VelDur_63_1.0.8"])
+        assert never.nudges == ()  # nudge_after=0: never
         state = _walk_on(compact, state, ["Bar_None", "TimeSig_4/4", "Position_0", "Pitch_60", "VelDur_63_1.0.8"])
         nudges.append(state.nudges)
     assert nudges[: QUIET_BARS - 1] == [()] * (QUIET_BARS - 1)  # the bass may rest a while
