@@ -876,7 +876,7 @@ _LIST_NEGATORS = (
 )  # fmt: skip
 _NEGATORS = (
     *_LIST_NEGATORS, "nor", "not", "never", "no", "nothing", "don't", "do not", "doesn't", "shouldn't", "instead of",
-    "rather than", "in place of", "zero", "isn't", "is not", "can't", "cannot", "won't", "hate",
+    "rather than", "in place of", "zero", "isn't", "is not", "can't", "cannot", "won't", "hate", "anything but",
 )  # fmt: skip
 _EXCEPT = ("except for", "except", "excluding", "other than")
 _FILLERS = (
@@ -1186,6 +1186,8 @@ def _find_time_signature(text: str) -> tuple[int, int] | None:
     for match in re.finditer(r"(?<![\d/])(\d{1,2})\s*/\s*(\d{1,2})(?![\d/])", text):
         if re.search(r"(?<![\w'-])on\s+$", text[: match.start()]) or re.match(r"\s+of\b", text[match.end() :]):
             continue  # a date or a fraction: "on 12/8", "3/4 of the way"
+        if _negator(text, match.start()) is not None:
+            continue  # ruled out: "not 4/4, make it 7/8", "anything but 4/4"
         if match.group(1) != "1" and int(match.group(2)) in (2, 4, 8, 16):
             return parse_time_signature(f"{match.group(1)}/{match.group(2)}")
     found = {

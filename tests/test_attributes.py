@@ -155,6 +155,11 @@ PHRASINGS = [
     ("not in C major or G major, D minor please", dict(key=D_MINOR)),
     ("avoid C major and G major, use D minor", dict(key=D_MINOR)),
     ("not in C major and in 3/4", dict(key=None, time_signature=(3, 4))),
+    ("anything but C major, a sad tune", dict(key=None, mood="sad")),
+    ("anything but jazz, with piano", dict(genre=None, instruments=(0,))),
+    ("not 4/4, make it 7/8", dict(time_signature=(7, 8))),
+    ("anything but 4/4", dict(time_signature=None)),
+    ("a song in 6/8 with no drums", dict(time_signature=(6, 8), instruments=None)),
     # A change of tempo is not a tempo (it used to be "10 bpm is out of range"); a plausible tempo still is.
     ("raise the tempo 10 bpm", dict(tempo=None)),
     ("same groove but 10 bpm faster", dict(tempo=None)),
