@@ -482,9 +482,9 @@ def _generate_audio(args: argparse.Namespace) -> None:
 
 
 def _plot(args: argparse.Namespace) -> None:
-    from .plots import plot_file
+    from .plots import SPECTROGRAM_OPTIONS, plot_file
 
-    options = {name: getattr(args, name) for name in ("n_fft", "hop", "n_mels") if getattr(args, name) is not None}
+    options = {name: getattr(args, name) for name in SPECTROGRAM_OPTIONS if getattr(args, name) is not None}
     if options and args.input.suffix.lower() != ".wav":
         raise MusicGenError(f"{_flags(options)}: spectrogram options, for a .wav input only")
     print(plot_file(args.input, args.output, **options))
