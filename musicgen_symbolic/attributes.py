@@ -1118,9 +1118,9 @@ def _find_key(original: str) -> Key | None:
     found = [
         (i, m) for i, pattern in enumerate(_KEY_RES) for m in pattern.finditer(original) if _is_key(original, m, i)
     ]
-    lowered = original.lower()
+    lowered = original.lower()  # can lengthen a few letters ("İ"); then the places differ and nothing is ruled out
     ruled_out = _ruled_out_keys(lowered, [m for _, m in found]) if len(lowered) == len(original) else set()
-    for _, match in found:  # lower() can lengthen a few letters ("İ"); then nothing is ruled out
+    for _, match in found:
         if match.span() in ruled_out:
             continue
         letter, accidental, mode = match.groups()

@@ -654,13 +654,14 @@ def _evaluate(args: argparse.Namespace) -> None:
     settings = {name: getattr(args, name) for name in _GENERATION_SETTINGS if getattr(args, name) is not None}
     if args.midi_dir is not None and settings:
         raise MusicGenError(f"{_flags(settings)}: generation settings, not used when scoring --midi-dir files")
+    bars = settings.pop("bars", None)  # sets the prompts' lengths, not a generate() argument
     cases = load_prompts(args.prompts)[: args.limit]
-    if args.bars is not None:
+    if bars is not None:
         from dataclasses import replace
 
         from .attributes import check_bars
 
-        bars = check_bars(args.bars)
+        bars = check_bars(bars)
         cases = [replace(case, bars=bars, target=case.target.merged(bars=bars)) for case in cases]
     others = {path.stem: _read_report(path) for path in args.compare}
     generator = None
@@ -680,7 +681,7 @@ def _evaluate(args: argparse.Namespace) -> None:
         generator = MusicGenSymbolic.from_pretrained(args.model)
     elif not args.midi_dir.is_dir():
         raise MusicGenError(f"no such folder: {args.midi_dir}")
-    seed, bars = settings.pop("seed", 0), settings.pop("bars", None)
+    seed = settings.pop("seed", 0)
     report = evaluate_prompts(cases, generator, args.midi_dir, seed=seed, **settings)
     report["settings"] = {**settings, "seed": seed, **({"bars": bars} if bars else {})} if generator else {}
     report["source"] = str(args.midi_dir or args.model or "bundled model")
