@@ -959,6 +959,13 @@ _IDIOMS_BEFORE = {
 _IDIOM_RES = {word: re.compile(rf"\s+{after}") for word, after in _IDIOMS.items()}
 _IDIOM_BEFORE_RES = {word: re.compile(rf"(?<![\w'-])(?:{before})\s+$") for word, before in _IDIOMS_BEFORE.items()}
 _PART_RE = re.compile(r"\s+(?:solos?|intros?|outros?|drops?|fills?|breaks?|parts?|riffs?|licks?|chords?|sections?)\b")
+# After a negated instrument, how it should not play: "without the bass overpowering the vocals", "no drums
+# playing too loud" keep the instrument.
+_HOW_IT_PLAYS_RE = re.compile(
+    r"\s+(?:overpowering|drowning|dominating|overwhelming|clashing|burying|masking|cluttering|muddying|hogging"
+    r"|(?:being|getting|playing|sounding|coming in)\s+(?:too|so|overly)"
+    r"|(?:too|so|overly)\s+(?:loud|busy|heavy|prominent|much|dominant|harsh|bright|boomy))\b"
+)
 # "at 160" is a tempo only when the number ends a clause, or "with …" or the like follows, or "in" and a key or
 # a metre: not "at 45 rpm", nor "peaks at 100 in the charts", nor "at 100 in a club".
 _CLAUSE_WORDS = r"(?:with|and|for|on|at|using|featuring|over|plus|but)\b"
@@ -1208,7 +1215,8 @@ def _find_instruments(text: str, genre: str | None = None) -> tuple[tuple[int, .
     implied: list[int] = []
     excluded: list[int] = []
     for match, negated in zip(matches, _negations(text, [m.span() for m in matches]), strict=True):
-        left_out = negated and not _PART_RE.match(text, match.end())  # "no guitar solo" keeps the guitar
+        end = match.end()
+        left_out = negated and not (_PART_RE.match(text, end) or _HOW_IT_PLAYS_RE.match(text, end))
         found = excluded if left_out else implied if match.group(1) in _IMPLYING_DRUMS else programs
         found.extend(_programs_of_phrase(match.group(1), genre))
     kinds = {p for program in excluded for p in kind_programs(program)}
