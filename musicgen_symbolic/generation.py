@@ -121,7 +121,7 @@ class Sampler:
     def _choose(
         self, logits: Tensor, grammars: list[GrammarState], tokens_left: int, logit_bias: Tensor | None
     ) -> list[int]:
-        """One token per row: guidance, grammar mask, then temperature, top-k and top-p sampling."""
+        """One token per row: guidance, grammar mask and bias, temperature, the nudge, then top-k and top-p sampling."""
         config = self.config
         rows = len(grammars)
         nexts = [g.next_tokens(tokens_left) for g in grammars]
@@ -131,11 +131,14 @@ class Sampler:
         logits = logits + masks
         if logit_bias is not None:
             logits += logit_bias
+        greedy = config.temperature < 1e-6  # (also avoids 0/0 in float32)
+        if not greedy and config.temperature != 1.0:  # before the nudge, so that its shares hold at any temperature
+            logits = (logits - logits.amax(-1, keepdim=True)) / config.temperature  # finite for tiny temperatures
         choosing = zip(grammars, nexts, strict=True)
         nudged = [(row, g.nudges) for row, (g, n) in enumerate(choosing) if g.nudges and n.instrument_choice]
         if nudged:
             _nudge(logits, nudged)
-        if config.temperature < 1e-6:  # greedy (also avoids 0/0 in float32)
+        if greedy:
             if logits.isnan().any():
                 raise MusicGenError(INVALID_PROBABILITIES)
             return logits.argmax(-1).tolist()
@@ -144,8 +147,6 @@ class Sampler:
             values, indices = logits.topk(config.top_k)  # sorted, largest first
         elif config.top_p < 1:
             values, indices = logits.sort(descending=True)
-        if config.temperature != 1.0:
-            values = (values - values.amax(-1, keepdim=True)) / config.temperature  # finite for tiny temperatures
         probs = values.softmax(-1)
         if config.top_p < 1:  # keep the smallest prefix whose probability reaches top_p
             probs = probs * (probs.cumsum(-1) - probs < config.top_p)
@@ -199,8 +200,8 @@ class Sampler:
 
 
 def _nudge(logits: Tensor, nudged: list[tuple[int, tuple[tuple[int, float], ...]]]) -> None:
-    """Raise, in place, each silent instrument's allowed Program token to its share of the probability (before
-    temperature, top-k and top-p; together at most ``MAX_NUDGED_SHARE``), unless the model gives it more."""
+    """Raise, in place, each silent instrument's allowed Program token to its share of the probability (after
+    temperature, before top-k and top-p; together at most ``MAX_NUDGED_SHARE``), unless the model gives it more."""
     for row, nudges in nudged:
         allowed = [(program, share) for program, share in nudges if math.isfinite(float(logits[row, program]))]
         if not allowed:

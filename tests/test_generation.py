@@ -260,6 +260,23 @@ def test_an_instrument_the_model_avoids_is_nudged_back_in(tiny_generator, monkey
     assert min(later) > 8
 
 
+@pytest.mark.parametrize("temperature", [0.5, 1.0, 2.0])
+def test_a_nudged_instrument_gets_its_share_at_any_temperature(temperature):
+    from types import SimpleNamespace
+
+    from musicgen_symbolic.generation import Sampler, SamplingConfig
+
+    quiet, share = 5, 0.25
+    logits = torch.tensor([[3.0, 1.0, 0.0, -20.0, float("-inf"), -20.0]])
+    choice = SimpleNamespace(logits=torch.zeros(6), instrument_choice=True, note_starts=None)
+    row = SimpleNamespace(next_tokens=lambda tokens_left: choice, nudges=((quiet, share),))
+    config = SamplingConfig(temperature=temperature, top_k=0, top_p=1.0, cfg_scale=1.0, seed=0)
+    sampler = Sampler(None, config)
+    draws = [sampler._choose(logits.clone(), [row], 100, None)[0] for _ in range(4000)]
+    assert draws.count(quiet) / len(draws) == pytest.approx(share, abs=0.025)
+    assert 4 not in draws
+
+
 def test_nudged_instruments_get_their_shares_together_at_most_half():
     from musicgen_symbolic.generation import _nudge
 
