@@ -837,17 +837,31 @@ _INNER_LENGTH_AFTER_RE = re.compile(
     r"[\s-]+(?:later|ago|into|mark|of\s+(?:silence|summer)|pauses?|fades?|gaps?|rests?|silence)\b|\s+in\s*(?:[,.;:!?]|$)"
 )
 _INNER_TIME_AFTER_RE = re.compile(r"\s+to\b")  # only after seconds or minutes: "16 bars to rap over" is a length
+# A length before a programme the music goes with ("a 60 minute podcast intro", "an intro for a 45-minute video")
+# is the programme's when no piece could be that long; "a 30 second video intro" is the music's.
+_PROGRAMME_AFTER_RE = re.compile(
+    r"[\s-]+(?:[\w'-]+\s+)?(?:podcasts?|videos?|vlogs?|films?|movies?|documentar(?:y|ies)|lectures?|meetings?|"
+    r"(?:live)?streams?|episodes?|presentations?|webinars?|broadcasts?|(?:tv|radio)\s+shows?|shows?)\b"
+)
+_SECONDS_PER_UNIT = {"seconds": 1, "minutes": 60}
 
 
 def _is_inner_length(text: str, match: re.Match[str], unit: str) -> bool:
     if match.group(0) == "one second" and re.match(r"\s*,", text[match.end() :]):
         return True  # "one second, make it jazzier"
+    if _PROGRAMME_AFTER_RE.match(text, match.end()) and not _fits_a_piece(match, unit):
+        return True
     return bool(
         _negator(text, match.start()) is not None  # ruled out: "instead of 16 bars, do 8"
         or _INNER_LENGTH_BEFORE_RE.search(text, max(0, match.start() - 40), match.start())
         or _INNER_LENGTH_AFTER_RE.match(text, match.end())
         or (unit != "bars" and _INNER_TIME_AFTER_RE.match(text, match.end()))
     )
+
+
+def _fits_a_piece(match: re.Match[str], unit: str) -> bool:
+    count = _number(next(filter(None, match.groups())))
+    return count <= MAX_BARS if unit == "bars" else count * _SECONDS_PER_UNIT[unit] <= MAX_SECONDS
 
 
 def _number(token: str) -> float:

@@ -322,6 +322,10 @@ PHRASINGS = [
     ("3 seconds later the jump scare hits", dict(seconds=None)),
     ("at the 1 minute mark the bass comes in", dict(seconds=None)),
     ("music in the style of 5 Seconds of Summer", dict(seconds=None)),
+    ("a 60 minute podcast intro", dict(seconds=None)),  # the podcast's length: no piece is that long
+    ("an upbeat intro for a 45-minute youtube video", dict(seconds=None)),
+    ("a 30 second video intro", dict(seconds=30)),  # a piece can be that long
+    ("a 90 minute movie's theme, 30 seconds", dict(seconds=30)),
     ("'Two Minutes to Midnight' style heavy metal", dict(seconds=None, genre="metal")),
     ("wait a minute, that's a jazzy twist", dict(seconds=None, genre="jazz")),
     ("one second, make it jazzier with a sax", dict(seconds=None, instruments=(65,))),
