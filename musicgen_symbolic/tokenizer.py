@@ -20,7 +20,6 @@ pairs) still load and decode as before.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -199,8 +198,8 @@ class MusicTokenizer:
     @classmethod
     def load(cls, path: str | Path) -> MusicTokenizer:
         try:
-            fused = json.loads(Path(path).read_text()).get("fused_pairs", [])
-            return cls(REMI(params=Path(path)), [tuple(pair) for pair in fused])
+            remi = REMI(params=Path(path))  # miditok keeps the file's extra fields as attributes
+            return cls(remi, [tuple(pair) for pair in getattr(remi, "fused_pairs", [])])
         except MusicGenError:
             raise
         except Exception as error:  # miditok raises assorted errors on malformed JSON
