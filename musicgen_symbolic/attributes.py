@@ -12,7 +12,7 @@ import functools
 import numbers
 import re
 from dataclasses import asdict, dataclass, field, replace
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from .constants import MAX_BARS, MAX_INSTRUMENTS, MAX_SECONDS, TEMPO_RANGE, TIME_SIGNATURES
 from .errors import MusicGenError
@@ -584,6 +584,18 @@ class Attributes:
 
 def program_name(program: int) -> str:
     return "Drums" if program == DRUMS else GM_NAMES[program]
+
+
+class Track(Protocol):
+    """A pretty_midi instrument or a symusic track."""
+
+    is_drum: bool
+    program: int
+
+
+def program_of(track: Track) -> int:
+    """A track's program as attributes name instruments: its General MIDI program, or ``DRUMS`` for drums."""
+    return DRUMS if track.is_drum else int(track.program)
 
 
 def gm_family(program: int) -> int:

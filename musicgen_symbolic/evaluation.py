@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pretty_midi
 
-from .attributes import DRUMS, Attributes, Key, gm_family
+from .attributes import Attributes, Key, gm_family, program_of
 
 TEMPO_BIN_EDGES = (40, 60, 70, 90, 110, 140, 160, 210)
 _MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
@@ -85,7 +85,7 @@ def bar_count(midi: pretty_midi.PrettyMIDI) -> int:
 
 
 def programs_of(midi: pretty_midi.PrettyMIDI) -> set[int]:
-    return {DRUMS if i.is_drum else i.program for i in midi.instruments if i.notes}
+    return {program_of(i) for i in midi.instruments if i.notes}
 
 
 def _prf(found: set, wanted: set) -> tuple[float, float, float]:
@@ -124,7 +124,7 @@ def instrument_coverage(midi: pretty_midi.PrettyMIDI, programs: set[int], phrase
         return 0.0
     played = {program: np.zeros(len(phrase_starts), dtype=bool) for program in programs}
     for instrument in midi.instruments:
-        program = DRUMS if instrument.is_drum else instrument.program
+        program = program_of(instrument)
         if program in played and instrument.notes:
             onsets = np.array([note.start for note in instrument.notes])
             phrases = np.searchsorted(phrase_starts, onsets, side="right") - 1

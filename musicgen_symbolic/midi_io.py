@@ -16,7 +16,7 @@ from pathlib import Path
 import pretty_midi
 import symusic
 
-from .attributes import DRUMS, Key, program_name
+from .attributes import DRUMS, Key, program_name, program_of
 from .errors import MusicGenError
 
 
@@ -42,7 +42,7 @@ def score_to_midi(
         midi.key_signature_changes.append(pretty_midi.KeySignature(key.tonic + (12 if key.mode == "minor" else 0), 0.0))
     by_program: dict[int, pretty_midi.Instrument] = {}
     for track in score.tracks:
-        program = DRUMS if track.is_drum else int(track.program)
+        program = program_of(track)
         if program not in by_program:
             by_program[program] = pretty_midi.Instrument(
                 program=max(program, 0), is_drum=program == DRUMS, name=program_name(program)

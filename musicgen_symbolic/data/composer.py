@@ -24,7 +24,7 @@ from typing import TypeVar
 import numpy as np
 import pretty_midi
 
-from ..attributes import DRUMS, GENRES, MOODS, Attributes, Key, program_name
+from ..attributes import DRUMS, GENRES, MOODS, Attributes, Key, program_name, program_of
 from ..constants import TIME_SIGNATURES
 from ..errors import MusicGenError
 
@@ -1758,7 +1758,7 @@ def compose_piece(seed: int, style: str | None = None) -> ComposedPiece:
             render_melody(piece, program)
     _sound_the_downbeat(piece)
     midi = to_midi(piece)
-    programs = tuple(sorted(DRUMS if i.is_drum else i.program for i in midi.instruments))
+    programs = tuple(sorted(program_of(i) for i in midi.instruments))
     attributes = Attributes(
         tempo=piece.tempo,
         key=piece.key,

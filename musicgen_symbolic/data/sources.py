@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pretty_midi
 
-from ..attributes import DRUMS, Attributes, Key, parse_prompt, program_name
+from ..attributes import Attributes, Key, parse_prompt, program_name, program_of
 from ..constants import TIME_SIGNATURES
 from ..errors import MusicGenError
 
@@ -145,7 +145,7 @@ def midicaps_pieces(table: Path, root: Path | None = None) -> Iterator[SourcePie
             if midi.time_signature_changes
             else None
         )
-        programs = tuple(sorted({DRUMS if i.is_drum else i.program for i in midi.instruments}))[:8]
+        programs = tuple(sorted({program_of(i) for i in midi.instruments}))[:8]
         attributes = stated.merged(
             tempo=tempo,
             time_signature=signature if signature in TIME_SIGNATURES else None,
