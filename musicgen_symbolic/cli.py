@@ -100,8 +100,8 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
     sampling.add_argument(
         "--key-strength",
         type=float,
-        help=f"when a key is asked for, how strongly to avoid notes outside its scale; 0 = off (default "
-        f"{DEFAULT_KEY_STRENGTH})",
+        help=f"when a key is asked for, how strongly to avoid notes outside its scale and to land on its tonic "
+        f"chord on downbeats and in the last bar; 0 = off (default {DEFAULT_KEY_STRENGTH})",
     )
     sampling.add_argument(
         "--nudge-after",

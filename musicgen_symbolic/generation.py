@@ -60,6 +60,7 @@ class Sampler:
         grammars: list[GrammarState],
         on_token: Callable[[int, int], None] | None = None,
         logit_bias: Tensor | None = None,  # (V,) added to the guided logits, e.g. the key's scale
+        anchor_bias: Tensor | None = None,  # (V,) added too where a row is at an anchor, e.g. the key's tonic chord
     ) -> list[list[int]]:
         """The generated tokens of each row, ending with EOS."""
         config = self.config
@@ -73,7 +74,8 @@ class Sampler:
         active = list(range(B))  # the rows still decoding, in session order
         logits = session.feed(prefixes, all_logits=False)
         for step in range(config.max_new_tokens):
-            tokens = self._choose(logits, [grammars[row] for row in active], config.max_new_tokens - step, logit_bias)
+            rows = [grammars[row] for row in active]
+            tokens = self._choose(logits, rows, config.max_new_tokens - step, logit_bias, anchor_bias)
             for row, token in zip(active, tokens, strict=True):
                 grammars[row].advance(token)
                 sequences[row].append(token)
@@ -119,7 +121,12 @@ class Sampler:
         return carried[:1] + carried[2:] if carried[0] != window[0] else carried[1:]
 
     def _choose(
-        self, logits: Tensor, grammars: list[GrammarState], tokens_left: int, logit_bias: Tensor | None
+        self,
+        logits: Tensor,
+        grammars: list[GrammarState],
+        tokens_left: int,
+        logit_bias: Tensor | None,
+        anchor_bias: Tensor | None = None,
     ) -> list[int]:
         """One token per row: guidance, grammar mask and bias, temperature, the nudge, then top-k and top-p sampling."""
         config = self.config
@@ -131,6 +138,10 @@ class Sampler:
         logits = logits + masks
         if logit_bias is not None:
             logits += logit_bias
+        if anchor_bias is not None:
+            for row, grammar in enumerate(grammars):
+                if grammar.at_anchor:
+                    logits[row] += anchor_bias
         greedy = config.temperature < 1e-6  # (also avoids 0/0 in float32)
         if not greedy and config.temperature != 1.0:  # before the nudge, so that its shares hold at any temperature
             logits = (logits - logits.amax(-1, keepdim=True)) / config.temperature  # finite for tiny temperatures

@@ -44,6 +44,7 @@ NOTE_ENDS = ("Duration", "VelDur")
 NUDGE_PER_BAR = 0.05  # the least probability a nudged Program token gets where an instrument is chosen, per bar ...
 MAX_NUDGE = 0.25  # ... up to this
 MAX_NUDGED_SHARE = 0.5  # the most that all the nudged instruments get together at one choice
+TONIC_LIFT = 2 / 3  # the tonic's logit lift at anchors, per unit of key strength (third and fifth: half)
 
 
 class NextTokens(NamedTuple):
@@ -174,11 +175,24 @@ class Grammar:
         A soft key constraint: the model still chooses, but chromatic notes become rarer.
         """
         steps = (0, 2, 4, 5, 7, 9, 11) if mode == "major" else (0, 2, 3, 5, 7, 8, 10, 11)
-        in_scale = {(tonic + step) % 12 for step in steps}
+        return self._pitch_class_bias({(tonic + step) % 12: 0.0 for step in steps}, -strength)
+
+    def tonic_bias(self, tonic: int, mode: str, strength: float) -> np.ndarray:
+        """A logit lift for the tonic chord's notes, for downbeats and the last bar (``GrammarState.at_anchor``):
+        ``TONIC_LIFT · strength`` on the tonic, half that on its third and fifth.
+
+        The scale alone does not say which of its notes is home (C major and A minor share one), so without it
+        a third of the pieces asked to be in a key sounded in a related one.
+        """
+        third = 4 if mode == "major" else 3
+        lift = TONIC_LIFT * strength
+        return self._pitch_class_bias({tonic % 12: lift, (tonic + third) % 12: lift / 2, (tonic + 7) % 12: lift / 2})
+
+    def _pitch_class_bias(self, by_class: dict[int, float], otherwise: float = 0.0) -> np.ndarray:
+        """A logit bias on pitched notes by pitch class (``otherwise`` for the classes not listed)."""
         bias = np.zeros(self.vocab_size, dtype=np.float32)
         for token in self.ids["Pitch"]:
-            if int(self.tables.value[token]) % 12 not in in_scale:
-                bias[token] = -strength
+            bias[token] = by_class.get(int(self.tables.value[token]) % 12, otherwise)
         return bias
 
     def nearest_tempo_id(self, bpm: float) -> int:
@@ -223,6 +237,11 @@ class GrammarState:
         self.nudges: tuple[tuple[int, float], ...] = ()  # (Program token, least probability) of silent instruments
 
     # ------------------------------------------------------------------ queries
+    @property
+    def at_anchor(self) -> bool:
+        """On a downbeat or in the last bar: where a key's tonic chord is lifted (``Grammar.tonic_bias``)."""
+        return self.position == 0 or self._may_end()
+
     def _may_open_bar(self) -> bool:
         return self.target_bars is None or self.bars_done < self.target_bars
 

@@ -296,12 +296,14 @@ class MusicGenSymbolic:
         prefixes = torch.tensor([self.tokenizer.control_prefix(attributes) + bos] * num_samples)
         null_prefix = torch.tensor(self.tokenizer.null_prefix() + bos)
         grammars = [self.grammar.start(constraints) for _ in range(num_samples)]
-        bias = None
+        scale = tonic = None
         if attributes.key is not None and key_strength > 0:
-            bias = torch.from_numpy(self.grammar.scale_bias(attributes.key.tonic, attributes.key.mode, key_strength))
+            key = attributes.key
+            scale = torch.from_numpy(self.grammar.scale_bias(key.tonic, key.mode, key_strength))
+            tonic = torch.from_numpy(self.grammar.tonic_bias(key.tonic, key.mode, key_strength))
         with _progress_bar(progress, grammars) as on_token:
             rows = Sampler(decoder, sampling, self.tokenizer).run(
-                prefixes, null_prefix, memory, mask, grammars, on_token, bias
+                prefixes, null_prefix, memory, mask, grammars, on_token, scale, tonic
             )
         results = []
         for tokens, state in zip(rows, grammars, strict=True):

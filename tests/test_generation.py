@@ -120,6 +120,28 @@ def test_key_strength_keeps_notes_in_scale(tiny_generator):
     assert any(n.pitch % 12 not in scale for i in free.instruments if not i.is_drum for n in i.notes)
 
 
+def _tonic_chord_shares(strength: float, generator, chord: set[int]) -> dict[str, float]:  # noqa: ANN001
+    """Of the notes of a few pieces in G major, the share in ``chord``'s pitch classes: on downbeats before the
+    last bar, off them, and in the last bar."""
+    found: dict[str, list[bool]] = {"downbeats": [], "off the beat": [], "last bar": []}
+    for seed in range(4):
+        midi = generator.generate("piano and strings in G major", bars=8, seed=seed, key_strength=strength)
+        downbeats = midi.get_downbeats()
+        for note in (n for i in midi.instruments if not i.is_drum for n in i.notes):
+            last = note.start >= downbeats[-1] - 1e-6
+            on_beat = np.isclose(downbeats, note.start, atol=1e-3).any()
+            found["last bar" if last else "downbeats" if on_beat else "off the beat"].append(note.pitch % 12 in chord)
+    return {where: float(np.mean(shares)) for where, shares in found.items()}
+
+
+def test_key_strength_lifts_the_tonic_chord_on_downbeats_and_in_the_last_bar(tiny_generator):
+    lifted = _tonic_chord_shares(3, tiny_generator, {7, 11, 2})  # G, B, D
+    assert lifted["downbeats"] > lifted["off the beat"] + 0.25
+    assert lifted["last bar"] > lifted["off the beat"] + 0.25
+    free = _tonic_chord_shares(0, tiny_generator, {7, 11, 2})
+    assert free["downbeats"] < free["off the beat"] + 0.1 and free["last bar"] < free["off the beat"] + 0.1
+
+
 def test_grammar_mask_cache_stays_bounded(tiny_generator, monkeypatch):
     import musicgen_symbolic.grammar as grammar_module
 

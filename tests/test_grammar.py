@@ -122,3 +122,30 @@ def _walk_on(tokenizer, state, tokens):
         assert state.allowed(1000)[tokenizer.vocab[token]], f"{token} refused"
         state.advance(tokenizer.vocab[token])
     return state
+
+
+def test_tonic_bias_lifts_the_tonic_chord_and_nothing_else(compact):
+    from musicgen_symbolic.grammar import TONIC_LIFT
+
+    grammar = Grammar(compact)
+    for tonic, mode, chord in ((0, "major", (0, 4, 7)), (9, "minor", (9, 0, 4)), (3, "minor", (3, 6, 10))):
+        bias = grammar.tonic_bias(tonic, mode, 3.0)
+        lifted = {compact.id_to_token[i]: float(b) for i, b in enumerate(bias) if b}
+        assert lifted and all(name.startswith("Pitch_") for name in lifted)
+        for name, value in lifted.items():
+            pitch_class = int(name.split("_")[1]) % 12
+            assert pitch_class in chord
+            expected = TONIC_LIFT * 3.0 * (1 if pitch_class == tonic else 0.5)
+            assert value == pytest.approx(expected)
+        assert not grammar.tonic_bias(tonic, mode, 0.0).any()
+
+
+def test_anchors_are_downbeats_and_the_last_bar(compact):
+    state = _walk(compact, Constraints(bars=3, programs=(0,)), [*OPENING, "Program_0", "Pitch_60"])
+    assert state.at_anchor  # a note on the first beat of bar 1
+    state = _walk_on(compact, state, ["VelDur_63_1.0.8", "Position_4"])
+    assert not state.at_anchor  # later in bar 1
+    state = _walk_on(compact, state, ["Pitch_62", "VelDur_63_1.0.8", "Bar_None", "TimeSig_4/4", "Position_8"])
+    assert not state.at_anchor  # off the beat in bar 2
+    state = _walk_on(compact, state, ["Pitch_62", "VelDur_63_1.0.8", "Bar_None", "TimeSig_4/4", "Position_8"])
+    assert state.at_anchor  # off the beat in the last bar
