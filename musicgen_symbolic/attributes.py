@@ -849,31 +849,26 @@ _INNER_LENGTH_AFTER_RE = re.compile(
     r"[\s-]+(?:later|ago|into|mark|of\s+(?:silence|summer)|pauses?|fades?|gaps?|rests?|silence)\b|\s+in\s*(?:[,.;:!?]|$)"
 )
 _INNER_TIME_AFTER_RE = re.compile(r"\s+to\b")  # only after seconds or minutes: "16 bars to rap over" is a length
-# A length before a programme the music goes with ("a 60 minute podcast intro", "an intro for a 45-minute video")
-# is the programme's when no piece could be that long; "a 30 second video intro" is the music's.
+# A length before a programme the music goes with is the programme's: "a 60 minute podcast intro", "an intro for
+# a 10 minute 30 second video", "a 30 second video intro" (say "a 30 second intro for a video"); not "a 15
+# minute film score" nor "a 20 minute movie-like piece".
 _PROGRAMME_AFTER_RE = re.compile(
-    r"[\s-]+(?:[\w'-]+\s+)?(?:podcasts?|videos?|vlogs?|films?|movies?|documentar(?:y|ies)|lectures?|meetings?|"
-    r"(?:live)?streams?|episodes?|presentations?|webinars?|broadcasts?|(?:tv|radio)\s+shows?|shows?)\b"
+    rf"(?:[\s-]+(?:and\s+)?(?:{_NUM})[\s-]*(?:seconds?|secs?))?(?:[\s-]+[\w'-]+)?[\s-]+"
+    r"(?:podcast|video|vlog|film|movie|documentar(?:y|ie)|lecture|meeting|(?:live)?stream|episode|presentation|"
+    r"webinar|broadcast|show)s?(?![\w-])(?!\s+(?:scores?|soundtracks?|music|pieces?|tracks?|cues?)\b)"
 )
-_SECONDS_PER_UNIT = {"seconds": 1, "minutes": 60}
 
 
 def _is_inner_length(text: str, match: re.Match[str], unit: str) -> bool:
     if match.group(0) == "one second" and re.match(r"\s*,", text[match.end() :]):
         return True  # "one second, make it jazzier"
-    if _PROGRAMME_AFTER_RE.match(text, match.end()) and not _fits_a_piece(match, unit):
-        return True
     return bool(
         _negator(text, match.start()) is not None  # ruled out: "instead of 16 bars, do 8"
         or _INNER_LENGTH_BEFORE_RE.search(text, max(0, match.start() - 40), match.start())
         or _INNER_LENGTH_AFTER_RE.match(text, match.end())
         or (unit != "bars" and _INNER_TIME_AFTER_RE.match(text, match.end()))
+        or _PROGRAMME_AFTER_RE.match(text, match.end())
     )
-
-
-def _fits_a_piece(match: re.Match[str], unit: str) -> bool:
-    count = _number(next(filter(None, match.groups())))
-    return count <= MAX_BARS if unit == "bars" else count * _SECONDS_PER_UNIT[unit] <= MAX_SECONDS
 
 
 def _number(token: str) -> float:
@@ -986,11 +981,11 @@ _IDIOM_RES = {word: re.compile(rf"\s+{after}") for word, after in _IDIOMS.items(
 _IDIOM_BEFORE_RES = {word: re.compile(rf"(?<![\w'-])(?:{before})\s+$") for word, before in _IDIOMS_BEFORE.items()}
 _PART_RE = re.compile(r"\s+(?:solos?|intros?|outros?|drops?|fills?|breaks?|parts?|riffs?|licks?|chords?|sections?)\b")
 # After a negated instrument, how it should not play: "without the bass overpowering the vocals", "no drums
-# playing too loud" keep the instrument.
+# playing too loud" neither ask for the instrument nor leave it out.
 _HOW_IT_PLAYS_RE = re.compile(
     r"\s+(?:overpowering|drowning|dominating|overwhelming|clashing|burying|masking|cluttering|muddying|hogging"
     r"|(?:being|getting|playing|sounding|coming in)\s+(?:too|so|overly)"
-    r"|(?:too|so|overly)\s+(?:loud|busy|heavy|prominent|much|dominant|harsh|bright|boomy))\b"
+    r"|(?:too|so|overly)\s+(?:loud|busy|heavy|prominent|dominant|harsh|bright|boomy))\b"
 )
 # "at 160" is a tempo only when the number ends a clause, or "with …" or the like follows, or "in" and a key or
 # a metre: not "at 45 rpm", nor "peaks at 100 in the charts", nor "at 100 in a club".
@@ -1241,8 +1236,9 @@ def _find_instruments(text: str, genre: str | None = None) -> tuple[tuple[int, .
     implied: list[int] = []
     excluded: list[int] = []
     for match, negated in zip(matches, _negations(text, [m.span() for m in matches]), strict=True):
-        end = match.end()
-        left_out = negated and not (_PART_RE.match(text, end) or _HOW_IT_PLAYS_RE.match(text, end))
+        if negated and _HOW_IT_PLAYS_RE.match(text, match.end()):
+            continue
+        left_out = negated and not _PART_RE.match(text, match.end())  # "no guitar solo" keeps the guitar
         found = excluded if left_out else implied if match.group(1) in _IMPLYING_DRUMS else programs
         found.extend(_programs_of_phrase(match.group(1), genre))
     kinds = {p for program in excluded for p in kind_programs(program)}

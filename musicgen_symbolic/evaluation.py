@@ -6,7 +6,9 @@ Definitions (all per file; a report averages them over files that have the targe
   ``TEMPO_BIN_EDGES`` (text2midi's evaluation bins); TBT also accepts a neighbouring bin.
 * CK  — key match: the Krumhansl–Schmuckler key of the notes (duration-weighted pitch-class profile
   correlated with the Krumhansl–Kessler profiles; drums ignored) equals the target tonic and mode;
-  CKD also accepts the relative and the parallel key.
+  CKD also accepts the relative and the parallel key. CK_temperley and CK_aarden are CK with other key
+  profiles (Temperley–Kostka–Payne, Aarden–Essen; the values of music21's ``analysis.discrete``): a check that a
+  change which helps CK does not only suit the Krumhansl–Kessler profile, which weighs the tonic most.
 * time-signature match: the first time-signature event equals the target.
 * bar-count match: the number of bars (downbeats of the file) equals the target's.
 * instruments: precision / recall / F1 between the sets of programs present (drums as -1) and asked for,
@@ -39,8 +41,21 @@ import pretty_midi
 from .attributes import Attributes, Key, gm_family, program_of
 
 TEMPO_BIN_EDGES = (40, 60, 70, 90, 110, 140, 160, 210)
-_MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-_MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+# Key profiles (weight of each pitch class above the tonic), major then minor.
+KEY_PROFILES = {
+    "krumhansl": (
+        np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88]),
+        np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17]),
+    ),
+    "temperley": (
+        np.array([0.748, 0.060, 0.488, 0.082, 0.670, 0.460, 0.096, 0.715, 0.104, 0.366, 0.057, 0.400]),
+        np.array([0.712, 0.084, 0.474, 0.618, 0.049, 0.460, 0.105, 0.747, 0.404, 0.067, 0.133, 0.330]),
+    ),
+    "aarden": (
+        np.array([17.7661, 0.145624, 14.9265, 0.160186, 19.8049, 11.3587, 0.291248, 22.062, 0.145624, 8.15494, 0.232998, 4.95122]),
+        np.array([18.2648, 0.737619, 14.0499, 16.8599, 0.702494, 14.4362, 0.702494, 18.6161, 4.56621, 1.93186, 7.37619, 1.75623]),
+    ),
+}  # fmt: skip
 _MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
 PHRASE_BARS = 4
 
@@ -59,13 +74,15 @@ def pitch_class_profile(midi: pretty_midi.PrettyMIDI) -> np.ndarray:
     return profile
 
 
-def estimate_key(midi: pretty_midi.PrettyMIDI) -> Key | None:
+def estimate_key(midi: pretty_midi.PrettyMIDI, profiles: str = "krumhansl") -> Key | None:
+    """The key whose profile (``KEY_PROFILES``) best correlates with the notes' pitch-class durations."""
     profile = pitch_class_profile(midi)
     if profile.sum() == 0:
         return None
     best, best_score = None, -2.0
+    major, minor = KEY_PROFILES[profiles]
     for tonic in range(12):
-        for mode, reference in (("major", _MAJOR_PROFILE), ("minor", _MINOR_PROFILE)):
+        for mode, reference in (("major", major), ("minor", minor)):
             score = np.corrcoef(profile, np.roll(reference, tonic))[0, 1]
             if score > best_score:
                 best, best_score = Key(tonic, mode), score
@@ -163,6 +180,8 @@ def score_midi(midi: pretty_midi.PrettyMIDI, target: Attributes) -> dict[str, fl
         estimated = estimate_key(midi)
         result["CK"] = float(estimated == target.key)
         result["CKD"] = float(estimated in related_keys(target.key)) if estimated else 0.0
+        result["CK_temperley"] = float(estimate_key(midi, "temperley") == target.key)
+        result["CK_aarden"] = float(estimate_key(midi, "aarden") == target.key)
     if target.time_signature:
         first = midi.time_signature_changes[0] if midi.time_signature_changes else None
         result["time_signature"] = float(
@@ -336,6 +355,8 @@ REPORT_METRICS = (
     "tempo_within_1bpm",
     "CK",
     "CKD",
+    "CK_temperley",
+    "CK_aarden",
     "time_signature",
     "bar_count",
     "instrument_precision",

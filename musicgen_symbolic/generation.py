@@ -16,6 +16,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
+from typing import NamedTuple
 
 import torch
 from torch import Tensor
@@ -40,6 +41,22 @@ class SamplingConfig:
     context: int | None = None  # positions the model attends to; None: its max_seq_len
 
 
+class PitchLift(NamedTuple):
+    """Logit lifts for some pitches that change which pitch is played, not whether a note is: the pitches'
+    total probability stays as it was, against moving on to the next position, bar or instrument."""
+
+    columns: Tensor  # (P,) every Pitch token
+    values: Tensor  # (P,) the lift of each
+
+    def apply(self, logits: Tensor) -> None:
+        """Lift one row's logits (V,) in place."""
+        pitches = logits.index_select(0, self.columns)
+        total = pitches.logsumexp(0)
+        if torch.isfinite(total):  # some pitch may be played here
+            lifted = pitches + self.values
+            logits.index_copy_(0, self.columns, lifted + (total - lifted.logsumexp(0)))
+
+
 class Sampler:
     """Runs one batch of rows to completion under their grammars."""
 
@@ -60,7 +77,7 @@ class Sampler:
         grammars: list[GrammarState],
         on_token: Callable[[int, int], None] | None = None,
         logit_bias: Tensor | None = None,  # (V,) added to the guided logits, e.g. the key's scale
-        anchor_bias: Tensor | None = None,  # (V,) added too where a row is at an anchor, e.g. the key's tonic chord
+        anchor_lift: PitchLift | None = None,  # where a row is at an anchor, e.g. the key's tonic chord
     ) -> list[list[int]]:
         """The generated tokens of each row, ending with EOS."""
         config = self.config
@@ -74,8 +91,8 @@ class Sampler:
         active = list(range(B))  # the rows still decoding, in session order
         logits = session.feed(prefixes, all_logits=False)
         for step in range(config.max_new_tokens):
-            rows = [grammars[row] for row in active]
-            tokens = self._choose(logits, rows, config.max_new_tokens - step, logit_bias, anchor_bias)
+            states = [grammars[row] for row in active]
+            tokens = self._choose(logits, states, config.max_new_tokens - step, logit_bias, anchor_lift)
             for row, token in zip(active, tokens, strict=True):
                 grammars[row].advance(token)
                 sequences[row].append(token)
@@ -125,8 +142,8 @@ class Sampler:
         logits: Tensor,
         grammars: list[GrammarState],
         tokens_left: int,
-        logit_bias: Tensor | None,
-        anchor_bias: Tensor | None = None,
+        logit_bias: Tensor | None = None,
+        anchor_lift: PitchLift | None = None,
     ) -> list[int]:
         """One token per row: guidance, grammar mask and bias, temperature, the nudge, then top-k and top-p sampling."""
         config = self.config
@@ -138,10 +155,10 @@ class Sampler:
         logits = logits + masks
         if logit_bias is not None:
             logits += logit_bias
-        if anchor_bias is not None:
+        if anchor_lift is not None:
             for row, grammar in enumerate(grammars):
                 if grammar.at_anchor:
-                    logits[row] += anchor_bias
+                    anchor_lift.apply(logits[row])
         greedy = config.temperature < 1e-6  # (also avoids 0/0 in float32)
         if not greedy and config.temperature != 1.0:  # before the nudge, so that its shares hold at any temperature
             logits = (logits - logits.amax(-1, keepdim=True)) / config.temperature  # finite for tiny temperatures

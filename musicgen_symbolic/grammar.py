@@ -178,8 +178,9 @@ class Grammar:
         return self._pitch_class_bias({(tonic + step) % 12: 0.0 for step in steps}, -strength)
 
     def tonic_bias(self, tonic: int, mode: str, strength: float) -> np.ndarray:
-        """A logit lift for the tonic chord's notes, for downbeats and the last bar (``GrammarState.at_anchor``):
-        ``TONIC_LIFT · strength`` on the tonic, half that on its third and fifth.
+        """A logit lift for the tonic chord's notes, for downbeats and the last bar (``GrammarState.at_anchor``;
+        applied as ``generation.PitchLift``, among pitches only): ``TONIC_LIFT · strength`` on the tonic, half that
+        on its third and fifth.
 
         The scale alone does not say which of its notes is home (C major and A minor share one), so without it
         a third of the pieces asked to be in a key sounded in a related one.

@@ -33,7 +33,7 @@ from .constants import (
 )
 from .decoder import FastDecoder
 from .errors import MusicGenError
-from .generation import Sampler, SamplingConfig
+from .generation import PitchLift, Sampler, SamplingConfig
 from .grammar import Constraints, Grammar
 from .midi_io import score_to_midi, write_atomic
 from .model import ModelConfig, MusicTransformer
@@ -300,7 +300,10 @@ class MusicGenSymbolic:
         if attributes.key is not None and key_strength > 0:
             key = attributes.key
             scale = torch.from_numpy(self.grammar.scale_bias(key.tonic, key.mode, key_strength))
-            tonic = torch.from_numpy(self.grammar.tonic_bias(key.tonic, key.mode, key_strength))
+            pitches = torch.from_numpy(self.grammar.ids["Pitch"])
+            tonic = PitchLift(
+                pitches, torch.from_numpy(self.grammar.tonic_bias(key.tonic, key.mode, key_strength))[pitches]
+            )
         with _progress_bar(progress, grammars) as on_token:
             rows = Sampler(decoder, sampling, self.tokenizer).run(
                 prefixes, null_prefix, memory, mask, grammars, on_token, scale, tonic

@@ -20,6 +20,7 @@ pairs) still load and decode as before.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -198,8 +199,10 @@ class MusicTokenizer:
     @classmethod
     def load(cls, path: str | Path) -> MusicTokenizer:
         try:
-            remi = REMI(params=Path(path))  # miditok keeps the file's extra fields as attributes
-            return cls(remi, [tuple(pair) for pair in getattr(remi, "fused_pairs", [])])
+            # Read here, not from miditok's copy of the file's extra fields, so that a change there cannot
+            # silently drop them (tokenizers before v0.3 have none).
+            fused = json.loads(Path(path).read_text()).get("fused_pairs", [])
+            return cls(REMI(params=Path(path)), [tuple(pair) for pair in fused])
         except MusicGenError:
             raise
         except Exception as error:  # miditok raises assorted errors on malformed JSON

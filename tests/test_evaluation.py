@@ -7,6 +7,7 @@ import pytest
 from musicgen_symbolic.attributes import DRUMS, Attributes, Key
 from musicgen_symbolic.errors import MusicGenError
 from musicgen_symbolic.evaluation import (
+    KEY_PROFILES,
     empty_bar_rate,
     estimate_key,
     instrument_coverage,
@@ -25,14 +26,14 @@ def scale(scale_midi):
 def test_matching_prompt_scores_one(scale):
     target = Attributes(tempo=120, key=Key(0, "major"), time_signature=(4, 4), instruments=(0, DRUMS))
     scores = score_midi(scale, target)
-    for metric in ("TB", "TBT", "CK", "CKD", "time_signature", "instrument_f1", "family_f1"):
+    for metric in ("TB", "TBT", "CK", "CKD", "CK_temperley", "time_signature", "instrument_f1", "family_f1"):
         assert scores[metric] == 1.0, metric
 
 
 def test_mismatching_prompt_scores_zero(scale):
     target = Attributes(tempo=60, key=Key(6, "minor"), time_signature=(3, 4), instruments=(73,))
     scores = score_midi(scale, target)
-    for metric in ("TB", "TBT", "CK", "CKD", "time_signature", "instrument_f1"):
+    for metric in ("TB", "TBT", "CK", "CKD", "CK_temperley", "CK_aarden", "time_signature", "instrument_f1"):
         assert scores[metric] == 0.0, metric
 
 
@@ -49,8 +50,20 @@ def test_key_estimate_and_bins():
     for i, pitch in enumerate([62, 64, 65, 67, 69, 70, 72, 74, 62, 69, 65, 62]):  # D natural minor, tonic-heavy
         piano.notes.append(pretty_midi.Note(80, pitch, i * 0.5, i * 0.5 + (1.0 if pitch % 12 == 2 else 0.4)))
     midi.instruments.append(piano)
-    assert estimate_key(midi) == Key(2, "minor")
+    for profiles in KEY_PROFILES:
+        assert estimate_key(midi, profiles) == Key(2, "minor"), profiles
     assert tempo_bin(39) == 0 and tempo_bin(65) == 2 and tempo_bin(250) == 8
+
+
+def test_the_key_profiles_disagree_where_the_notes_are_ambiguous():
+    """Ten notes of the white keys, mostly A and B: three profiles, three keys (A minor, E minor, G major)."""
+    midi = pretty_midi.PrettyMIDI(initial_tempo=120)
+    piano = pretty_midi.Instrument(0)
+    for i, pitch in enumerate([69, 71, 71, 69, 69, 60, 67, 65, 71, 71]):
+        piano.notes.append(pretty_midi.Note(80, pitch, i * 0.5, i * 0.5 + 0.5))
+    midi.instruments.append(piano)
+    found = {profiles: estimate_key(midi, profiles) for profiles in KEY_PROFILES}
+    assert found == {"krumhansl": Key(9, "minor"), "temperley": Key(4, "minor"), "aarden": Key(7, "major")}
 
 
 def test_empty_bars_and_summary(scale):

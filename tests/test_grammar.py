@@ -149,3 +149,14 @@ def test_anchors_are_downbeats_and_the_last_bar(compact):
     assert not state.at_anchor  # off the beat in bar 2
     state = _walk_on(compact, state, ["Pitch_62", "VelDur_63_1.0.8", "Bar_None", "TimeSig_4/4", "Position_8"])
     assert state.at_anchor  # off the beat in the last bar
+
+
+def test_without_a_bar_count_only_downbeats_are_anchors(compact):
+    state = _walk(compact, Constraints(programs=(0,)), [*OPENING, "Program_0", "Pitch_60", "VelDur_63_1.0.8"])
+    assert state.at_anchor
+    for _ in range(3):
+        state = _walk_on(compact, state, ["Position_8", "Pitch_62", "VelDur_63_1.0.8"])
+        assert not state.at_anchor
+        state = _walk_on(compact, state, ["Bar_None", "TimeSig_4/4", "Position_0"])
+        assert state.at_anchor
+        state = _walk_on(compact, state, ["Pitch_60", "VelDur_63_1.0.8"])
