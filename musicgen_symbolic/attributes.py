@@ -1235,8 +1235,9 @@ def _find_instruments(text: str, genre: str | None = None) -> tuple[tuple[int, .
     programs: list[int] = []
     implied: list[int] = []
     excluded: list[int] = []
-    for match, negated in zip(matches, _negations(text, [m.span() for m in matches]), strict=True):
-        if negated and _HOW_IT_PLAYS_RE.match(text, match.end()):
+    negations = _negations(text, [m.span() for m in matches])
+    for match, negated, how in zip(matches, negations, _how_they_play(text, matches, negations), strict=True):
+        if how:
             continue
         left_out = negated and not _PART_RE.match(text, match.end())  # "no guitar solo" keeps the guitar
         found = excluded if left_out else implied if match.group(1) in _IMPLYING_DRUMS else programs
@@ -1244,6 +1245,18 @@ def _find_instruments(text: str, genre: str | None = None) -> tuple[tuple[int, .
     kinds = {p for program in excluded for p in kind_programs(program)}
     named = set(programs) | (set(implied) - kinds)
     return tuple(sorted(named)) or None, tuple(sorted(kinds - named)) or None
+
+
+def _how_they_play(text: str, matches: list[re.Match[str]], negations: list[bool]) -> list[bool]:
+    """Which negated instruments are followed by how they should not play, directly or through the negated list
+    they end ("without the bass or drums overpowering the vocals")."""
+    how = [no and bool(_HOW_IT_PLAYS_RE.match(text, m.end())) for m, no in zip(matches, negations, strict=True)]
+    for i in range(len(matches) - 1, 0, -1):
+        between = text[matches[i - 1].end() : matches[i].start()]
+        joined = _OR_RE.fullmatch(between) or _AND_RE.fullmatch(between) or _COMMA_RE.fullmatch(between)
+        if how[i] and negations[i - 1] and joined:
+            how[i - 1] = True
+    return how
 
 
 def _is_idiom(text: str, match: re.Match[str]) -> bool:

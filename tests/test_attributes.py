@@ -134,6 +134,8 @@ PHRASINGS = [
     ("lofi without drums playing too loud", dict(instruments=None, without=None)),
     ("a piano ballad without the strings drowning it out", dict(instruments=(0,), without=None)),
     ("rock song without the guitar getting too distorted", dict(instruments=None, without=None)),
+    ("piano, without the bass or drums overpowering the vocals", dict(instruments=(0, 53), without=None)),
+    ("without drums, bass and pads drowning the melody, solo piano", dict(instruments=(0,), without=None)),
     ("folk without drums, bass too busy", dict(instruments=(33,), without=(DRUMS,))),
     ("not sad or dark", dict(mood=None)),
     ("not rock or jazz, something calm", dict(genre=None, mood="calm")),
