@@ -101,7 +101,7 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
         "--key-strength",
         type=float,
         help=f"when a key is asked for, how strongly to avoid notes outside its scale and to land on its tonic "
-        f"chord on downbeats and in the last bar; 0 = off (default {DEFAULT_KEY_STRENGTH})",
+        f"chord where phrases start (every 4 bars) and in the last bar; 0 = off (default {DEFAULT_KEY_STRENGTH})",
     )
     sampling.add_argument(
         "--nudge-after",

@@ -140,23 +140,36 @@ def test_tonic_bias_lifts_the_tonic_chord_and_nothing_else(compact):
         assert not grammar.tonic_bias(tonic, mode, 0.0).any()
 
 
-def test_anchors_are_downbeats_and_the_last_bar(compact):
-    state = _walk(compact, Constraints(bars=3, programs=(0,)), [*OPENING, "Program_0", "Pitch_60"])
-    assert state.at_anchor  # a note on the first beat of bar 1
-    state = _walk_on(compact, state, ["VelDur_63_1.0.8", "Position_4"])
-    assert not state.at_anchor  # later in bar 1
-    state = _walk_on(compact, state, ["Pitch_62", "VelDur_63_1.0.8", "Bar_None", "TimeSig_4/4", "Position_8"])
-    assert not state.at_anchor  # off the beat in bar 2
-    state = _walk_on(compact, state, ["Pitch_62", "VelDur_63_1.0.8", "Bar_None", "TimeSig_4/4", "Position_8"])
-    assert state.at_anchor  # off the beat in the last bar
+def test_anchors_are_phrase_starts_and_the_last_bar(compact):
+    from musicgen_symbolic.grammar import PHRASE_BARS
+
+    bars = 2 * PHRASE_BARS + 2
+    state = _walk(compact, Constraints(bars=bars, programs=(0,)), [*OPENING, "Program_0", "Pitch_60"])
+    anchors = {(1, 0): state.at_anchor}  # (bar, position) → anchor
+    for bar in range(1, bars + 1):
+        if bar > 1:
+            state = _walk_on(compact, state, ["Bar_None", "TimeSig_4/4", "Position_0", "Pitch_60"])
+            anchors[bar, 0] = state.at_anchor
+        state = _walk_on(compact, state, ["VelDur_63_1.0.8", "Position_8"])
+        anchors[bar, 8] = state.at_anchor
+        state = _walk_on(compact, state, ["Pitch_62", "VelDur_63_1.0.8"])
+    phrase_starts = {1, PHRASE_BARS + 1, 2 * PHRASE_BARS + 1}
+    assert {key for key, anchor in anchors.items() if anchor} == {
+        *((bar, 0) for bar in phrase_starts),
+        (bars, 0),
+        (bars, 8),
+    }
 
 
-def test_without_a_bar_count_only_downbeats_are_anchors(compact):
+def test_without_a_bar_count_only_phrase_starts_are_anchors(compact):
+    from musicgen_symbolic.grammar import PHRASE_BARS
+
     state = _walk(compact, Constraints(programs=(0,)), [*OPENING, "Program_0", "Pitch_60", "VelDur_63_1.0.8"])
-    assert state.at_anchor
-    for _ in range(3):
+    anchors = [state.at_anchor]
+    for _ in range(2 * PHRASE_BARS):
         state = _walk_on(compact, state, ["Position_8", "Pitch_62", "VelDur_63_1.0.8"])
         assert not state.at_anchor
         state = _walk_on(compact, state, ["Bar_None", "TimeSig_4/4", "Position_0"])
-        assert state.at_anchor
+        anchors.append(state.at_anchor)
         state = _walk_on(compact, state, ["Pitch_60", "VelDur_63_1.0.8"])
+    assert [bar for bar, anchor in enumerate(anchors, 1) if anchor] == [1, PHRASE_BARS + 1, 2 * PHRASE_BARS + 1]
