@@ -243,7 +243,7 @@ class GrammarState:
     def at_anchor(self) -> bool:
         """On the first beat of a phrase (every ``PHRASE_BARS`` bars) or in the last bar: where a key's tonic chord
         is lifted (``Grammar.tonic_bias``). Lifting every downbeat followed the key more closely, but held the
-        harmony on the tonic chord (measured: a quarter fewer distinct bass notes on downbeats)."""
+        harmony on the tonic chord (``benchmarks/key_anchors.py``: a quarter fewer distinct lowest notes on downbeats)."""
         return (self.position == 0 and (self.bars_done - 1) % PHRASE_BARS == 0) or self._may_end()
 
     def _may_open_bar(self) -> bool:
