@@ -9,6 +9,8 @@ Definitions (all per file; a report averages them over files that have the targe
   CKD also accepts the relative and the parallel key. CK_temperley and CK_aarden are CK with other key
   profiles (Temperley–Kostka–Payne, Aarden–Essen; the values of music21's ``analysis.discrete``): a check that a
   change which helps CK does not only suit the Krumhansl–Kessler profile, which weighs the tonic most.
+  CK_per_8_bars (pieces of 16 bars or more): the share of whole 8-bar blocks whose own key is the target's, so
+  a key that drifts in a long piece shows.
 * time-signature match: the first time-signature event equals the target.
 * bar-count match: the number of bars (downbeats of the file) equals the target's.
 * instruments: precision / recall / F1 between the sets of programs present (drums as -1) and asked for,
@@ -29,6 +31,7 @@ Definitions (all per file; a report averages them over files that have the targe
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import time
@@ -58,6 +61,7 @@ KEY_PROFILES = {
 }  # fmt: skip
 _MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
 PHRASE_BARS = 4
+KEY_BLOCK_BARS = 8
 
 
 def tempo_bin(bpm: float) -> int:
@@ -65,18 +69,23 @@ def tempo_bin(bpm: float) -> int:
     return int(np.searchsorted(TEMPO_BIN_EDGES, round(bpm, 2), side="right"))
 
 
-def pitch_class_profile(midi: pretty_midi.PrettyMIDI) -> np.ndarray:
+def pitch_class_profile(midi: pretty_midi.PrettyMIDI, start: float = 0.0, end: float = math.inf) -> np.ndarray:
+    """Seconds of each pitch class over the pitched notes that start in [start, end)."""
     profile = np.zeros(12)
     for instrument in midi.instruments:
         if not instrument.is_drum:
             for note in instrument.notes:
-                profile[note.pitch % 12] += note.end - note.start
+                if start <= note.start < end:
+                    profile[note.pitch % 12] += note.end - note.start
     return profile
 
 
-def estimate_key(midi: pretty_midi.PrettyMIDI, profiles: str = "krumhansl") -> Key | None:
-    """The key whose profile (``KEY_PROFILES``) best correlates with the notes' pitch-class durations."""
-    profile = pitch_class_profile(midi)
+def estimate_key(
+    midi: pretty_midi.PrettyMIDI, profiles: str = "krumhansl", start: float = 0.0, end: float = math.inf
+) -> Key | None:
+    """The key whose profile (``KEY_PROFILES``) best correlates with the pitch-class durations of the notes that
+    start in [start, end)."""
+    profile = pitch_class_profile(midi, start, end)
     if profile.sum() == 0:
         return None
     best, best_score = None, -2.0
@@ -87,6 +96,18 @@ def estimate_key(midi: pretty_midi.PrettyMIDI, profiles: str = "krumhansl") -> K
             if score > best_score:
                 best, best_score = Key(tonic, mode), score
     return best
+
+
+def key_per_block(midi: pretty_midi.PrettyMIDI, key: Key, block_bars: int = KEY_BLOCK_BARS) -> float | None:
+    """The share of whole blocks of ``block_bars`` bars whose own key is ``key``: does the key hold all through a
+    long piece, or drift? None for pieces shorter than two blocks."""
+    downbeats = midi.get_downbeats()
+    blocks = bar_count(midi) // block_bars
+    if blocks < 2:
+        return None
+    edges = [float(downbeats[i * block_bars]) for i in range(blocks)]
+    edges.append(float(downbeats[blocks * block_bars]) if blocks * block_bars < len(downbeats) else math.inf)
+    return float(np.mean([estimate_key(midi, start=a, end=b) == key for a, b in itertools.pairwise(edges)]))
 
 
 def related_keys(key: Key) -> set[Key]:
@@ -182,6 +203,9 @@ def score_midi(midi: pretty_midi.PrettyMIDI, target: Attributes) -> dict[str, fl
         result["CKD"] = float(estimated in related_keys(target.key)) if estimated else 0.0
         result["CK_temperley"] = float(estimate_key(midi, "temperley") == target.key)
         result["CK_aarden"] = float(estimate_key(midi, "aarden") == target.key)
+        per_block = key_per_block(midi, target.key)
+        if per_block is not None:
+            result["CK_per_8_bars"] = per_block
     if target.time_signature:
         first = midi.time_signature_changes[0] if midi.time_signature_changes else None
         result["time_signature"] = float(
@@ -357,6 +381,7 @@ REPORT_METRICS = (
     "CKD",
     "CK_temperley",
     "CK_aarden",
+    "CK_per_8_bars",
     "time_signature",
     "bar_count",
     "instrument_precision",

@@ -66,6 +66,32 @@ def test_the_key_profiles_disagree_where_the_notes_are_ambiguous():
     assert found == {"krumhansl": Key(9, "minor"), "temperley": Key(4, "minor"), "aarden": Key(7, "major")}
 
 
+def _bars_in_keys(keys: list[int]) -> pretty_midi.PrettyMIDI:
+    """One 4/4 bar at 120 bpm per entry: a major-scale run from that tonic, tonic held longest."""
+    midi = pretty_midi.PrettyMIDI(initial_tempo=120)
+    midi.time_signature_changes.append(pretty_midi.TimeSignature(4, 4, 0))
+    piano = pretty_midi.Instrument(0)
+    for bar, tonic in enumerate(keys):
+        start = bar * 2.0
+        piano.notes.append(pretty_midi.Note(80, 60 + tonic, start, start + 1.0))
+        for i, step in enumerate((2, 4, 5, 7, 9, 11, 12, 7)):
+            piano.notes.append(pretty_midi.Note(80, 60 + tonic + step, start + 1.0 + i / 8, start + 1.0 + (i + 1) / 8))
+    midi.instruments.append(piano)
+    return midi
+
+
+def test_key_per_block_shows_a_key_that_drifts():
+    from musicgen_symbolic.evaluation import key_per_block
+
+    drifting = _bars_in_keys([0] * 16 + [6] * 8)  # 16 bars of C major, then 8 of F sharp major
+    assert key_per_block(drifting, Key(0, "major")) == pytest.approx(2 / 3)
+    assert score_midi(drifting, Attributes(key=Key(0, "major")))["CK_per_8_bars"] == pytest.approx(2 / 3)
+    assert key_per_block(_bars_in_keys([0] * 20), Key(0, "major")) == 1.0  # the 4 bars left over are no block
+    short = _bars_in_keys([0] * 12)
+    assert key_per_block(short, Key(0, "major")) is None
+    assert "CK_per_8_bars" not in score_midi(short, Attributes(key=Key(0, "major")))
+
+
 def test_empty_bars_and_summary(scale):
     assert empty_bar_rate(scale) == 0.0
     summary = summarise([{"CK": 1.0}, {"CK": 0.0, "TB": 1.0}])
