@@ -40,15 +40,22 @@ def harmonic_motion(midi) -> float:  # noqa: ANN001
 
 
 def measure(generator, cases, seeds: list[int]) -> dict[str, float]:  # noqa: ANN001
-    from musicgen_symbolic.evaluation import KEY_PROFILES, estimate_key, pitch_class_entropy, related_keys
+    from musicgen_symbolic.evaluation import (
+        KEY_PROFILES,
+        key_of_profile,
+        pitch_class_entropy,
+        pitch_class_profile,
+        related_keys,
+    )
 
     found: dict[str, list[float]] = {}
     for seed in seeds:
         for case in cases:
             midi = generator.generate(case.caption, bars=case.bars, seed=seed)
             wanted = case.target.key
-            row = {f"CK {name}": float(estimate_key(midi, name) == wanted) for name in KEY_PROFILES}
-            row["CKD"] = float(estimate_key(midi) in related_keys(wanted))
+            profile = pitch_class_profile(midi)
+            row = {f"CK {name}": float(key_of_profile(profile, name) == wanted) for name in KEY_PROFILES}
+            row["CKD"] = float(key_of_profile(profile) in related_keys(wanted))
             row["pitch-class entropy"] = pitch_class_entropy(midi)
             row["harmonic motion"] = harmonic_motion(midi)
             for name, value in row.items():

@@ -85,7 +85,11 @@ def estimate_key(
 ) -> Key | None:
     """The key whose profile (``KEY_PROFILES``) best correlates with the pitch-class durations of the notes that
     start in [start, end)."""
-    profile = pitch_class_profile(midi, start, end)
+    return key_of_profile(pitch_class_profile(midi, start, end), profiles)
+
+
+def key_of_profile(profile: np.ndarray, profiles: str = "krumhansl") -> Key | None:
+    """The key whose profile (``KEY_PROFILES``) best correlates with ``profile`` (seconds per pitch class)."""
     if profile.sum() == 0:
         return None
     best, best_score = None, -2.0
@@ -198,11 +202,12 @@ def score_midi(midi: pretty_midi.PrettyMIDI, target: Attributes) -> dict[str, fl
         result["TBT"] = float(abs(found - wanted) <= 1)
         result["tempo_within_1bpm"] = float(abs(float(tempi[0]) - target.tempo) <= 1)
     if target.key:
-        estimated = estimate_key(midi)
+        profile = pitch_class_profile(midi)  # once for the three key finders
+        estimated = key_of_profile(profile)
         result["CK"] = float(estimated == target.key)
         result["CKD"] = float(estimated in related_keys(target.key)) if estimated else 0.0
-        result["CK_temperley"] = float(estimate_key(midi, "temperley") == target.key)
-        result["CK_aarden"] = float(estimate_key(midi, "aarden") == target.key)
+        result["CK_temperley"] = float(key_of_profile(profile, "temperley") == target.key)
+        result["CK_aarden"] = float(key_of_profile(profile, "aarden") == target.key)
         per_block = key_per_block(midi, target.key)
         if per_block is not None:
             result["CK_per_8_bars"] = per_block
