@@ -1027,21 +1027,27 @@ def _negator(text: str, start: int) -> str | None:
 
 def _negations(text: str, spans: list[tuple[int, int]]) -> list[bool]:
     """Which of these words (``(start, end)``, in order) a negation covers, directly or along a list."""
-    flags = [False] * len(spans)
+    return [first is not None for first in _negated_lists(text, spans)]
+
+
+def _negated_lists(text: str, spans: list[tuple[int, int]]) -> list[int | None]:
+    """For each of these words (``(start, end)``, in order), the index of the first word of the negated list it
+    belongs to ("no violins, cellos or violas": 0, 0, 0), or None where no negation covers it."""
+    lists: list[int | None] = [None] * len(spans)
     first = 0
     while first < len(spans):
         negator = _negator(text, spans[first][0])
         if negator is None:
             first += 1
             continue
-        flags[first] = True
+        lists[first] = first
         whole_lists, pending, joined = negator in _LIST_NEGATORS, [], False
         following = first + 1
         while following < len(spans):
             between = text[spans[following - 1][1] : spans[following][0]]
             if _OR_RE.fullmatch(between) or (whole_lists and _AND_RE.fullmatch(between)):
                 for k in (*pending, following):
-                    flags[k] = True
+                    lists[k] = first
                 pending, joined = [], True
             elif not joined and _COMMA_RE.fullmatch(between):  # commas come before the "and" / "or"
                 pending.append(following)
@@ -1049,7 +1055,7 @@ def _negations(text: str, spans: list[tuple[int, int]]) -> list[bool]:
                 break
             following += 1
         first = following
-    return flags
+    return lists
 
 
 def _first_not_negated(text: str, found: dict[tuple[int, int], _T]) -> _T | None:
@@ -1235,11 +1241,11 @@ def _find_instruments(text: str, genre: str | None = None) -> tuple[tuple[int, .
     programs: list[int] = []
     implied: list[int] = []
     excluded: list[int] = []
-    negations = _negations(text, [m.span() for m in matches])
-    for match, negated, how in zip(matches, negations, _how_they_play(text, matches, negations), strict=True):
+    lists = _negated_lists(text, [m.span() for m in matches])
+    for match, negated_list, how in zip(matches, lists, _how_they_play(text, matches, lists), strict=True):
         if how:
             continue
-        left_out = negated and not _PART_RE.match(text, match.end())  # "no guitar solo" keeps the guitar
+        left_out = negated_list is not None and not _PART_RE.match(text, match.end())  # "no guitar solo" keeps it
         found = excluded if left_out else implied if match.group(1) in _IMPLYING_DRUMS else programs
         found.extend(_programs_of_phrase(match.group(1), genre))
     kinds = {p for program in excluded for p in kind_programs(program)}
@@ -1247,16 +1253,15 @@ def _find_instruments(text: str, genre: str | None = None) -> tuple[tuple[int, .
     return tuple(sorted(named)) or None, tuple(sorted(kinds - named)) or None
 
 
-def _how_they_play(text: str, matches: list[re.Match[str]], negations: list[bool]) -> list[bool]:
+def _how_they_play(text: str, matches: list[re.Match[str]], lists: list[int | None]) -> list[bool]:
     """Which negated instruments are followed by how they should not play, directly or through the negated list
-    they end ("without the bass or drums overpowering the vocals")."""
-    how = [no and bool(_HOW_IT_PLAYS_RE.match(text, m.end())) for m, no in zip(matches, negations, strict=True)]
-    for i in range(len(matches) - 1, 0, -1):
-        between = text[matches[i - 1].end() : matches[i].start()]
-        joined = _OR_RE.fullmatch(between) or _AND_RE.fullmatch(between) or _COMMA_RE.fullmatch(between)
-        if how[i] and negations[i - 1] and joined:
-            how[i - 1] = True
-    return how
+    they end ("without the bass or drums overpowering the vocals"); ``lists`` from :func:`_negated_lists`."""
+    described = {
+        first
+        for match, first in zip(matches, lists, strict=True)
+        if first is not None and _HOW_IT_PLAYS_RE.match(text, match.end())
+    }
+    return [first is not None and first in described for first in lists]
 
 
 def _is_idiom(text: str, match: re.Match[str]) -> bool:
