@@ -62,6 +62,7 @@ KEY_PROFILES = {
 _MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
 PHRASE_BARS = 4
 KEY_BLOCK_BARS = 8
+KEY_MIN_PITCH_CLASSES = 3  # fewer (a drone, a one-note bass line, power chords) state no mode, so no key
 
 
 def tempo_bin(bpm: float) -> int:
@@ -104,14 +105,18 @@ def key_of_profile(profile: np.ndarray, profiles: str = "krumhansl") -> Key | No
 
 def key_per_block(midi: pretty_midi.PrettyMIDI, key: Key, block_bars: int = KEY_BLOCK_BARS) -> float | None:
     """The share of whole blocks of ``block_bars`` bars whose own key is ``key``: does the key hold all through a
-    long piece, or drift? None for pieces shorter than two blocks."""
+    long piece, or drift? Blocks of fewer than ``KEY_MIN_PITCH_CLASSES`` pitch classes do not count: a bass that
+    plays only D for 8 bars is neither in D minor nor in D major. None for pieces shorter than two blocks, or
+    without a block that counts."""
     downbeats = midi.get_downbeats()
     blocks = bar_count(midi) // block_bars
     if blocks < 2:
         return None
     edges = [float(downbeats[i * block_bars]) for i in range(blocks)]
     edges.append(float(downbeats[blocks * block_bars]) if blocks * block_bars < len(downbeats) else math.inf)
-    return float(np.mean([estimate_key(midi, start=a, end=b) == key for a, b in itertools.pairwise(edges)]))
+    profiles = [pitch_class_profile(midi, start, end) for start, end in itertools.pairwise(edges)]
+    found = [key_of_profile(p) == key for p in profiles if np.count_nonzero(p) >= KEY_MIN_PITCH_CLASSES]
+    return float(np.mean(found)) if found else None
 
 
 def related_keys(key: Key) -> set[Key]:

@@ -16,7 +16,6 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import NamedTuple
 
 import torch
 from torch import Tensor
@@ -41,20 +40,27 @@ class SamplingConfig:
     context: int | None = None  # positions the model attends to; None: its max_seq_len
 
 
-class PitchLift(NamedTuple):
+class PitchLift:
     """Logit lifts for some pitches that change which pitch is played, not whether a note is: the pitches'
     total probability stays as it was, against moving on to the next position, bar or instrument."""
 
-    columns: Tensor  # (P,) every Pitch token
-    values: Tensor  # (P,) the lift of each
+    def __init__(self, columns: Tensor, values: Tensor) -> None:
+        self.columns = columns  # (P,) every Pitch token
+        self.values = values  # (2, P) the lift of each: on any note (row 0), and where a row is at an anchor (row 1)
+        self.factors = values.exp()
 
-    def apply(self, logits: Tensor) -> None:
-        """Lift one row's logits (V,) in place."""
-        pitches = logits.index_select(0, self.columns)
-        total = pitches.logsumexp(0)
-        if torch.isfinite(total):  # some pitch may be played here
-            lifted = pitches + self.values
-            logits.index_copy_(0, self.columns, lifted + (total - lifted.logsumexp(0)))
+    def apply(self, logits: Tensor, at_anchor: list[bool]) -> None:
+        """Lift the rows of ``logits`` (R, V) in place, each by its own row of ``values``."""
+        pitches = logits.index_select(1, self.columns)
+        if all(at_anchor) or not any(at_anchor):
+            which = int(at_anchor[0])
+            lifted, grown = pitches + self.values[which], pitches.softmax(1) @ self.factors[which]
+        else:
+            which = [int(anchor) for anchor in at_anchor]
+            lifted, grown = pitches + self.values[which], (pitches.softmax(1) * self.factors[which]).sum(1)
+        # ``grown``: how much the lift multiplies the pitches' total probability; NaN where no pitch may come
+        shift = grown.log_().neg_().nan_to_num_(0.0).unsqueeze(1)
+        logits.index_copy_(1, self.columns, lifted.add_(shift))
 
 
 class Sampler:
@@ -77,7 +83,7 @@ class Sampler:
         grammars: list[GrammarState],
         on_token: Callable[[int, int], None] | None = None,
         logit_bias: Tensor | None = None,  # (V,) added to the guided logits, e.g. the key's scale
-        anchor_lift: PitchLift | None = None,  # where a row is at an anchor, e.g. the key's tonic chord
+        pitch_lift: PitchLift | None = None,  # e.g. the key's tonic chord
     ) -> list[list[int]]:
         """The generated tokens of each row, ending with EOS."""
         config = self.config
@@ -92,7 +98,7 @@ class Sampler:
         logits = session.feed(prefixes, all_logits=False)
         for step in range(config.max_new_tokens):
             states = [grammars[row] for row in active]
-            tokens = self._choose(logits, states, config.max_new_tokens - step, logit_bias, anchor_lift)
+            tokens = self._choose(logits, states, config.max_new_tokens - step, logit_bias, pitch_lift)
             for row, token in zip(active, tokens, strict=True):
                 grammars[row].advance(token)
                 sequences[row].append(token)
@@ -143,7 +149,7 @@ class Sampler:
         grammars: list[GrammarState],
         tokens_left: int,
         logit_bias: Tensor | None = None,
-        anchor_lift: PitchLift | None = None,
+        pitch_lift: PitchLift | None = None,
     ) -> list[int]:
         """One token per row: guidance, grammar mask and bias, temperature, the nudge, then top-k and top-p sampling."""
         config = self.config
@@ -155,10 +161,8 @@ class Sampler:
         logits = logits + masks
         if logit_bias is not None:
             logits += logit_bias
-        if anchor_lift is not None:
-            for row, grammar in enumerate(grammars):
-                if grammar.at_anchor:
-                    anchor_lift.apply(logits[row])
+        if pitch_lift is not None and any(n.pitched for n in nexts):
+            pitch_lift.apply(logits, [grammar.at_anchor for grammar in grammars])
         greedy = config.temperature < 1e-6  # (also avoids 0/0 in float32)
         if not greedy and config.temperature != 1.0:  # before the nudge, so that its shares hold at any temperature
             logits = (logits - logits.amax(-1, keepdim=True)) / config.temperature  # finite for tiny temperatures

@@ -45,6 +45,7 @@ NUDGE_PER_BAR = 0.05  # the least probability a nudged Program token gets where 
 MAX_NUDGE = 0.25  # ... up to this
 MAX_NUDGED_SHARE = 0.5  # the most that all the nudged instruments get together at one choice
 TONIC_LIFT = 2 / 3  # the tonic's logit lift at anchors, per unit of key strength (third and fifth: half)
+CENTRE_LIFT = 0.3  # the same on every other note: the key's tonal centre, gently, all through the piece
 PHRASE_BARS = 4  # anchors: the first beat of bars 1, 5, 9… (where phrases start), and the whole last bar
 
 
@@ -56,6 +57,7 @@ class NextTokens(NamedTuple):
     instrument_choice: bool  # a Program may come next: the token picks which instrument plays next, or moves on
     note_starts: Tensor | None  # in such a state, the allowed tokens that play on with the current instrument
     note_columns: Tensor | None  # the same tokens as indices
+    pitched: bool  # a pitched note may start next (where a key's pitch lift applies)
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,8 @@ class Grammar:
             note_starts = note_columns = None
             if carrying is not None and carrying.any():
                 note_starts, note_columns = torch.from_numpy(carrying), torch.from_numpy(np.flatnonzero(carrying))
-            masks = self._masks[key] = NextTokens(allowed, additive, choice, note_starts, note_columns)
+            pitched = bool(allowed[self.ids["Pitch"]].any())
+            masks = self._masks[key] = NextTokens(allowed, additive, choice, note_starts, note_columns, pitched)
         return masks
 
     def _build(self, key: tuple) -> np.ndarray:
@@ -178,17 +181,20 @@ class Grammar:
         steps = (0, 2, 4, 5, 7, 9, 11) if mode == "major" else (0, 2, 3, 5, 7, 8, 10, 11)
         return self._pitch_class_bias({(tonic + step) % 12: 0.0 for step in steps}, -strength)
 
-    def tonic_bias(self, tonic: int, mode: str, strength: float) -> np.ndarray:
-        """A logit lift for the tonic chord's notes, for phrase starts and the last bar (``GrammarState.at_anchor``;
-        applied as ``generation.PitchLift``, among pitches only): ``TONIC_LIFT · strength`` on the tonic, half that
-        on its third and fifth.
+    def tonic_lift(self, tonic: int, mode: str, strength: float) -> np.ndarray:
+        """Logit lifts for the tonic chord's notes, per Pitch token (``ids["Pitch"]``), for ``generation.PitchLift``
+        (among pitches only): row 0 on any note, ``CENTRE_LIFT · strength`` on the tonic; row 1 at phrase starts
+        and in the last bar (``GrammarState.at_anchor``), ``TONIC_LIFT · strength``. The third and fifth get half.
 
-        The scale alone does not say which of its notes is home (C major and A minor share one), so without it
-        a third of the pieces asked to be in a key sounded in a related one.
+        The scale alone does not say which of its notes is home (C major and A minor share one), so without the
+        lift a third of the pieces asked to be in a key sounded in a related one; with it at anchors only, long
+        pieces drifted (``benchmarks/key_anchors.py`` measures the variants).
         """
         third = 4 if mode == "major" else 3
-        lift = TONIC_LIFT * strength
-        return self._pitch_class_bias({tonic % 12: lift, (tonic + third) % 12: lift / 2, (tonic + 7) % 12: lift / 2})
+        chord = {tonic % 12: 1.0, (tonic + third) % 12: 0.5, (tonic + 7) % 12: 0.5}
+        classes = self.tables.value[self.ids["Pitch"]] % 12
+        shares = np.array([chord.get(int(c), 0.0) for c in classes], dtype=np.float32)
+        return np.stack([CENTRE_LIFT * strength * shares, TONIC_LIFT * strength * shares])
 
     def _pitch_class_bias(self, by_class: dict[int, float], otherwise: float = 0.0) -> np.ndarray:
         """A logit bias on pitched notes by pitch class (``otherwise`` for the classes not listed)."""

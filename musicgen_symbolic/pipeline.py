@@ -301,9 +301,7 @@ class MusicGenSymbolic:
             key = attributes.key
             scale = torch.from_numpy(self.grammar.scale_bias(key.tonic, key.mode, key_strength))
             pitches = torch.from_numpy(self.grammar.ids["Pitch"])
-            tonic = PitchLift(
-                pitches, torch.from_numpy(self.grammar.tonic_bias(key.tonic, key.mode, key_strength))[pitches]
-            )
+            tonic = PitchLift(pitches, torch.from_numpy(self.grammar.tonic_lift(key.tonic, key.mode, key_strength)))
         with _progress_bar(progress, grammars) as on_token:
             rows = Sampler(decoder, sampling, self.tokenizer).run(
                 prefixes, null_prefix, memory, mask, grammars, on_token, scale, tonic

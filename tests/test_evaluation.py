@@ -66,15 +66,15 @@ def test_the_key_profiles_disagree_where_the_notes_are_ambiguous():
     assert found == {"krumhansl": Key(9, "minor"), "temperley": Key(4, "minor"), "aarden": Key(7, "major")}
 
 
-def _bars_in_keys(keys: list[int]) -> pretty_midi.PrettyMIDI:
-    """One 4/4 bar at 120 bpm per entry: a major-scale run from that tonic, tonic held longest."""
+def _bars_in_keys(keys: list[int], steps: tuple[int, ...] = (2, 4, 5, 7, 9, 11, 12, 7)) -> pretty_midi.PrettyMIDI:
+    """One 4/4 bar at 120 bpm per entry: a scale run (major by default) from that tonic, tonic held longest."""
     midi = pretty_midi.PrettyMIDI(initial_tempo=120)
     midi.time_signature_changes.append(pretty_midi.TimeSignature(4, 4, 0))
     piano = pretty_midi.Instrument(0)
     for bar, tonic in enumerate(keys):
         start = bar * 2.0
         piano.notes.append(pretty_midi.Note(80, 60 + tonic, start, start + 1.0))
-        for i, step in enumerate((2, 4, 5, 7, 9, 11, 12, 7)):
+        for i, step in enumerate(steps):
             piano.notes.append(pretty_midi.Note(80, 60 + tonic + step, start + 1.0 + i / 8, start + 1.0 + (i + 1) / 8))
     midi.instruments.append(piano)
     return midi
@@ -90,6 +90,18 @@ def test_key_per_block_shows_a_key_that_drifts():
     short = _bars_in_keys([0] * 12)
     assert key_per_block(short, Key(0, "major")) is None
     assert "CK_per_8_bars" not in score_midi(short, Attributes(key=Key(0, "major")))
+
+
+def test_key_per_block_skips_blocks_that_state_no_mode():
+    from musicgen_symbolic.evaluation import key_per_block
+
+    midi = _bars_in_keys([2] * 16, steps=(2, 3, 5, 7, 8, 10, 12, 7))  # D minor, then 8 bars of D alone
+    midi.instruments[0].notes += [pretty_midi.Note(80, 50, 32.0 + beat / 2, 32.5 + beat / 2) for beat in range(32)]
+    assert estimate_key(midi, start=32.0) == Key(2, "major")  # what a key finder makes of D alone
+    assert key_per_block(midi, Key(2, "minor")) == 1.0
+    drone = _bars_in_keys([])
+    drone.instruments[0].notes = [pretty_midi.Note(80, 50 + 7 * (i % 2), i / 2, i / 2 + 0.5) for i in range(64)]
+    assert key_per_block(drone, Key(2, "minor")) is None  # D and A only, 16 bars
 
 
 def test_empty_bars_and_summary(scale):

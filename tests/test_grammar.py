@@ -124,20 +124,21 @@ def _walk_on(tokenizer, state, tokens):
     return state
 
 
-def test_tonic_bias_lifts_the_tonic_chord_and_nothing_else(compact):
-    from musicgen_symbolic.grammar import TONIC_LIFT
+def test_tonic_lift_lifts_the_tonic_chord_and_nothing_else(compact):
+    from musicgen_symbolic.grammar import CENTRE_LIFT, TONIC_LIFT
 
     grammar = Grammar(compact)
+    pitch_names = [compact.id_to_token[int(i)] for i in grammar.ids["Pitch"]]
+    assert all(name.startswith("Pitch_") for name in pitch_names)
     for tonic, mode, chord in ((0, "major", (0, 4, 7)), (9, "minor", (9, 0, 4)), (3, "minor", (3, 6, 10))):
-        bias = grammar.tonic_bias(tonic, mode, 3.0)
-        lifted = {compact.id_to_token[i]: float(b) for i, b in enumerate(bias) if b}
-        assert lifted and all(name.startswith("Pitch_") for name in lifted)
-        for name, value in lifted.items():
+        lift = grammar.tonic_lift(tonic, mode, 3.0)
+        assert lift.shape == (2, len(pitch_names))
+        for name, everywhere, anchor in zip(pitch_names, *lift, strict=True):
             pitch_class = int(name.split("_")[1]) % 12
-            assert pitch_class in chord
-            expected = TONIC_LIFT * 3.0 * (1 if pitch_class == tonic else 0.5)
-            assert value == pytest.approx(expected)
-        assert not grammar.tonic_bias(tonic, mode, 0.0).any()
+            share = 1 if pitch_class == tonic else 0.5 if pitch_class in chord else 0
+            assert everywhere == pytest.approx(CENTRE_LIFT * 3.0 * share)
+            assert anchor == pytest.approx(TONIC_LIFT * 3.0 * share)
+        assert not grammar.tonic_lift(tonic, mode, 0.0).any()
 
 
 def test_anchors_are_phrase_starts_and_the_last_bar(compact):
