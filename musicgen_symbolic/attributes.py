@@ -385,6 +385,7 @@ TEMPO_WORDS: dict[str, float] = {
     "slow paced": 70,
     "slow-tempo": 70,
     "slow tempo": 70,
+    **dict.fromkeys(("played slowly", "plays slowly", "playing slowly", "play slowly"), 70),  # not "slowly building"
     "laid-back": 85,
     "laid back": 85,
     "relaxed": 85,
@@ -912,7 +913,7 @@ _NEGATION_RE = re.compile(
     rf"(?:(?:\s+{_FILLERS})*|(?:\s+(?:any|the))?\s+{_NEGATED_ADJECTIVES})\s+$"
 )
 _EXCEPT_KEEPS_RE = re.compile(r"(?<![\w'-])(?:nothing|none|no(?:\s+other)?\s+\w+)\s+$")
-_OR_RE = re.compile(rf"\s*,?\s*(?:or|nor)\s+(?:{_FILLERS}\s+)*")
+_OR_RE = re.compile(rf"\s*,?\s*(?:or|nor|so much as|let alone|not even)\s+(?:{_FILLERS}\s+)*")
 _AND_RE = re.compile(rf"\s*,?\s*and\s+(?:{_FILLERS}\s+)*")
 _COMMA_RE = re.compile(rf"\s*,\s*(?:{_FILLERS}\s+)*")
 _IMPLYING_DRUMS = ("beat", "beats", "groove", "grooves")
@@ -951,6 +952,13 @@ _IDIOMS = {
     "driving": r"test\b",
     "epic": r"fail\b",
 }
+# A voice the music goes with rather than one it has: "a backing track for my vocals", "without the bass
+# overpowering the vocals", "something to put under the vocals".
+_THEIR_VOICE = (
+    r"my|our|your|his|her|their|its|(?:the )?singer's|(?:over|under|beneath|behind|around|below) the"
+    r"|(?:room|space|backing|accompaniment|a bed) for(?: the)?|(?:overpower|drown|bury|buries|clash|compete|support)"
+    r"(?:s|es|ed|ing)?(?: out| with)?(?: the)?"
+)
 # … or after these ("nothing beats", "skipped a beat", "car keys", "a haunted house", "in March", "past tense").
 _IDIOMS_BEFORE = {
     "beat": r"who|we|i|you|they|to|never|finally|skipped a|skip a|missed a|miss a",
@@ -976,6 +984,7 @@ _IDIOMS_BEFORE = {
     "trap": r"tourist",
     "tense": r"past",
     "tender": r"legal",
+    **dict.fromkeys(("vocals", "vocal", "voice", "voices"), _THEIR_VOICE),
 }
 _IDIOM_RES = {word: re.compile(rf"\s+{after}") for word, after in _IDIOMS.items()}
 _IDIOM_BEFORE_RES = {word: re.compile(rf"(?<![\w'-])(?:{before})\s+$") for word, before in _IDIOMS_BEFORE.items()}
