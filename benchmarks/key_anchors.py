@@ -9,8 +9,8 @@ generates the evaluation prompts that name a key (default settings, bundled mode
   and CKD;
 * CK_per_8_bars (pieces of 16 bars or more, so mostly with ``--bars``): does the key hold through a long piece?
 * pitch-class entropy (bits);
-* harmonic motion: how many distinct pitch classes the lowest note on a downbeat takes, per 8 bars. A lift on
-  every downbeat holds the harmony on the tonic chord; this is the figure that shows it.
+* harmonic motion: how many distinct pitch classes the lowest note on a downbeat takes, per 8-bar block. A lift
+  on every downbeat holds the harmony on the tonic chord; this is the figure that shows it.
 
 Variants: no lift; the anchor lift (``grammar.TONIC_LIFT``) on every downbeat, or every 4 bars
 (``grammar.PHRASE_BARS``); every 4 bars plus a smaller lift on every note (``grammar.CENTRE_LIFT``: 0.2, or 0.3,
@@ -36,16 +36,19 @@ VARIANTS = {  # name: (TONIC_LIFT, PHRASE_BARS, CENTRE_LIFT)
 
 
 def harmonic_motion(midi) -> float:  # noqa: ANN001
-    """Distinct pitch classes of the lowest note sounding from each downbeat, per 8 bars."""
-    downbeats = midi.get_downbeats()
+    """Distinct pitch classes of the lowest note sounding from each downbeat, per 8 bars: the mean over the
+    piece's whole 8-bar blocks (a piece shorter than 8 bars: its own count, scaled to 8 bars)."""
+    from musicgen_symbolic.evaluation import bar_count
+
     lowest = []
-    for downbeat in downbeats:
+    for downbeat in midi.get_downbeats()[: bar_count(midi)]:
         pitches = [
             n.pitch for i in midi.instruments if not i.is_drum for n in i.notes if abs(n.start - downbeat) < 1e-3
         ]
-        if pitches:
-            lowest.append(min(pitches) % 12)
-    return len(set(lowest)) * 8 / max(len(downbeats), 1)
+        lowest.append(min(pitches) % 12 if pitches else None)
+    if len(lowest) < 8:
+        return len(set(lowest) - {None}) * 8 / max(len(lowest), 1)
+    return float(np.mean([len(set(lowest[i : i + 8]) - {None}) for i in range(0, len(lowest) - 7, 8)]))
 
 
 def measure(generator, cases, seeds: list[int], bars: int | None) -> dict[str, float]:  # noqa: ANN001

@@ -100,8 +100,9 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
     sampling.add_argument(
         "--key-strength",
         type=float,
-        help=f"when a key is asked for, how strongly to avoid notes outside its scale and to land on its tonic "
-        f"chord where phrases start (every 4 bars) and in the last bar; 0 = off (default {DEFAULT_KEY_STRENGTH})",
+        help=f"when a key is asked for, how strongly to avoid notes outside its scale and to favour its tonic "
+        f"chord: gently on every note, more where phrases start (every 4 bars) and in the last bar; 0 = off "
+        f"(default {DEFAULT_KEY_STRENGTH})",
     )
     sampling.add_argument(
         "--nudge-after",
