@@ -34,6 +34,7 @@ from .features import describe_midi
 from .sources import SourcePiece
 
 SHARD_SIZE = 250
+MIDICAPS_SHARDS = 90_000  # the first MidiCaps shard's number, after any composed ones
 FILES_PER_SHARD = 6
 MIN_TOKENS = 24
 
@@ -150,9 +151,13 @@ def _write_shard(folder: Path, shard: int, pieces: list[SourcePiece]) -> int:
     return len(lines)
 
 
-def _first_pieces(plan: BuildPlan) -> list[SourcePiece]:
+def _shard_done(folder: Path, shard: int) -> bool:
+    return (folder / "shards" / f"{shard:05d}.npz").exists()  # written last (_write_shard)
+
+
+def _first_pieces(plan: BuildPlan, composed_shards: int) -> list[SourcePiece]:
     """The pieces of the build's first shard (composer, music21 or MidiCaps, whichever the plan has first)."""
-    if sum(_shard_count(plan)):
+    if composed_shards:
         return _pieces_for_shard(plan, 0)
     if plan.midicaps:
         from .sources import midicaps_pieces
@@ -206,6 +211,8 @@ def _attributes_json(a: Attributes) -> dict:
 
 
 def build_dataset(folder: str | Path, plan: BuildPlan, workers: int | None = None, progress: bool = True) -> dict:
+    """Build (or resume building) ``folder``: tokenizer.json, one shard per ``SHARD_SIZE`` pieces, manifest.json.
+    Shards already written are kept, so an interrupted build goes on where it stopped."""
     from tqdm import tqdm
 
     folder = Path(folder)
@@ -217,13 +224,13 @@ def build_dataset(folder: str | Path, plan: BuildPlan, workers: int | None = Non
     if plan_file.exists() and plan_file.read_text() != plan_json:
         raise MusicGenError(f"{folder} was built with another plan ({plan_file.read_text()}); use a new folder")
     plan_file.write_text(plan_json)
-    if not (folder / "tokenizer.json").exists():
-        first = _first_pieces(plan)
-        write_atomic(folder / "tokenizer.json", learn_tokenizer(first).save)
-        if sum(_shard_count(plan)):  # shard 0's pieces, composed once for both
-            _write_shard(folder, 0, first)
     total = sum(_shard_count(plan))
-    shards = [s for s in range(total) if not (folder / "shards" / f"{s:05d}.npz").exists()]
+    if not (folder / "tokenizer.json").exists():
+        first = _first_pieces(plan, total)
+        write_atomic(folder / "tokenizer.json", learn_tokenizer(first).save)
+        if total:  # shard 0's pieces, composed once for both
+            _write_shard(folder, 0, first)
+    shards = [s for s in range(total) if not _shard_done(folder, s)]
     workers = workers or min(2, os.cpu_count() or 1)
     with tqdm(
         total=total,
@@ -245,7 +252,8 @@ def build_dataset(folder: str | Path, plan: BuildPlan, workers: int | None = Non
 
         pieces = list(midicaps_pieces(Path(plan.midicaps)))
         for index in range(0, len(pieces), SHARD_SIZE):
-            _write_shard(folder, 90_000 + index // SHARD_SIZE, pieces[index : index + SHARD_SIZE])
+            if not _shard_done(folder, MIDICAPS_SHARDS + index // SHARD_SIZE):
+                _write_shard(folder, MIDICAPS_SHARDS + index // SHARD_SIZE, pieces[index : index + SHARD_SIZE])
     counts = {"train": 0, "validation": 0, "test": 0}
     for lines in (folder / "shards").glob("*.jsonl"):
         for line in lines.read_text().splitlines():
