@@ -545,7 +545,10 @@ class Key:
 
     @property
     def name(self) -> str:
-        return f"{PITCH_CLASSES[self.tonic]} {self.mode}"
+        """The key as musicians spell it: "C# minor" and "G# minor", not "Db minor" (8 flats) or "Ab minor"."""
+        minor_sharps = {1: "C#", 8: "G#"}
+        letter = minor_sharps.get(self.tonic) if self.mode == "minor" else None
+        return f"{letter or PITCH_CLASSES[self.tonic]} {self.mode}"
 
     def __str__(self) -> str:
         return self.name

@@ -658,3 +658,15 @@ def test_left_out_instruments_never_remain(words, left_out, given_too):
     else:
         assert named == set(parse_instruments(given, parsed.genre)) and not named & set(attributes.without)
         assert kinds - named <= set(attributes.without)
+
+
+def test_keys_are_spelled_as_musicians_spell_them():
+    assert [Key(tonic, "minor").name for tonic in (1, 3, 6, 8, 10)] == [
+        "C# minor",
+        "Eb minor",
+        "F# minor",
+        "G# minor",
+        "Bb minor",
+    ]
+    assert [Key(tonic, "major").name for tonic in (1, 6, 8)] == ["Db major", "F# major", "Ab major"]
+    assert str(parse_prompt("a sad waltz in Db minor").key) == "C# minor"

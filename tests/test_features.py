@@ -41,3 +41,13 @@ def test_feature_phrases_never_change_what_the_parser_reads():
         parsed = parse_prompt(caption)
         assert parsed.key is None and parsed.tempo is None and parsed.instruments is None, caption
     assert seen_progression
+
+
+def test_a_caption_names_the_key_it_describes():
+    rng = np.random.default_rng(0)
+    for tonic in range(12):
+        for mode in ("major", "minor"):
+            key = Key(tonic, mode)
+            for _ in range(40):  # every phrasing, spelled-out accidentals included ("E flat minor", "in Ebm")
+                caption = describe(Attributes(key=key), {"key"}, rng)
+                assert parse_prompt(caption).key == key, caption

@@ -37,8 +37,9 @@ def _tempo_phrase(tempo: float, rng: np.random.Generator) -> str:
 
 def _key_phrase(attributes: Attributes, rng: np.random.Generator) -> str:
     key = attributes.key
-    name = key.name.replace("b ", " flat ").replace("#", "#") if rng.random() < 0.2 else key.name
-    short = name.split()[0] + ("m" if key.mode == "minor" else "")
+    spelled_out = rng.random() < 0.2  # "E flat minor", "F sharp major"
+    name = key.name.replace("b ", " flat ").replace("# ", " sharp ") if spelled_out else key.name
+    short = key.name.split()[0] + ("m" if key.mode == "minor" else "")  # "Ebm", "F#"
     return str(rng.choice([f"in {name}", f"in the key of {name}", f"key: {name}", f"in {short}", f"{name}"]))
 
 
