@@ -916,7 +916,8 @@ _NEGATION_RE = re.compile(
     rf"(?:(?:\s+{_FILLERS})*|(?:\s+(?:any|the))?\s+{_NEGATED_ADJECTIVES})\s+$"
 )
 _EXCEPT_KEEPS_RE = re.compile(r"(?<![\w'-])(?:nothing|none|no(?:\s+other)?\s+\w+)\s+$")
-_OR_RE = re.compile(rf"\s*,?\s*(?:or|nor|so much as|let alone|not even)\s+(?:{_FILLERS}\s+)*")
+_OR_RE = re.compile(rf"\s*,?\s*(?:or|nor|let alone|not even)\s+(?:{_FILLERS}\s+)*")
+_SO_MUCH_AS_RE = re.compile(rf"\s*,?\s*so much as\s+(?:{_FILLERS}\s+)*")  # "without drums so much as a shaker"
 _AND_RE = re.compile(rf"\s*,?\s*and\s+(?:{_FILLERS}\s+)*")
 _COMMA_RE = re.compile(rf"\s*,\s*(?:{_FILLERS}\s+)*")
 _IMPLYING_DRUMS = ("beat", "beats", "groove", "grooves")
@@ -956,11 +957,11 @@ _IDIOMS = {
     "epic": r"fail\b",
 }
 # A voice the music goes with rather than one it has: "a backing track for my vocals", "without the bass
-# overpowering the vocals", "something to put under the vocals".
+# overpowering the vocals", "something to put under the vocals" (but "her vocals soaring over synths" asks).
 _THEIR_VOICE = (
-    r"my|our|your|his|her|their|its|(?:the )?singer's|(?:over|under|beneath|behind|around|below) the"
+    r"my|our|your|(?:over|under|beneath|behind|around|below) the"
     r"|(?:room|space|backing|accompaniment|a bed) for(?: the)?|(?:overpower|drown|bury|buries|clash|compete|support)"
-    r"(?:s|es|ed|ing)?(?: out| with)?(?: the)?"
+    r"(?:s|es|ed|ing)?(?: out| with)?(?: the)?(?: singer's)?"
 )
 # … or after these ("nothing beats", "skipped a beat", "car keys", "a haunted house", "in March", "past tense").
 _IDIOMS_BEFORE = {
@@ -1057,7 +1058,8 @@ def _negated_lists(text: str, spans: list[tuple[int, int]]) -> list[int | None]:
         following = first + 1
         while following < len(spans):
             between = text[spans[following - 1][1] : spans[following][0]]
-            if _OR_RE.fullmatch(between) or (whole_lists and _AND_RE.fullmatch(between)):
+            joins = _AND_RE.fullmatch(between) or _SO_MUCH_AS_RE.fullmatch(between)  # not "not rock so much as blues"
+            if _OR_RE.fullmatch(between) or (whole_lists and joins):
                 for k in (*pending, following):
                     lists[k] = first
                 pending, joined = [], True

@@ -194,7 +194,7 @@ class Grammar:
         chord = {tonic % 12: 1.0, (tonic + third) % 12: 0.5, (tonic + 7) % 12: 0.5}
         classes = self.tables.value[self.ids["Pitch"]] % 12
         shares = np.array([chord.get(int(c), 0.0) for c in classes], dtype=np.float32)
-        return np.stack([CENTRE_LIFT * strength * shares, TONIC_LIFT * strength * shares])
+        return np.stack([CENTRE_LIFT * strength * shares, TONIC_LIFT * strength * shares]).astype(np.float32)
 
     def _pitch_class_bias(self, by_class: dict[int, float], otherwise: float = 0.0) -> np.ndarray:
         """A logit bias on pitched notes by pitch class (``otherwise`` for the classes not listed)."""
@@ -248,8 +248,9 @@ class GrammarState:
     @property
     def at_anchor(self) -> bool:
         """On the first beat of a phrase (every ``PHRASE_BARS`` bars) or in the last bar: where a key's tonic chord
-        is lifted (``Grammar.tonic_bias``). Lifting every downbeat followed the key more closely, but held the
-        harmony on the tonic chord (``benchmarks/key_anchors.py``: a quarter fewer distinct lowest notes on downbeats)."""
+        gets its larger lift (``Grammar.tonic_lift``, row 1). Lifting every downbeat so followed the key closely, but
+        held the harmony on the tonic chord (``benchmarks/key_anchors.py``: a quarter fewer distinct lowest notes
+        on downbeats)."""
         return (self.position == 0 and (self.bars_done - 1) % PHRASE_BARS == 0) or self._may_end()
 
     def _may_open_bar(self) -> bool:

@@ -145,9 +145,13 @@ PHRASINGS = [
     ("strings that don't compete with the vocals", dict(instruments=(48,))),
     ("a tune that supports the singer's voice, guitar", dict(instruments=(25,))),
     ("soft female vocals over piano", dict(instruments=(0, 53))),
+    ("a pop song, her vocals soaring over synths", dict(instruments=(53, 81))),  # the piece's own singer
+    ("a ballad for her voice and piano", dict(instruments=(0, 53))),
     ("piano and voice", dict(instruments=(0, 53))),
     # "so much as", "let alone", "not even" carry a negation on
     ("lofi without drums so much as a shaker", dict(instruments=None, without=(DRUMS,))),
+    ("it's not rock so much as blues", dict(genre="blues")),  # "not X so much as Y": Y is what is asked for
+    ("not sad so much as melancholic", dict(mood="melancholic")),
     ("no drums, let alone a shaker, piano", dict(instruments=(0,), without=(DRUMS,))),
     ("no guitars, not even an acoustic guitar, piano", dict(instruments=(0,), without=(*range(24, 32),))),
     ("a sad tune the pianist plays slowly", dict(tempo=70)),

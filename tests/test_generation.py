@@ -343,3 +343,8 @@ def test_nudged_instruments_get_their_shares_together_at_most_half():
     logits[0, :4] = -50.0
     _nudge(logits, [(0, tuple((program, 0.25) for program in range(4)))])
     assert logits.softmax(-1)[0, :4].sum().item() == pytest.approx(0.5, abs=1e-5)
+
+
+def test_key_strength_may_be_a_numpy_number(tiny_generator):
+    midi = tiny_generator.generate("piano in C major", bars=1, seed=0, key_strength=np.float64(3))
+    assert midi.instruments and midi.instruments[0].notes

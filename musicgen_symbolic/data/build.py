@@ -212,7 +212,8 @@ def _attributes_json(a: Attributes) -> dict:
 
 def build_dataset(folder: str | Path, plan: BuildPlan, workers: int | None = None, progress: bool = True) -> dict:
     """Build (or resume building) ``folder``: tokenizer.json, one shard per ``SHARD_SIZE`` pieces, manifest.json.
-    Shards already written are kept, so an interrupted build goes on where it stopped."""
+    Composed shards already written are kept, so an interrupted build goes on where it stopped; MidiCaps shards
+    are written again each time, from the table as it is now."""
     from tqdm import tqdm
 
     folder = Path(folder)
@@ -252,8 +253,7 @@ def build_dataset(folder: str | Path, plan: BuildPlan, workers: int | None = Non
 
         pieces = list(midicaps_pieces(Path(plan.midicaps)))
         for index in range(0, len(pieces), SHARD_SIZE):
-            if not _shard_done(folder, MIDICAPS_SHARDS + index // SHARD_SIZE):
-                _write_shard(folder, MIDICAPS_SHARDS + index // SHARD_SIZE, pieces[index : index + SHARD_SIZE])
+            _write_shard(folder, MIDICAPS_SHARDS + index // SHARD_SIZE, pieces[index : index + SHARD_SIZE])
     counts = {"train": 0, "validation": 0, "test": 0}
     for lines in (folder / "shards").glob("*.jsonl"):
         for line in lines.read_text().splitlines():
