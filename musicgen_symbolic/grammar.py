@@ -179,7 +179,11 @@ class Grammar:
         A soft key constraint: the model still chooses, but chromatic notes become rarer.
         """
         steps = (0, 2, 4, 5, 7, 9, 11) if mode == "major" else (0, 2, 3, 5, 7, 8, 10, 11)
-        return self._pitch_class_bias({(tonic + step) % 12: 0.0 for step in steps}, -strength)
+        by_class = np.full(12, -strength)
+        by_class[[(tonic + step) % 12 for step in steps]] = 0.0
+        bias = np.zeros(self.vocab_size, dtype=np.float32)
+        bias[self.ids["Pitch"]] = self._by_pitch_class(by_class)
+        return bias
 
     def tonic_lift(self, tonic: int, mode: str, strength: float) -> np.ndarray:
         """Logit lifts for the tonic chord's notes, per Pitch token (``ids["Pitch"]``), for ``generation.PitchLift``
@@ -190,18 +194,15 @@ class Grammar:
         lift a third of the pieces asked to be in a key sounded in a related one; with it at anchors only, long
         pieces drifted (``benchmarks/key_anchors.py`` measures the variants).
         """
-        third = 4 if mode == "major" else 3
-        chord = {tonic % 12: 1.0, (tonic + third) % 12: 0.5, (tonic + 7) % 12: 0.5}
-        classes = self.tables.value[self.ids["Pitch"]] % 12
-        shares = np.array([chord.get(int(c), 0.0) for c in classes], dtype=np.float32)
+        chord = np.zeros(12)
+        chord[[(tonic + 4 if mode == "major" else tonic + 3) % 12, (tonic + 7) % 12]] = 0.5
+        chord[tonic % 12] = 1.0
+        shares = self._by_pitch_class(chord)
         return np.stack([CENTRE_LIFT * strength * shares, TONIC_LIFT * strength * shares]).astype(np.float32)
 
-    def _pitch_class_bias(self, by_class: dict[int, float], otherwise: float = 0.0) -> np.ndarray:
-        """A logit bias on pitched notes by pitch class (``otherwise`` for the classes not listed)."""
-        bias = np.zeros(self.vocab_size, dtype=np.float32)
-        for token in self.ids["Pitch"]:
-            bias[token] = by_class.get(int(self.tables.value[token]) % 12, otherwise)
-        return bias
+    def _by_pitch_class(self, weights: np.ndarray) -> np.ndarray:
+        """For each Pitch token (``ids["Pitch"]``, in order), the weight of its pitch class (``weights``: 12, from C)."""
+        return weights[self.tables.value[self.ids["Pitch"]] % 12].astype(np.float32)
 
     def nearest_tempo_id(self, bpm: float) -> int:
         values = self.tables.tempo[self.tempo_ids]

@@ -151,10 +151,6 @@ def _write_shard(folder: Path, shard: int, pieces: list[SourcePiece]) -> int:
     return len(lines)
 
 
-def _shard_done(folder: Path, shard: int) -> bool:
-    return (folder / "shards" / f"{shard:05d}.npz").exists()  # written last (_write_shard)
-
-
 def _first_pieces(plan: BuildPlan, composed_shards: int) -> list[SourcePiece]:
     """The pieces of the build's first shard (composer, music21 or MidiCaps, whichever the plan has first)."""
     if composed_shards:
@@ -231,7 +227,7 @@ def build_dataset(folder: str | Path, plan: BuildPlan, workers: int | None = Non
         write_atomic(folder / "tokenizer.json", learn_tokenizer(first).save)
         if total:  # shard 0's pieces, composed once for both
             _write_shard(folder, 0, first)
-    shards = [s for s in range(total) if not _shard_done(folder, s)]
+    shards = [s for s in range(total) if not (folder / "shards" / f"{s:05d}.npz").exists()]
     workers = workers or min(2, os.cpu_count() or 1)
     with tqdm(
         total=total,
