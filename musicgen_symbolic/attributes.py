@@ -855,11 +855,18 @@ _INNER_LENGTH_AFTER_RE = re.compile(
 _INNER_TIME_AFTER_RE = re.compile(r"\s+to\b")  # only after seconds or minutes: "16 bars to rap over" is a length
 # A length before a programme the music goes with is the programme's: "a 60 minute podcast intro", "an intro for
 # a 10 minute 30 second video", "a 30 second video intro" (say "a 30 second intro for a video"); not "a 15
-# minute film score" nor "a 20 minute movie-like piece".
+# minute film score" nor "a 20 minute movie-like piece". It is the music's too where the music goes with the whole
+# programme: "background music for a 2 minute video", not where it is a part of it (_PROGRAMME_PART_RE).
 _PROGRAMME_AFTER_RE = re.compile(
     rf"(?:[\s-]+(?:and\s+)?(?:{_NUM})[\s-]*(?:seconds?|secs?))?(?:[\s-]+[\w'-]+)?[\s-]+"
     r"(?:podcast|video|vlog|film|movie|documentar(?:y|ie)|lecture|meeting|(?:live)?stream|episode|presentation|"
     r"webinar|broadcast|show)s?(?![\w-])(?!\s+(?:scores?|soundtracks?|music|pieces?|tracks?|cues?)\b)"
+)
+
+
+_PROGRAMME_PART_RE = re.compile(
+    r"(?<![\w-])(?:intros?|outros?|openers?|opening|themes?|jingles?|stings?|stingers?|bumpers?|transitions?|"
+    r"idents?|credits|title\s+(?:sequence|card)s?|teasers?)(?![\w-])"
 )
 
 
@@ -871,8 +878,12 @@ def _is_inner_length(text: str, match: re.Match[str], unit: str) -> bool:
         or _INNER_LENGTH_BEFORE_RE.search(text, max(0, match.start() - 40), match.start())
         or _INNER_LENGTH_AFTER_RE.match(text, match.end())
         or (unit != "bars" and _INNER_TIME_AFTER_RE.match(text, match.end()))
-        or _PROGRAMME_AFTER_RE.match(text, match.end())
+        or _is_programme_length(text, match)
     )
+
+
+def _is_programme_length(text: str, match: re.Match[str]) -> bool:
+    return bool(_PROGRAMME_AFTER_RE.match(text, match.end()))
 
 
 def _number(token: str) -> float:
@@ -1087,6 +1098,9 @@ _SMALL_CHANGE_BEFORE_RE = re.compile(
     r"(?<![\w'-])(?:raise|lower|increase|decrease|bump|boost|reduce|drop|up|down|speed up|slow down)"
     r"(?:\s+(?:the|it))?(?:\s+(?:tempo|bpm|speed))?(?:\s+by)?\s+$"
 )
+_SLOWED_BY_RE = re.compile(
+    r"(?:\s+(?:it|this|that|things|everything|the\s+(?:tempo|beat|track)))?\s+down\s+(?:by\s+)?\d"
+)
 _SMALL_CHANGE_AFTER_RE = re.compile(
     r"\s*(?:higher|lower|more|less|up|down|boost|increase|decrease|drop|above|below|over|under)\b"
 )
@@ -1119,6 +1133,7 @@ def _find_tempo(text: str) -> float | None:
         match.span(): TEMPO_WORDS[match.group(1)]
         for match in _TEMPO_WORD_RE.finditer(text)
         if match.group(1) != "quick" or _QUICK_TEMPO_RE.match(text, match.end())
+        if match.group(1) != "slow" or not _SLOWED_BY_RE.match(text, match.end())  # "slow it down by 20 bpm"
     }
     tempo = _first_not_negated(text, words)
     if tempo is None and words:
@@ -1347,7 +1362,25 @@ def _find_length(text: str) -> tuple[int | None, float | None]:
     if "bars" in counts:
         return check_bars(int(counts["bars"])), None
     total = 60 * counts.get("minutes", 0) + counts.get("seconds", 0)
-    return None, check_seconds(total) if total else None
+    if not total:
+        return None, _programme_seconds(text)
+    return None, check_seconds(total)
+
+
+def _programme_seconds(text: str) -> float | None:
+    """The length of the programme the music goes with, where it is the music's: the prompt gives no other length,
+    the music is not a part of the programme ("background music for a 2 minute video", not "an intro for a 2 minute
+    video"), and the length is one this generator makes (a 60 minute podcast is not asked for as 60 minutes of music).
+    """
+    if _PROGRAMME_PART_RE.search(text):
+        return None
+    counts = {}
+    for unit in ("minutes", "seconds"):
+        lengths = (m for m in _LENGTH_RES[unit].finditer(text) if _is_programme_length(text, m))
+        if (match := next(lengths, None)) and _negator(text, match.start()) is None:
+            counts[unit] = _number(next(filter(None, match.groups())))
+    total = 60 * counts.get("minutes", 0) + counts.get("seconds", 0)
+    return float(total) if 1 <= total <= MAX_SECONDS else None
 
 
 def parse_prompt(prompt: str) -> Attributes:

@@ -330,6 +330,9 @@ PHRASINGS = [
     ("upbeat music for my Instagram reel", dict(tempo=125, genre=None)),
     ("a song for my father's grave, solemn violin", dict(tempo=None, instruments=(40,))),
     ("a track that slowly builds up, piano", dict(tempo=None)),
+    ("slow it down by 20 bpm, lofi", dict(tempo=None, genre="lo-fi")),  # a change, from no tempo given
+    ("slow down the jazz a bit", dict(tempo=70)),
+    ("slow it down, 60 bpm", dict(tempo=60)),
     # "beat" / "kick" as verbs and idioms are no drums.
     ("a song for my mom who beat cancer, hopeful piano", dict(instruments=(0,), mood="uplifting")),
     ("nothing beats a jazz club at midnight", dict(instruments=None, without=None, genre="jazz")),
@@ -345,8 +348,16 @@ PHRASINGS = [
     ("3 seconds later the jump scare hits", dict(seconds=None)),
     ("at the 1 minute mark the bass comes in", dict(seconds=None)),
     ("music in the style of 5 Seconds of Summer", dict(seconds=None)),
-    # The length of the programme the music goes with is not the music's
+    # The length of the programme the music goes with is not the music's, unless the music goes with all of it
     ("a 60 minute podcast intro", dict(seconds=None)),
+    ("background music for a 2 minute video", dict(seconds=120)),
+    ("a 2 minute lofi video background", dict(seconds=120, genre="lo-fi")),
+    ("upbeat music for my 30 second instagram video", dict(seconds=30)),
+    ("lofi for a 1 minute 30 second video", dict(seconds=90)),
+    ("a jazzy bed for a 4 minute video with a short break", dict(seconds=240)),
+    ("background music for my 60 minute podcast", dict(seconds=None)),  # longer than a piece can be
+    ("an outro for my 10 minute vlog", dict(seconds=None)),
+    ("a jingle, not a 2 minute video", dict(seconds=None)),
     ("an upbeat intro for a 45-minute youtube video", dict(seconds=None)),
     ("a 30 second video intro", dict(seconds=None)),
     ("a 5 minute podcast theme song", dict(seconds=None)),
