@@ -165,10 +165,13 @@ def scale_consistency(midi: pretty_midi.PrettyMIDI) -> float:
 
 
 def instrument_coverage(midi: pretty_midi.PrettyMIDI, programs: set[int], phrase_bars: int = PHRASE_BARS) -> float:
-    """Share of (program, phrase of ``phrase_bars`` bars) pairs in which the program (drums: -1) starts a note."""
-    phrase_starts = midi.get_downbeats()[: max(1, bar_count(midi))][::phrase_bars]
+    """Share of (program, phrase of ``phrase_bars`` bars) pairs in which the program (drums: -1) starts a note, each
+    phrase weighted by its bars: a short last phrase counts for the bars it has."""
+    bars = max(1, bar_count(midi))
+    phrase_starts = midi.get_downbeats()[:bars][::phrase_bars]
     if not programs or len(phrase_starts) == 0:
         return 0.0
+    lengths = np.minimum(phrase_bars, bars - phrase_bars * np.arange(len(phrase_starts)))
     played = {program: np.zeros(len(phrase_starts), dtype=bool) for program in programs}
     for instrument in midi.instruments:
         program = program_of(instrument)
@@ -176,7 +179,7 @@ def instrument_coverage(midi: pretty_midi.PrettyMIDI, programs: set[int], phrase
             onsets = np.array([note.start for note in instrument.notes])
             phrases = np.searchsorted(phrase_starts, onsets, side="right") - 1
             played[program][phrases[phrases >= 0]] = True
-    return float(np.mean([phrases.mean() for phrases in played.values()]))
+    return float(np.mean([np.average(phrases, weights=lengths) for phrases in played.values()]))
 
 
 def empty_bar_rate(midi: pretty_midi.PrettyMIDI) -> float:

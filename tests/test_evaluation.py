@@ -125,6 +125,17 @@ def test_instrument_coverage_counts_the_phrases_each_requested_instrument_plays_
     assert score_midi(midi, Attributes(instruments=(0, 32)))["instrument_coverage"] == 0.75
 
 
+def test_instrument_coverage_weights_a_short_last_phrase_by_its_bars():
+    midi = pretty_midi.PrettyMIDI(initial_tempo=120)  # 10 bars of 2 s: phrases of 4, 4 and 2 bars
+    piano, bass = pretty_midi.Instrument(0), pretty_midi.Instrument(32)
+    piano.notes = [pretty_midi.Note(80, 60, bar * 2.0, bar * 2.0 + 2.0) for bar in range(10)]
+    bass.notes = [pretty_midi.Note(80, 36, bar * 2.0, bar * 2.0 + 1.0) for bar in range(8)]  # silent in bars 9–10
+    midi.instruments += [piano, bass]
+    assert instrument_coverage(midi, {32}) == pytest.approx(0.8)  # 8 of 10 bars' phrases, not 2 of 3 phrases
+    bass.notes = [pretty_midi.Note(80, 36, 17.0, 18.0)]  # only in the last, 2-bar phrase
+    assert instrument_coverage(midi, {0, 32}) == pytest.approx((1 + 0.2) / 2)
+
+
 def test_evaluate_bars_sets_every_pieces_length(tmp_path, tiny_model_dir, capsys):
     import json
 
