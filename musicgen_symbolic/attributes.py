@@ -1244,11 +1244,18 @@ def _is_key(original: str, match: re.Match[str], index: int) -> bool:
     return True
 
 
+_DATE_OR_FRACTION_AFTER_RE = re.compile(
+    r"\s+(?:of|date|anniversary|birthday|wedding|party|celebration|deadline|release)(?![\w-])"
+)
+
+
 def _find_time_signature(text: str) -> tuple[int, int] | None:
     """The first "n/d" that is a metre (not a note value such as "1/16"), else the first metre word."""
     for match in re.finditer(r"(?<![\d/])(\d{1,2})\s*/\s*(\d{1,2})(?![\d/])", text):
-        if re.search(r"(?<![\w'-])on\s+$", text[: match.start()]) or re.match(r"\s+of\b", text[match.end() :]):
-            continue  # a date or a fraction: "on 12/8", "3/4 of the way"
+        if re.search(r"(?<![\w'-])on\s+$", text[: match.start()]) or _DATE_OR_FRACTION_AFTER_RE.match(
+            text, match.end()
+        ):
+            continue  # a date or a fraction: "on 12/8", "our 5/4 date night", "3/4 of the way"
         if _negator(text, match.start()) is not None:
             continue  # ruled out: "not 4/4, make it 7/8", "anything but 4/4"
         if match.group(1) != "1" and int(match.group(2)) in (2, 4, 8, 16):

@@ -369,6 +369,9 @@ PHRASINGS = [
     ("'Two Minutes to Midnight' style heavy metal", dict(seconds=None, genre="metal")),
     ("wait a minute, that's a jazzy twist", dict(seconds=None, genre="jazz")),
     ("one second, make it jazzier with a sax", dict(seconds=None, instruments=(65,))),
+    ("jazz for our 5/4 date night", dict(time_signature=None, genre="jazz")),
+    ("a 6/8 anniversary waltz", dict(time_signature=(3, 4))),  # the date is no metre; the waltz is
+    ("a 5/4 jam for date night", dict(time_signature=(5, 4))),
     ("16 bars to rap over", dict(bars=16)),
     # The month March is no march.
     ("a song for my wedding in March, romantic piano", dict(genre=None, time_signature=None, mood="romantic")),
