@@ -193,6 +193,7 @@ INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
     "accordion": (21,),
     "harmonica": (22,),
     "guitar": (25,),
+    "guitarist": (25,),
     "acoustic guitar": (25,),
     "nylon guitar": (24,),
     "nylon-string guitar": (24,),
@@ -477,6 +478,21 @@ GENRE_BASS: dict[str, int] = {
     "electronic": 38,
 }
 PLAIN_BASS = ("bass", "bassline", "bass line", "bassist")
+# A plain "guitar" likewise: distorted in metal, nylon-string in bossa nova (the guitars the training styles play);
+# in other genres General MIDI's steel-string acoustic guitar, blues included (acoustic as often as electric).
+GENRE_GUITAR: dict[str, int] = {
+    "rock": 30,
+    "metal": 30,
+    "jazz": 26,
+    "swing": 26,
+    "bossa nova": 24,
+    "latin": 24,
+    "funk": 27,
+    "disco": 27,
+    "reggae": 27,
+    "soul": 27,
+}
+PLAIN_GUITAR = ("guitar", "guitarist")
 
 MOODS: dict[str, tuple[str, ...]] = {
     "calm": ("calm", "chill", "mellow", "gentle", "soft", "soothing"),
@@ -743,9 +759,12 @@ def parse_instrument(name: str, genre: str | None = None) -> tuple[int, ...]:
 
 
 def _synonym(name: str, genre: str | None) -> tuple[int, ...] | None:
-    """The programs of a normalised synonym; a plain "bass" is the genre's bass (``GENRE_BASS``)."""
+    """The programs of a normalised synonym; a plain "bass" or "guitar" is the genre's (``GENRE_BASS``,
+    ``GENRE_GUITAR``)."""
     if name in PLAIN_BASS and genre in GENRE_BASS:
         return (GENRE_BASS[genre],)
+    if name in PLAIN_GUITAR and genre in GENRE_GUITAR:
+        return (GENRE_GUITAR[genre],)
     return INSTRUMENT_SYNONYMS.get(name)
 
 
@@ -835,9 +854,9 @@ _TENS = (
 )
 _NUM = r"\d+(?:\.\d+)?|" + _TENS + "|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
 _LENGTH_RES = {
-    "bars": re.compile(rf"(?<![\w-])({_NUM})[\s-]*(?:bars?|measures?)\b"),
-    "seconds": re.compile(rf"(?<![\w-])({_NUM})[\s-]*(?:seconds?|secs?)\b"),
-    "minutes": re.compile(rf"(?<![\w-])(?:({_NUM})[\s-]*(?:minutes?|mins?)|(half an?|an?)\s+minute)\b"),
+    "bars": re.compile(rf"(?<![\w-])(?<!\d,)({_NUM})[\s-]*(?:bars?|measures?)\b"),
+    "seconds": re.compile(rf"(?<![\w-])(?<!\d,)({_NUM})[\s-]*(?:seconds?|secs?)\b"),
+    "minutes": re.compile(rf"(?<![\w-])(?<!\d,)(?:({_NUM})[\s-]*(?:minutes?|mins?)|(half an?|an?)\s+minute)\b"),
 }
 # A length just before a part of the piece, maybe after one word ("an 8 bar piano intro"), is the part's.
 _PART_LENGTH_RE = re.compile(
@@ -855,18 +874,24 @@ _INNER_LENGTH_AFTER_RE = re.compile(
 _INNER_TIME_AFTER_RE = re.compile(r"\s+to\b")  # only after seconds or minutes: "16 bars to rap over" is a length
 # A length before a programme the music goes with is the programme's: "a 60 minute podcast intro", "an intro for
 # a 10 minute 30 second video", "a 30 second video intro" (say "a 30 second intro for a video"); not "a 15
-# minute film score" nor "a 20 minute movie-like piece". It is the music's too where the music goes with the whole
-# programme: "background music for a 2 minute video", not where it is a part of it (_PROGRAMME_PART_RE).
+# minute film score", "a 2 minute video background" nor "a 20 minute movie-like piece"; nor where the music is
+# for the whole programme: "background music for a 2 minute video", but not "music for the end of a 2 minute video"
+# nor "music for a 2 minute video's intro".
 _PROGRAMME_AFTER_RE = re.compile(
     rf"(?:[\s-]+(?:and\s+)?(?:{_NUM})[\s-]*(?:seconds?|secs?))?(?:[\s-]+[\w'-]+)?[\s-]+"
     r"(?:podcast|video|vlog|film|movie|documentar(?:y|ie)|lecture|meeting|(?:live)?stream|episode|presentation|"
-    r"webinar|broadcast|show)s?(?![\w-])(?!\s+(?:scores?|soundtracks?|music|pieces?|tracks?|cues?)\b)"
+    r"webinar|broadcast|show)s?(?![\w-])"
+    r"(?!\s+(?:scores?|soundtracks?|music|pieces?|tracks?|cues?|backgrounds?|beds?|underscores?|backing)\b)"
 )
-
-
-_PROGRAMME_PART_RE = re.compile(
-    r"(?<![\w-])(?:intros?|outros?|openers?|opening|themes?|jingles?|stings?|stingers?|bumpers?|transitions?|"
-    r"idents?|credits|title\s+(?:sequence|card)s?|teasers?)(?![\w-])"
+_MUSIC_FOR_PROGRAMME_RE = re.compile(
+    r"(?<![\w'-])(?:music|soundtrack|score|background|bed|underscore|backing|track|song|tune|piece|beat|"
+    r"instrumental|accompaniment)s?\s+for\s+(?:an?|my|our|your|his|her|their|the|this)\s+"
+    rf"(?:(?:{_NUM})[\s-]*(?:minutes?|mins?)[\s-]+(?:and\s+)?)?$"  # a length's seconds after its minutes
+)
+_PROGRAMME_PART_AFTER_RE = re.compile(
+    r"(?:'s)?\s+(?:intros?|outros?|openers?|opening|themes?|jingles?|stings?|stingers?|bumpers?|transitions?|"
+    r"idents?|credits|endings?|end\s+screens?|title\s+(?:sequence|card)s?|teasers?|trailers?|montages?|"
+    r"segments?|scenes?|ads?|breaks?)\b"
 )
 
 
@@ -878,12 +903,22 @@ def _is_inner_length(text: str, match: re.Match[str], unit: str) -> bool:
         or _INNER_LENGTH_BEFORE_RE.search(text, max(0, match.start() - 40), match.start())
         or _INNER_LENGTH_AFTER_RE.match(text, match.end())
         or (unit != "bars" and _INNER_TIME_AFTER_RE.match(text, match.end()))
-        or _is_programme_length(text, match)
+        or _is_programme_length(text, match, unit)
     )
 
 
-def _is_programme_length(text: str, match: re.Match[str]) -> bool:
-    return bool(_PROGRAMME_AFTER_RE.match(text, match.end()))
+def _is_programme_length(text: str, match: re.Match[str], unit: str) -> bool:
+    """Whether a length is only the programme's: music for the whole programme, no part of it, takes its length
+    when this generator makes pieces that long (not the 60 minutes of "background music for my 60 minute podcast")."""
+    programme = _PROGRAMME_AFTER_RE.match(text, match.end())
+    if not programme:
+        return False
+    if not _MUSIC_FOR_PROGRAMME_RE.search(text, max(0, match.start() - 80), match.start()):
+        return True
+    if _PROGRAMME_PART_AFTER_RE.match(text, programme.end()):
+        return True
+    seconds = _number(next(filter(None, match.groups()))) * (60 if unit == "minutes" else 1)
+    return unit == "bars" or seconds > MAX_SECONDS
 
 
 def _number(token: str) -> float:
@@ -1098,8 +1133,9 @@ _SMALL_CHANGE_BEFORE_RE = re.compile(
     r"(?<![\w'-])(?:raise|lower|increase|decrease|bump|boost|reduce|drop|up|down|speed up|slow down)"
     r"(?:\s+(?:the|it))?(?:\s+(?:tempo|bpm|speed))?(?:\s+by)?\s+$"
 )
-_SLOWED_BY_RE = re.compile(
-    r"(?:\s+(?:it|this|that|things|everything|the\s+(?:tempo|beat|track)))?\s+down\s+(?:by\s+)?\d"
+_SLOWED_BY_RE = re.compile(  # "slow it down by 20 bpm" changes a tempo; "slow down 2 semitones" is still slow
+    r"(?:\s+(?:it|this|that|things|everything|the\s+(?:tempo|beat|track)))?(?:\s+way)?\s+down\s+(?:by\s+)?"
+    rf"(?:{_NUM})\s*(?:bpm|beats per minute|%|percent)"
 )
 _SMALL_CHANGE_AFTER_RE = re.compile(
     r"\s*(?:higher|lower|more|less|up|down|boost|increase|decrease|drop|above|below|over|under)\b"
@@ -1244,18 +1280,17 @@ def _is_key(original: str, match: re.Match[str], index: int) -> bool:
     return True
 
 
-_DATE_OR_FRACTION_AFTER_RE = re.compile(
-    r"\s+(?:of|date|anniversary|birthday|wedding|party|celebration|deadline|release)(?![\w-])"
-)
+_OCCASION_AFTER_RE = re.compile(r"\s+(?:date|anniversary|birthday|wedding|party|celebration)(?![\w-])")
 
 
 def _find_time_signature(text: str) -> tuple[int, int] | None:
     """The first "n/d" that is a metre (not a note value such as "1/16"), else the first metre word."""
     for match in re.finditer(r"(?<![\d/])(\d{1,2})\s*/\s*(\d{1,2})(?![\d/])", text):
-        if re.search(r"(?<![\w'-])on\s+$", text[: match.start()]) or _DATE_OR_FRACTION_AFTER_RE.match(
-            text, match.end()
-        ):
-            continue  # a date or a fraction: "on 12/8", "our 5/4 date night", "3/4 of the way"
+        before, after = text[max(0, match.start() - 20) : match.start()], text[match.end() :]
+        if re.search(r"(?<![\w'-])on\s+$", before) or re.match(r"\s+of\b", after):
+            continue  # a date or a fraction: "on 12/8", "3/4 of the way"
+        if re.search(r"(?<![\w'-])(?:our|my|your|his|her|their)\s+$", before) and _OCCASION_AFTER_RE.match(after):
+            continue  # "jazz for our 5/4 date night", but "a 6/8 wedding song"
         if _negator(text, match.start()) is not None:
             continue  # ruled out: "not 4/4, make it 7/8", "anything but 4/4"
         if match.group(1) != "1" and int(match.group(2)) in (2, 4, 8, 16):
@@ -1369,25 +1404,7 @@ def _find_length(text: str) -> tuple[int | None, float | None]:
     if "bars" in counts:
         return check_bars(int(counts["bars"])), None
     total = 60 * counts.get("minutes", 0) + counts.get("seconds", 0)
-    if not total:
-        return None, _programme_seconds(text)
-    return None, check_seconds(total)
-
-
-def _programme_seconds(text: str) -> float | None:
-    """The length of the programme the music goes with, where it is the music's: the prompt gives no other length,
-    the music is not a part of the programme ("background music for a 2 minute video", not "an intro for a 2 minute
-    video"), and the length is one this generator makes (a 60 minute podcast is not asked for as 60 minutes of music).
-    """
-    if _PROGRAMME_PART_RE.search(text):
-        return None
-    counts = {}
-    for unit in ("minutes", "seconds"):
-        lengths = (m for m in _LENGTH_RES[unit].finditer(text) if _is_programme_length(text, m))
-        if (match := next(lengths, None)) and _negator(text, match.start()) is None:
-            counts[unit] = _number(next(filter(None, match.groups())))
-    total = 60 * counts.get("minutes", 0) + counts.get("seconds", 0)
-    return float(total) if 1 <= total <= MAX_SECONDS else None
+    return None, check_seconds(total) if total else None
 
 
 def parse_prompt(prompt: str) -> Attributes:

@@ -126,7 +126,7 @@ PHRASINGS = [
     ("rock, all instruments other than guitar or bass", dict(instruments=None, without=(*range(24, 40),))),
     ("no violins, cellos or violas, piano", dict(instruments=(0,), without=(40, 41, 42, 43, 44, 45, 48, 49, 50, 51))),
     ("no vocals", dict(without=(52, 53, 54))),  # kinds, not General MIDI families: string ensembles stay
-    ("a fast rock song with no guitar solo but drums", dict(instruments=(DRUMS, 25), without=None)),
+    ("a fast rock song with no guitar solo but drums", dict(instruments=(DRUMS, 30), without=None)),
     ("edm, no bass drop", dict(instruments=(38,), without=None)),
     ("no piano intro, strings and brass", dict(instruments=(0, 48, 61), without=None)),
     # How an instrument should not play neither asks for it nor leaves it out
@@ -331,6 +331,8 @@ PHRASINGS = [
     ("a song for my father's grave, solemn violin", dict(tempo=None, instruments=(40,))),
     ("a track that slowly builds up, piano", dict(tempo=None)),
     ("slow it down by 20 bpm, lofi", dict(tempo=None, genre="lo-fi")),  # a change, from no tempo given
+    ("slow it way down by twenty bpm", dict(tempo=None)),
+    ("slow down 2 semitones", dict(tempo=70)),
     ("slow down the jazz a bit", dict(tempo=70)),
     ("slow it down, 60 bpm", dict(tempo=60)),
     # "beat" / "kick" as verbs and idioms are no drums.
@@ -353,11 +355,22 @@ PHRASINGS = [
     ("background music for a 2 minute video", dict(seconds=120)),
     ("a 2 minute lofi video background", dict(seconds=120, genre="lo-fi")),
     ("upbeat music for my 30 second instagram video", dict(seconds=30)),
-    ("lofi for a 1 minute 30 second video", dict(seconds=90)),
+    ("background music for a 1 minute 30 second video", dict(seconds=90)),
     ("a jazzy bed for a 4 minute video with a short break", dict(seconds=240)),
+    ("music for my 2 minute travel video, tropical theme", dict(seconds=120)),
+    ("music for a 2 minute video with no intro", dict(seconds=120)),
+    ("background music for a 2 minute video and a 30 second video", dict(seconds=120)),
     ("background music for my 60 minute podcast", dict(seconds=None)),  # longer than a piece can be
     ("an outro for my 10 minute vlog", dict(seconds=None)),
+    ("music for my 2 minute video's intro", dict(seconds=None)),
+    ("music for the end of a 2 minute video", dict(seconds=None)),
+    ("music for the last 30 seconds of a 2 minute video", dict(seconds=None)),
+    ("music for a scene in my 4 minute film", dict(seconds=None)),
+    ("a loop for my 2 minute video", dict(seconds=None)),
+    ("music not for a 2 minute video", dict(seconds=None)),
+    ("don't make it as long as my 10 minute video", dict(seconds=None)),
     ("a jingle, not a 2 minute video", dict(seconds=None)),
+    ("music for a 2,5 minute video", dict(seconds=None)),  # not 5 minutes
     ("an upbeat intro for a 45-minute youtube video", dict(seconds=None)),
     ("a 30 second video intro", dict(seconds=None)),
     ("a 5 minute podcast theme song", dict(seconds=None)),
@@ -370,7 +383,8 @@ PHRASINGS = [
     ("wait a minute, that's a jazzy twist", dict(seconds=None, genre="jazz")),
     ("one second, make it jazzier with a sax", dict(seconds=None, instruments=(65,))),
     ("jazz for our 5/4 date night", dict(time_signature=None, genre="jazz")),
-    ("a 6/8 anniversary waltz", dict(time_signature=(3, 4))),  # the date is no metre; the waltz is
+    ("our 6/8 anniversary jazz", dict(time_signature=None)),
+    ("a 6/8 wedding song", dict(time_signature=(6, 8))),
     ("a 5/4 jam for date night", dict(time_signature=(5, 4))),
     ("16 bars to rap over", dict(bars=16)),
     # The month March is no march.
@@ -624,6 +638,21 @@ def test_genre_basses_are_the_basses_the_training_styles_play():
     for genre, program in GENRE_BASS.items():
         basses = [p for palette in STYLES_TABLE[genre].palettes for role, p in palette if role == "bass"]
         assert program in basses, f"{genre}: {program} not among its training basses {basses}"
+
+
+def test_a_plain_guitar_is_the_genres_guitar():
+    from musicgen_symbolic.attributes import GENRE_GUITAR, AttributeOverrides, Attributes
+    from musicgen_symbolic.data.composer import STYLES_TABLE
+
+    assert parse_prompt("heavy metal with double kick, two guitars and bass").instruments == (DRUMS, 30, 33)
+    assert parse_prompt("a jazz trio with guitar").instruments == (26,)
+    assert parse_prompt("a metal guitarist").instruments == (30,)
+    assert parse_prompt("rock with acoustic guitar").instruments == (25,)  # a guitar named stays as named
+    assert parse_prompt("folk song with guitar").instruments == (25,)
+    assert AttributeOverrides(instruments="guitar", genre="bossa nova").apply(Attributes()).instruments == (24,)
+    for genre, program in GENRE_GUITAR.items():
+        played = [p for palette in STYLES_TABLE[genre].palettes + (STYLES_TABLE[genre].extras,) for _, p in palette]
+        assert program in played, f"{genre}: {program} not among its training guitars {played}"
 
 
 WORDS = [
