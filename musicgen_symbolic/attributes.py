@@ -202,6 +202,7 @@ INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
     "mandolin": (25,),
     "classical guitar": (24,),
     "spanish guitar": (24,),
+    "flamenco guitar": (24,),
     "steel guitar": (25,),
     "jazz guitar": (26,),
     "electric guitar": (27,),
@@ -228,6 +229,8 @@ INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
     "fretless bass guitar": (35,),
     "slap bass": (36,),
     "synth bass": (38,),
+    "sub bass": (38,),
+    "sub-bass": (38,),
     "bass synth": (38,),
     "synth bassline": (38,),
     "synth bass line": (38,),
@@ -336,6 +339,8 @@ INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
     "drumming": (DRUMS,),
     "synth drums": (DRUMS,),  # the singular "synth drum" stays General MIDI's melodic Synth Drum
     "drum kit": (DRUMS,),
+    "drumkit": (DRUMS,),
+    "double bass drum": (DRUMS,),  # metal's double kick, not an upright bass and a drum
     "drum set": (DRUMS,),
     "drum machine": (DRUMS,),
     "beat": (DRUMS,),
@@ -528,6 +533,8 @@ TIME_SIGNATURE_WORDS: dict[str, tuple[int, int]] = {
     "march": (2, 4),
     "two-four": (2, 4),
     "polka": (2, 4),
+    "minuet": (3, 4),
+    "mazurka": (3, 4),
 }
 
 PITCH_CLASSES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
@@ -841,7 +848,10 @@ def _phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])({alternatives})(?![\w-])")
 
 
-_INSTRUMENT_RE = _phrase_pattern(list(INSTRUMENT_SYNONYMS) + [n.lower() for n in GM_NAMES])
+_INSTRUMENT_RE = re.compile(  # … also before "-driven", "-led", "-heavy": "guitar-driven rock" asks for guitar
+    _phrase_pattern(list(INSTRUMENT_SYNONYMS) + [n.lower() for n in GM_NAMES]).pattern.removesuffix("(?![\\w-])")
+    + r"(?!\w|-(?!(?:driven|led|heavy|based|centric|forward)\b))"
+)
 # General MIDI's sound effects (programs 120–127: "seashore", "applause"…) are usually scenery in a prompt ("a walk
 # along the seashore"): they count only as "seashore sound effects", or through ``parse_instrument`` (--instruments).
 _SOUND_EFFECTS = frozenset(n.lower() for n in GM_NAMES[120:])
@@ -855,8 +865,11 @@ _TENS = (
 _NUM = r"\d+(?:\.\d+)?|" + _TENS + "|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
 _LENGTH_RES = {
     "bars": re.compile(rf"(?<![\w-])(?<!\d,)({_NUM})[\s-]*(?:bars?|measures?)\b"),
-    "seconds": re.compile(rf"(?<![\w-])(?<!\d,)({_NUM})[\s-]*(?:seconds?|secs?)\b"),
-    "minutes": re.compile(rf"(?<![\w-])(?<!\d,)(?:({_NUM})[\s-]*(?:minutes?|mins?)|(half an?|an?)\s+minute)\b"),
+    "seconds": re.compile(rf"(?<![\w:-])(?<!\d,)({_NUM})[\s-]*(?:seconds?|secs?)\b"),
+    "minutes": re.compile(  # "3 minutes", "a minute", "two and a half minutes", "a minute and a half"
+        rf"(?<![\w:-])(?<!\d,)(?:({_NUM})(?:\s+and\s+a\s+half)?[\s-]*(?:minutes?|mins?)|(half an?|an?)\s+minute)"
+        r"(?:\s+and\s+a\s+half)?\b"
+    ),
 }
 # A length just before a part of the piece, maybe after one word ("an 8 bar piano intro"), is the part's.
 _PART_LENGTH_RE = re.compile(
@@ -871,6 +884,14 @@ _INNER_LENGTH_BEFORE_RE = re.compile(r"(?<![\w'-])(?:every|each|after|within|wai
 _INNER_LENGTH_AFTER_RE = re.compile(
     r"[\s-]+(?:later|ago|into|mark|of\s+(?:silence|summer)|pauses?|fades?|gaps?|rests?|silence)\b|\s+in\s*(?:[,.;:!?]|$)"
 )
+_CLOCK_LENGTH_RE = re.compile(
+    r"(?<![\w:])(\d{1,2}):([0-5]\d)(?![\d:])(?=\s*(?:mins?|minutes?|long)\b)"
+    r"|(?:length|duration|runtime)\s*(?:of\s+|[:=]\s*|\s)(\d{1,2}):([0-5]\d)(?![\d:])"
+)
+_AT_RE, _LONG_RE = (
+    re.compile(r"(?<![\w'-])at\s+$"),
+    re.compile(r"\s+long\b"),
+)  # "at 30 seconds", not "at 3 minutes long"
 _INNER_TIME_AFTER_RE = re.compile(r"\s+to\b")  # only after seconds or minutes: "16 bars to rap over" is a length
 # A length before a programme the music goes with is the programme's: "a 60 minute podcast intro", "an intro for
 # a 10 minute 30 second video", "a 30 second video intro" (say "a 30 second intro for a video"); not "a 15
@@ -880,7 +901,8 @@ _INNER_TIME_AFTER_RE = re.compile(r"\s+to\b")  # only after seconds or minutes: 
 _PROGRAMME_AFTER_RE = re.compile(
     rf"(?:[\s-]+(?:and\s+)?(?:{_NUM})[\s-]*(?:seconds?|secs?))?(?:[\s-]+[\w'-]+)?[\s-]+"
     r"(?:podcast|video|vlog|film|movie|documentar(?:y|ie)|lecture|meeting|(?:live)?stream|episode|presentation|"
-    r"webinar|broadcast|show)s?(?![\w-])"
+    r"webinar|broadcast|show|class|workout|queue|call|lesson|tutorial|course|ceremon(?:y|ie)|service|commute|flight)"
+    r"s?(?![\w-])"
     r"(?!\s+(?:scores?|soundtracks?|music|pieces?|tracks?|cues?|backgrounds?|beds?|underscores?|backing)\b)"
 )
 _MUSIC_FOR_PROGRAMME_RE = re.compile(
@@ -901,6 +923,7 @@ def _is_inner_length(text: str, match: re.Match[str], unit: str) -> bool:
     return bool(
         _negator(text, match.start()) is not None  # ruled out: "instead of 16 bars, do 8"
         or _INNER_LENGTH_BEFORE_RE.search(text, max(0, match.start() - 40), match.start())
+        or (_AT_RE.search(text, max(0, match.start() - 10), match.start()) and not _LONG_RE.match(text, match.end()))
         or _INNER_LENGTH_AFTER_RE.match(text, match.end())
         or (unit != "bars" and _INNER_TIME_AFTER_RE.match(text, match.end()))
         or _is_programme_length(text, match, unit)
@@ -917,8 +940,13 @@ def _is_programme_length(text: str, match: re.Match[str], unit: str) -> bool:
         return True
     if _PROGRAMME_PART_AFTER_RE.match(text, programme.end()):
         return True
-    seconds = _number(next(filter(None, match.groups()))) * (60 if unit == "minutes" else 1)
+    seconds = _count(match) * (60 if unit == "minutes" else 1)
     return unit == "bars" or seconds > MAX_SECONDS
+
+
+def _count(match: re.Match[str]) -> float:
+    """The count a length states: its number, plus a half for "and a half"."""
+    return _number(next(filter(None, match.groups()))) + (0.5 if "and a half" in match.group(0) else 0)
 
 
 def _number(token: str) -> float:
@@ -943,15 +971,19 @@ _LIST_NEGATORS = (
     "without", "without using", "sans", "w/o", "leave out", "no need for", "don't want", "do not want", "don't use",
     "don't add", "do not add", "don't include", "do not include", "doesn't need", "does not need", "neither",
     "except for", "except", "excluding", "other than", "remove", "minus", "exclude", "avoid", "take out",
-    "get rid of", "ditch", "mute the", "drop the",
+    "get rid of", "ditch", "mute the", "drop the", "skip the", "cut the", "lose the", "hold the", "everything but",
+    "everything except", "all but",
 )  # fmt: skip
 _NEGATORS = (
     *_LIST_NEGATORS, "nor", "not", "never", "no", "nothing", "don't", "do not", "doesn't", "shouldn't", "instead of",
     "rather than", "in place of", "zero", "isn't", "is not", "can't", "cannot", "won't", "hate", "anything but",
 )  # fmt: skip
 _EXCEPT = ("except for", "except", "excluding", "other than")
+_IMPERATIVE_NEGATORS = ("skip the", "cut the", "lose the", "hold the", "drop the", "mute the", "remove", "ditch")
+_NEGATED_IMPERATIVE_RE = re.compile(r"(?<![\w'-])(?:don't|do not|never|no need to)\s+$")
 _FILLERS = (
-    r"(?:too|so|very|overly|that|really|a|an|any|the|be|make|it|even|sound|get|more|anything|getting|sounding|feel)"
+    r"(?:too|so|very|overly|that|really|a|an|any|the|be|make|it|even|sound|get|more|anything|getting|sounding|feel|"
+    r"have)"
 )
 _NEGATED_ADJECTIVES = r"(?:heavy|live|loud|real|prominent|extra)"
 _LOOKBACK = 40  # characters searched before a word for what negates it
@@ -1055,19 +1087,19 @@ _IN_KEY_OR_METRE = (
 )
 _ABOUT = r"(?:around\s+|about\s+|roughly\s+|approximately\s+|~\s*)?"
 _BARE_TEMPO_RE = re.compile(
-    rf"(?<![\w-])at\s+{_ABOUT}(\d{{2,3}})(?=\s*$|\s*[,.;:!?)]|\s+{_CLAUSE_WORDS}|\s+{_IN_KEY_OR_METRE})"
+    rf"(?<![\w-])at\s+{_ABOUT}(\d{{2,3}})(?=\s*$|\s*(?:[,;:!?)]|\.(?!\d))|\s+{_CLAUSE_WORDS}|\s+{_IN_KEY_OR_METRE})"
 )
 # Words that make "at NN" an age or a level (within the two words before "at"): "retired at 65", "volume at 80".
 _AGE_BEFORE_AT_RE = re.compile(
     r"(?<![\w'-])(?:retired|born|married|died|aged|age|volume|driving|going|lessons|started)(?:\s+[\w'-]+)?\s+$"
 )
 _TEMPO_RES = (
-    re.compile(r"(\d+(?:\.\d+)?)[\s-]*(?:bpm|beats per minute|beats/min)"),  # "96 bpm", "a 120-bpm track"
+    re.compile(r"(\d+(?:\.\d+)?)(?:\s*-?ish)?[\s-]*(?:bpm|beats per minute|beats/min)"),  # "96 bpm", "90ish bpm"
     # "tempo 96", "tempo: ~100", "speed = 120", "♩ = 72": not "mid tempo 4/4", "half speed 808", "quarter note 3"
-    re.compile(rf"(?:tempo|tempo of|at tempo|bpm)\s*(?:of\s*|=\s*|:\s*)?{_ABOUT}(\d{{2,3}}(?:\.\d+)?)(?![\d.]|\s*/)"),
+    re.compile(rf"(?:tempo|tempo of|at tempo|bpm)\s*(?:of\s*|=\s*|:\s*)?{_ABOUT}(\d{{2,3}}(?:\.\d+)?)(?!\d|\.\d|\s*/)"),
     re.compile(
         rf"(?:speed|♩|quarter note)\s*(?:of|=|:)\s*{_ABOUT}(\d{{2,3}}(?:\.\d+)?)"
-        r"(?![\d.]|\s*/|\s*(?:mph|km/h|kmh|kph|wpm)\b)"
+        r"(?!\d|\.\d|\s*/|\s*(?:mph|km/h|kmh|kph|wpm)\b)"
     ),
 )
 
@@ -1079,6 +1111,8 @@ def _negator(text: str, start: int) -> str | None:
         return None
     if found.group(1) == "drop the" and re.match(r"(?:bass|beat)\b", text[start:]):
         return None  # "drop the bass", "drop the beat": an EDM drop
+    if found.group(1) in _IMPERATIVE_NEGATORS and _NEGATED_IMPERATIVE_RE.search(text, 0, found.start()):
+        return None  # "don't skip the drums" keeps them
     if found.group(1) in _EXCEPT and _EXCEPT_KEEPS_RE.search(text, max(0, found.start() - _LOOKBACK), found.start()):
         return None
     return found.group(1)
@@ -1137,6 +1171,11 @@ _SLOWED_BY_RE = re.compile(  # "slow it down by 20 bpm" changes a tempo; "slow d
     r"(?:\s+(?:it|this|that|things|everything|the\s+(?:tempo|beat|track)))?(?:\s+way)?\s+down\s+(?:by\s+)?"
     rf"(?:{_NUM})\s*(?:bpm|beats per minute|%|percent)"
 )
+# "fast food", "a slow burn", "pads with a slow attack": the word describes something else than the tempo
+_NOT_TEMPO_AFTER = {
+    "fast": re.compile(r"[\s-]+(?:food|cars?|fashion|lane|forward)\b"),
+    "slow": re.compile(r"[\s-]+(?:burn(?:er|ing)?|builds?|building|attacks?|releases?|cooker)\b"),
+}
 _SMALL_CHANGE_AFTER_RE = re.compile(
     r"\s*(?:higher|lower|more|less|up|down|boost|increase|decrease|drop|above|below|over|under)\b"
 )
@@ -1170,6 +1209,7 @@ def _find_tempo(text: str) -> float | None:
         for match in _TEMPO_WORD_RE.finditer(text)
         if match.group(1) != "quick" or _QUICK_TEMPO_RE.match(text, match.end())
         if match.group(1) != "slow" or not _SLOWED_BY_RE.match(text, match.end())  # "slow it down by 20 bpm"
+        if not (match.group(1) in _NOT_TEMPO_AFTER and _NOT_TEMPO_AFTER[match.group(1)].match(text, match.end()))
     }
     tempo = _first_not_negated(text, words)
     if tempo is None and words:
@@ -1181,7 +1221,7 @@ _SCALE_NAMES = "|".join(sorted(_SCALES, key=len, reverse=True))
 _KEY_RES = (
     # "in D minor", "key of F# major", "in E flat", "in c minor", "in C-minor", "in D dorian"
     re.compile(
-        r"(?:\bin(?: the key of)?|\bkey(?: of|:)?)\s+([A-Ga-g])(\s*(?:#|♯|♭|-?sharp|-?flat)|b(?![a-z]))?"
+        r"(?:\bin(?: the key of)?\s+|\bkey(?:\s+of\s+|\s*[:=]\s*|\s+))([A-Ga-g])(\s*(?:#|♯|♭|-?sharp|-?flat)|b(?![a-z]))?"
         rf"(?:[\s-]*({_SCALE_NAMES}|major|minor|maj|min|m)\b)?(?![\w#])",
         re.IGNORECASE,
     ),
@@ -1195,6 +1235,8 @@ _KEY_RES = (
     re.compile(r"(?<![\w#])([a-g])(#|b)(m|min)(?![\w#])"),
     # a bare "Bb" or "F#" (an accidental is needed: a bare "A" is usually the article)
     re.compile(r"(?<![\w#/-])([A-G])(#|b)()(?![\w#])"),
+    # … or a bare capital letter alone in a list: "pop song, 120 bpm, G"
+    re.compile(r"(?:^|(?<=[,;])|(?<=[,;] ))([A-G])()()(?=\s*(?:$|[,;]|\.(?!\w)))"),
 )
 # After "a minor" these make it the article and an adjective: "a minor-key piece", "with a minor feel".
 _ARTICLE_MINOR_RE = re.compile(
@@ -1308,6 +1350,7 @@ def _find_instruments(text: str, genre: str | None = None) -> tuple[tuple[int, .
     """The instruments named, and the programs left out: every program of each excluded instrument's kind
     ("without guitar" leaves out all eight guitars, ``INSTRUMENT_KINDS``), except those also named. A word that
     only implies drums ("beat", "groove") gives way to an exclusion: "a lofi beat but no drums" has none."""
+    text = _split_bass_drums(text)
     matches = [m for m in _INSTRUMENT_RE.finditer(text) if not _is_idiom(text, m)]
     programs: list[int] = []
     implied: list[int] = []
@@ -1322,6 +1365,17 @@ def _find_instruments(text: str, genre: str | None = None) -> tuple[tuple[int, .
     kinds = {p for program in excluded for p in kind_programs(program)}
     named = set(programs) | (set(implied) - kinds)
     return tuple(sorted(named)) or None, tuple(sorted(kinds - named)) or None
+
+
+def _split_bass_drums(text: str) -> str:
+    """ "piano bass drums" lists bass and drums, not a bass drum: a comma goes between them (the text keeps its
+    length, so places in it stay where they were)."""
+    matches = list(_INSTRUMENT_RE.finditer(text))
+    ends = {match.end() for match in matches}
+    for match in matches:
+        if match.group(1) in ("bass drum", "bass drums") and match.start() - 1 in ends:
+            text = text[: match.start() + 4] + "," + text[match.start() + 5 :]
+    return text
 
 
 def _how_they_play(text: str, matches: list[re.Match[str]], lists: list[int | None]) -> list[bool]:
@@ -1400,9 +1454,13 @@ def _find_length(text: str) -> tuple[int | None, float | None]:
     }
     whole = {unit: [m for m in matches if not _PART_LENGTH_RE.match(text, m.end())] for unit, matches in found.items()}
     chosen = whole if any(whole.values()) else found
-    counts = {unit: _number(next(filter(None, ms[0].groups()))) for unit, ms in chosen.items() if ms}
+    counts = {unit: _count(ms[0]) for unit, ms in chosen.items() if ms}
     if "bars" in counts:
         return check_bars(int(counts["bars"])), None
+    clock = next((m for m in _CLOCK_LENGTH_RE.finditer(text) if _negator(text, m.start()) is None), None)
+    if clock:  # "1:30 min", "length: 2:45"
+        minutes, seconds = (int(n) for n in filter(None, clock.groups()))
+        return None, check_seconds(60 * minutes + seconds)
     total = 60 * counts.get("minutes", 0) + counts.get("seconds", 0)
     return None, check_seconds(total) if total else None
 

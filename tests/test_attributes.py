@@ -465,6 +465,44 @@ PHRASINGS = [
     ("a car chase at a speed of 120 mph, intense", dict(tempo=None)),
     ("top speed: 300 km/h hypercar reveal", dict(tempo=None)),
     ("a typing game where your speed = 80 wpm", dict(tempo=None)),
+    # Quick, list-like and form-like prompts.
+    ("piano bass drums", dict(instruments=(DRUMS, 0, 33))),  # a list, not a bass drum
+    ("jazz, Bb, piano bass drums", dict(instruments=(DRUMS, 0, 32), key=Key(10, "major"))),
+    ("a bass drum and snare", dict(instruments=(DRUMS,))),
+    ("heavy metal with double bass drums and shredding guitars", dict(instruments=(DRUMS, 30))),  # double kick
+    ("keyboards and drumkit", dict(instruments=(DRUMS, 0))),
+    ("w/ rhodes & sub bass", dict(instruments=(4, 38))),
+    ("flamenco guitar, passionate", dict(instruments=(24,))),
+    ("guitar-driven rock, 135 bpm", dict(instruments=(30,), tempo=135)),
+    ("piano-based lofi", dict(instruments=(0,))),
+    ("guitar-like synth", dict(instruments=(81,))),
+    ("a minuet in G", dict(time_signature=(3, 4), key=Key(7, "major"))),
+    ("Tempo 110.", dict(tempo=110)),
+    ("Genre: Lo-fi. Mood: Relaxed. Tempo: 80. Key: D minor.", dict(tempo=80, key=Key(2, "minor"), genre="lo-fi")),
+    ("90ish bpm lofi", dict(tempo=90)),
+    ("render at 44.1 kHz, lofi beat", dict(tempo=None)),
+    ("pop song, 120 bpm, G", dict(key=Key(7, "major"))),  # a bare letter alone in a list
+    ("key=C, piano", dict(key=Key(0, "major"))),
+    ("sections A, B and C", dict(key=None)),
+    ("a minute and a half of lofi", dict(seconds=90)),
+    ("three and a half minutes, folk", dict(seconds=210)),
+    ("1:30 min chill track", dict(seconds=90)),
+    ("duration: 2:45, jazz", dict(seconds=165)),
+    ("meet at 2:30 pm, jazz", dict(seconds=None)),
+    ("the drums come in at 30 seconds, 1 minute track", dict(seconds=60)),  # a point in time
+    ("lofi at 3 minutes long", dict(seconds=180)),
+    ("a 30 minute yoga class intro, calm", dict(seconds=None)),  # the class's length, not an error
+    ("hold music for a 20 minute call center queue", dict(seconds=None)),
+    # Tempo words about something else.
+    ("a jingle for a fast food restaurant", dict(tempo=None)),
+    ("a slow burn thriller cue", dict(tempo=None)),
+    ("pads with slow attack, ambient", dict(tempo=None)),
+    ("a slow jam", dict(tempo=70)),
+    # Instruments left out by other verbs.
+    ("lose the drums, just synths", dict(instruments=(81,), without=(DRUMS,))),
+    ("cut the drums, piano", dict(instruments=(0,), without=(DRUMS,))),
+    ("shouldn't have drums, piano", dict(instruments=(0,), without=(DRUMS,))),
+    ("everything but guitar, rock", dict(instruments=None, without=tuple(range(24, 32)))),
 ]
 
 
