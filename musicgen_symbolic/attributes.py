@@ -423,6 +423,7 @@ GENRES: dict[str, tuple[str, ...]] = {
         "jpop",
         "synth-pop",
         "synthpop",
+        "synth pop",
         "electropop",
         "indie pop",
         "dream pop",
@@ -432,18 +433,20 @@ GENRES: dict[str, tuple[str, ...]] = {
     "swing": ("swing",),
     "bossa nova": ("bossa nova", "bossa"),
     "lo-fi": ("lo-fi", "lofi", "lo fi", "chillhop"),
-    "edm": ("edm", "house", "dance music", "trance"),
+    "edm": ("edm", "house", "dance music", "trance", "dubstep"),
     "techno": ("techno",),
     "electronic": (
         "electronic",
         "electronica",
         "synthwave",
+        "synth wave",
         "drum and bass",
         "drum & bass",
         "drum n bass",
         "drum 'n' bass",
         "drum'n'bass",
         "dnb",
+        "d&b",
         "breakbeat",
     ),
     "ambient": ("ambient", "drone"),
@@ -556,6 +559,7 @@ _NUMBER_WORDS = {
         start=1,
     )
 } | {word: 10 * tens for tens, word in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
+_WORD_NUMBERS = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
 _ARTICLES = {"a": 1, "an": 1, "half a": 0.5, "half an": 0.5}  # a count of minutes only: "a second piano" is none
 
 
@@ -864,7 +868,7 @@ _TENS = (
 )
 _NUM = r"\d+(?:\.\d+)?|" + _TENS + "|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
 _LENGTH_RES = {
-    "bars": re.compile(rf"(?<![\w-])(?<!\d,)({_NUM})[\s-]*(?:bars?|measures?)\b"),
+    "bars": re.compile(rf"(?<![\w-])(?<!\d,)({_NUM})[\s-]*(?:bars?|measures?)\b|\b(?:bars|measures)\s*[:=]\s*(\d+)\b"),
     "seconds": re.compile(rf"(?<![\w:-])(?<!\d,)({_NUM})[\s-]*(?:seconds?|secs?)\b"),
     "minutes": re.compile(  # "3 minutes", "a minute", "two and a half minutes", "a minute and a half"
         rf"(?<![\w:-])(?<!\d,)(?:({_NUM})(?:\s+and\s+a\s+half)?[\s-]*(?:minutes?|mins?)|(half an?|an?)\s+minute)"
@@ -972,14 +976,17 @@ _LIST_NEGATORS = (
     "don't add", "do not add", "don't include", "do not include", "doesn't need", "does not need", "neither",
     "except for", "except", "excluding", "other than", "remove", "minus", "exclude", "avoid", "take out",
     "get rid of", "ditch", "mute the", "drop the", "skip the", "cut the", "lose the", "hold the", "everything but",
-    "everything except", "all but",
+    "everything except", "all but", "replace the", "swap the", "swap out the", "switch out the", "change the",
 )  # fmt: skip
 _NEGATORS = (
     *_LIST_NEGATORS, "nor", "not", "never", "no", "nothing", "don't", "do not", "doesn't", "shouldn't", "instead of",
     "rather than", "in place of", "zero", "isn't", "is not", "can't", "cannot", "won't", "hate", "anything but",
 )  # fmt: skip
 _EXCEPT = ("except for", "except", "excluding", "other than")
-_IMPERATIVE_NEGATORS = ("skip the", "cut the", "lose the", "hold the", "drop the", "mute the", "remove", "ditch")
+_IMPERATIVE_NEGATORS = (
+    "skip the", "cut the", "lose the", "hold the", "drop the", "mute the", "remove", "ditch", "replace the", "swap the",
+    "swap out the", "switch out the", "change the",
+)  # fmt: skip
 _NEGATED_IMPERATIVE_RE = re.compile(r"(?<![\w'-])(?:don't|do not|never|no need to)\s+$")
 _FILLERS = (
     r"(?:too|so|very|overly|that|really|a|an|any|the|be|make|it|even|sound|get|more|anything|getting|sounding|feel|"
@@ -1004,6 +1011,7 @@ _NOT_AN_INSTRUMENT_RE = re.compile(r"\s*(?:per|/)\s*(?:minute|min|bar|measure)\b
 # ("when the bass kicks in", "hats off", "a conga line", "rock bottom", "dark mode")…
 _IDIOMS = {
     "kick": r"(?:in|off|back|up|out|it|things|down|the)\b",
+    "synth": r"(?:pop|wave|punk)\b",  # genres, not a lead synth
     "hats": r"off\b",
     "claps": r"along\b",
     "conga": r"line\b",
@@ -1095,8 +1103,15 @@ _AGE_BEFORE_AT_RE = re.compile(
 )
 _TEMPO_RES = (
     re.compile(r"(\d+(?:\.\d+)?)(?:\s*-?ish)?[\s-]*(?:bpm|beats per minute|beats/min)"),  # "96 bpm", "90ish bpm"
+    # "eighty five bpm", "one hundred and twenty bpm"
+    re.compile(
+        rf"(?<![\w-])((?:(?:one|a)\s+)?hundred(?:\s+and)?(?:[\s-]+(?:{_TENS}|{_WORD_NUMBERS}))?|{_TENS}|{_WORD_NUMBERS})"
+        r"[\s-]*(?:bpm|beats per minute)"
+    ),
     # "tempo 96", "tempo: ~100", "speed = 120", "♩ = 72": not "mid tempo 4/4", "half speed 808", "quarter note 3"
-    re.compile(rf"(?:tempo|tempo of|at tempo|bpm)\s*(?:of\s*|=\s*|:\s*)?{_ABOUT}(\d{{2,3}}(?:\.\d+)?)(?!\d|\.\d|\s*/)"),
+    re.compile(
+        rf"(?:tempo|tempo of|at tempo|bpm)[\"']?\s*(?:of\s*|=\s*|:\s*)?{_ABOUT}(\d{{2,3}}(?:\.\d+)?)(?!\d|\.\d|\s*/)"
+    ),
     re.compile(
         rf"(?:speed|♩|quarter note)\s*(?:of|=|:)\s*{_ABOUT}(\d{{2,3}}(?:\.\d+)?)"
         r"(?!\d|\.\d|\s*/|\s*(?:mph|km/h|kmh|kph|wpm)\b)"
@@ -1181,12 +1196,20 @@ _SMALL_CHANGE_AFTER_RE = re.compile(
 )
 
 
+def _bpm(number: str) -> float:
+    """A tempo in digits or words: "96", "eighty five", "one hundred and twenty"."""
+    if number[0].isdigit():
+        return float(number)
+    words = re.sub(r"^(?:one|a)\s+|\band\b", " ", number).split()
+    return float(sum(100 if word == "hundred" else _number(word) for word in words))
+
+
 def _is_tempo_change(text: str, match: re.Match[str]) -> bool:
     """Whether a number in bpm is a change of tempo; "lower tempo, 70 bpm" is a tempo, "10 bpm lower" a change."""
     start, end = match.start(1), match.end()
     if _CHANGE_BEFORE_RE.search(text, max(0, start - 40), start) or _CHANGE_AFTER_RE.match(text, end):
         return True
-    return float(match.group(1)) < TEMPO_RANGE[0] and bool(
+    return _bpm(match.group(1)) < TEMPO_RANGE[0] and bool(
         _SMALL_CHANGE_BEFORE_RE.search(text, max(0, match.start() - 40), match.start())
         or _SMALL_CHANGE_AFTER_RE.match(text, end)
     )
@@ -1198,7 +1221,7 @@ def _find_tempo(text: str) -> float | None:
     numbers = (match for pattern in _TEMPO_RES for match in pattern.finditer(text))
     match = next((m for m in numbers if _negator(text, m.start()) is None and not _is_tempo_change(text, m)), None)
     if match:
-        return _check_tempo(float(match.group(1)))
+        return _check_tempo(_bpm(match.group(1)))
     for bare in _BARE_TEMPO_RE.finditer(text):
         if _AGE_BEFORE_AT_RE.search(text, max(0, bare.start() - 40), bare.start()):
             continue  # "who retired at 65", "keep the volume at 80"

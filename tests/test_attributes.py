@@ -503,6 +503,21 @@ PHRASINGS = [
     ("cut the drums, piano", dict(instruments=(0,), without=(DRUMS,))),
     ("shouldn't have drums, piano", dict(instruments=(0,), without=(DRUMS,))),
     ("everything but guitar, rock", dict(instruments=None, without=tuple(range(24, 32)))),
+    ("replace the piano with a rhodes", dict(instruments=(4,), without=(0, 1, 2, 3, 5, 6, 7))),
+    ("swap the guitar for a piano", dict(instruments=(0,), without=tuple(range(24, 32)))),
+    ("don't replace the drums, add piano", dict(instruments=(DRUMS, 0), without=None)),
+    ("change the tempo to 90 bpm, jazz", dict(tempo=90)),
+    # Genre names that hold an instrument's word.
+    ("synth pop, 118 bpm, F# minor", dict(instruments=None, genre="pop")),
+    ("synth wave night drive", dict(instruments=None, genre="electronic")),
+    ("a synth and piano", dict(instruments=(0, 81))),
+    ("d&b roller with pads and piano", dict(genre="electronic")),
+    # Numbers in words, and settings written as a form.
+    ("sixteen bars of lofi at eighty five bpm", dict(tempo=85, bars=16)),
+    ("one hundred and twenty bpm house track", dict(tempo=120)),
+    ("a hundred bpm", dict(tempo=100)),
+    ("genre=rock; bpm=140; key=Em; bars=16", dict(tempo=140, key=Key(4, "minor"), genre="rock", bars=16)),
+    ('{"genre": "jazz", "tempo": 120, "key": "F major"}', dict(tempo=120, key=Key(5, "major"), genre="jazz")),
 ]
 
 
