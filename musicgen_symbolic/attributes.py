@@ -176,6 +176,7 @@ INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
     "clav": (7,),
     "celesta": (8,),
     "glockenspiel": (9,),
+    "glock": (9,),
     "music box": (10,),
     "vibraphone": (11,),
     "marimba": (12,),
@@ -191,6 +192,7 @@ INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
     "church organ": (19,),
     "pipe organ": (19,),
     "accordion": (21,),
+    "bandoneon": (23,),  # General MIDI's tango accordion
     "harmonica": (22,),
     "guitar": (25,),
     "guitarist": (25,),
@@ -220,6 +222,9 @@ INSTRUMENT_SYNONYMS: dict[str, tuple[int, ...]] = {
     "bassist": (33,),
     "bass guitar": (33,),
     "electric bass": (33,),
+    "e-bass": (33,),
+    "e-guitar": (27,),
+    "sleigh bells": (DRUMS,),
     "electric bass guitar": (33,),
     "acoustic bass": (32,),
     "acoustic bass guitar": (32,),
@@ -559,6 +564,7 @@ _NUMBER_WORDS = {
         start=1,
     )
 } | {word: 10 * tens for tens, word in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
+_NUMBER_WORDS["dozen"] = 12
 _WORD_NUMBERS = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
 _ARTICLES = {"a": 1, "an": 1, "half a": 0.5, "half an": 0.5}  # a count of minutes only: "a second piano" is none
 
@@ -891,6 +897,7 @@ _INNER_LENGTH_AFTER_RE = re.compile(
 _CLOCK_LENGTH_RE = re.compile(
     r"(?<![\w:])(\d{1,2}):([0-5]\d)(?![\d:])(?=\s*(?:mins?|minutes?|long)\b)"
     r"|(?:length|duration|runtime)\s*(?:of\s+|[:=]\s*|\s)(\d{1,2}):([0-5]\d)(?![\d:])"
+    r"|(?<![\w:])(\d{1,2})m\s*([0-5]?\d)s\b"  # "1m30s"
 )
 _AT_RE, _LONG_RE = (
     re.compile(r"(?<![\w'-])at\s+$"),
@@ -1052,7 +1059,7 @@ _THEIR_VOICE = (
 # … or after these ("nothing beats", "skipped a beat", "car keys", "a haunted house", "in March", "past tense").
 _IDIOMS_BEFORE = {
     "beat": r"who|we|i|you|they|to|never|finally|skipped a|skip a|missed a|miss a",
-    "beats": r"nothing|who|he|she|it|never|finally",
+    "beats": r"nothing|who|he|she|it|never|finally|\d+",  # "3 beats to the bar" counts beats
     "kicks": r"for",
     "keys": r"car|house|door|florida|lost|losing|my|your|the car",
     "keyboard": r"typing on a|typing on the|computer|mechanical",
@@ -1345,6 +1352,9 @@ def _is_key(original: str, match: re.Match[str], index: int) -> bool:
     return True
 
 
+_BEATS_TO_THE_BAR_RE = re.compile(
+    r"(?<![\w-])([2-9])\s+beats\s+(?:to|per|in)(?:\s+(?:the|a|each))?\s+(?:bar|measure)\b"
+)
 _OCCASION_AFTER_RE = re.compile(r"\s+(?:date|anniversary|birthday|wedding|party|celebration)(?![\w-])")
 
 
@@ -1360,6 +1370,9 @@ def _find_time_signature(text: str) -> tuple[int, int] | None:
             continue  # ruled out: "not 4/4, make it 7/8", "anything but 4/4"
         if match.group(1) != "1" and int(match.group(2)) in (2, 4, 8, 16):
             return parse_time_signature(f"{match.group(1)}/{match.group(2)}")
+    beats = _BEATS_TO_THE_BAR_RE.search(text)
+    if beats and _negator(text, beats.start()) is None and (int(beats.group(1)), 4) in TIME_SIGNATURES:
+        return (int(beats.group(1)), 4)
     found = {
         match.span(): signature
         for words, signature in TIME_SIGNATURE_WORDS.items()
@@ -1385,9 +1398,14 @@ def _find_instruments(text: str, genre: str | None = None) -> tuple[tuple[int, .
         left_out = negated_list is not None and not _PART_RE.match(text, match.end())  # "no guitar solo" keeps it
         found = excluded if left_out else implied if match.group(1) in _IMPLYING_DRUMS else programs
         found.extend(_programs_of_phrase(match.group(1), genre))
+    for less in _LESS_RE.finditer(text):  # "a piano-less jazz trio", "drumless"
+        excluded.extend(_programs_of_phrase(less.group(1), genre))
     kinds = {p for program in excluded for p in kind_programs(program)}
     named = set(programs) | (set(implied) - kinds)
     return tuple(sorted(named)) or None, tuple(sorted(kinds - named)) or None
+
+
+_LESS_RE = re.compile(r"(?<![\w-])(drum|piano|bass|guitar|synth|string|vocal)s?-?less\b")
 
 
 def _split_bass_drums(text: str) -> str:

@@ -518,6 +518,17 @@ PHRASINGS = [
     ("a hundred bpm", dict(tempo=100)),
     ("genre=rock; bpm=140; key=Em; bars=16", dict(tempo=140, key=Key(4, "minor"), genre="rock", bars=16)),
     ('{"genre": "jazz", "tempo": 120, "key": "F major"}', dict(tempo=120, key=Key(5, "major"), genre="jazz")),
+    ("a dozen bars of blues guitar", dict(bars=12)),
+    ("a 1m30s loop", dict(seconds=90)),
+    ("3 beats to the bar, piano", dict(time_signature=(3, 4), instruments=(0,))),  # counted beats are no drums
+    ("5 beats in each measure", dict(time_signature=(5, 4))),
+    # More instrument names, and instruments left out by "-less".
+    ("tango with bandoneon, violin and piano", dict(instruments=(0, 23, 40))),
+    ("e-guitar and e-bass, rock", dict(instruments=(27, 33))),
+    ("glock and celesta", dict(instruments=(8, 9))),
+    ("jazz w/ sleigh bells, piano", dict(instruments=(DRUMS, 0))),
+    ("Piano-less jazz trio with sax, bass, drums", dict(instruments=(DRUMS, 32, 65), without=tuple(range(8)))),
+    ("drumless lofi with piano", dict(instruments=(0,), without=(DRUMS,))),
 ]
 
 
