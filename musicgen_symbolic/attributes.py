@@ -494,7 +494,7 @@ PLAIN_BASS = ("bass", "bassline", "bass line", "bassist")
 # A plain "guitar" likewise: distorted in metal, nylon-string in bossa nova (the guitars the training styles play);
 # in other genres General MIDI's steel-string acoustic guitar, blues included (acoustic as often as electric).
 GENRE_GUITAR: dict[str, int] = {
-    "rock": 30,
+    "rock": 27,  # clean: surf, indie and soft rock as well as hard rock ("distorted guitar" asks for that)
     "metal": 30,
     "jazz": 26,
     "swing": 26,
@@ -914,13 +914,15 @@ _PROGRAMME_AFTER_RE = re.compile(
     r"(?:podcast|video|vlog|film|movie|documentar(?:y|ie)|lecture|meeting|(?:live)?stream|episode|presentation|"
     r"webinar|broadcast|show|class|workout|queue|call|lesson|tutorial|course|ceremon(?:y|ie)|service|commute|flight)"
     r"s?(?![\w-])"
-    r"(?!\s+(?:scores?|soundtracks?|music|pieces?|tracks?|cues?|backgrounds?|beds?|underscores?|backing)\b)"
+    r"(?!\s+(?:scores?|soundtracks?|music|pieces?|tracks?|cues?|backgrounds?|beds?|underscores?|backing|mix(?:es)?|"
+    r"songs?|playlists?|tunes?)\b)"
 )
 _MUSIC_FOR_PROGRAMME_RE = re.compile(
     r"(?<![\w'-])(?:music|soundtrack|score|background|bed|underscore|backing|track|song|tune|piece|beat|"
     r"instrumental|accompaniment)s?\s+for\s+(?:an?|my|our|your|his|her|their|the|this)\s+"
     rf"(?:(?:{_NUM})[\s-]*(?:minutes?|mins?)[\s-]+(?:and\s+)?)?$"  # a length's seconds after its minutes
 )
+_PART_BEFORE_RE = re.compile(r"(?<![\w'-])(?:intro|outro|opening|closing|ending|theme|credits?|title|jingle)\s+$")
 _PROGRAMME_PART_AFTER_RE = re.compile(
     r"(?:'s)?\s+(?:intros?|outros?|openers?|opening|themes?|jingles?|stings?|stingers?|bumpers?|transitions?|"
     r"idents?|credits|endings?|end\s+screens?|title\s+(?:sequence|card)s?|teasers?|trailers?|montages?|"
@@ -929,6 +931,8 @@ _PROGRAMME_PART_AFTER_RE = re.compile(
 
 
 def _is_inner_length(text: str, match: re.Match[str], unit: str) -> bool:
+    """Whether a length is not the piece's: a time inside it, one ruled out, or the programme's (see
+    :func:`_programme_length`)."""
     if match.group(0) == "one second" and re.match(r"\s*,", text[match.end() :]):
         return True  # "one second, make it jazzier"
     return bool(
@@ -937,22 +941,28 @@ def _is_inner_length(text: str, match: re.Match[str], unit: str) -> bool:
         or (_AT_RE.search(text, max(0, match.start() - 10), match.start()) and not _LONG_RE.match(text, match.end()))
         or _INNER_LENGTH_AFTER_RE.match(text, match.end())
         or (unit != "bars" and _INNER_TIME_AFTER_RE.match(text, match.end()))
-        or _is_programme_length(text, match, unit)
+        or _PROGRAMME_AFTER_RE.match(text, match.end())
     )
 
 
-def _is_programme_length(text: str, match: re.Match[str], unit: str) -> bool:
-    """Whether a length is only the programme's: music for the whole programme, no part of it, takes its length
-    when this generator makes pieces that long (not the 60 minutes of "background music for my 60 minute podcast")."""
-    programme = _PROGRAMME_AFTER_RE.match(text, match.end())
-    if not programme:
-        return False
-    if not _MUSIC_FOR_PROGRAMME_RE.search(text, max(0, match.start() - 80), match.start()):
-        return True
-    if _PROGRAMME_PART_AFTER_RE.match(text, programme.end()):
-        return True
-    seconds = _count(match) * (60 if unit == "minutes" else 1)
-    return unit == "bars" or seconds > MAX_SECONDS
+def _programme_length(text: str) -> float | None:
+    """Where the prompt gives no length of its own, the length of a programme that the music is for as a whole
+    ("background music for a 2 minute video"; not "intro music for a 10 minute podcast", "music for a 2 minute
+    video's intro"), if this generator makes pieces that long."""
+    counts: dict[str, float] = {}
+    for unit in ("minutes", "seconds"):
+        for match in _LENGTH_RES[unit].finditer(text):
+            programme = _PROGRAMME_AFTER_RE.match(text, match.end())
+            music_for = _MUSIC_FOR_PROGRAMME_RE.search(text, max(0, match.start() - 80), match.start())
+            if not programme or not music_for or _negator(text, music_for.start()) is not None:
+                continue
+            if _PART_BEFORE_RE.search(text, max(0, music_for.start() - 30), music_for.start()):
+                continue  # "intro music for a 10 minute podcast"
+            if not _PROGRAMME_PART_AFTER_RE.match(text, programme.end()):
+                counts[unit] = _count(match)
+            break
+    seconds = 60 * counts.get("minutes", 0) + counts.get("seconds", 0)
+    return float(seconds) if 1 <= seconds <= MAX_SECONDS else None
 
 
 def _count(match: re.Match[str]) -> float:
@@ -982,8 +992,8 @@ _LIST_NEGATORS = (
     "without", "without using", "sans", "w/o", "leave out", "no need for", "don't want", "do not want", "don't use",
     "don't add", "do not add", "don't include", "do not include", "doesn't need", "does not need", "neither",
     "except for", "except", "excluding", "other than", "remove", "minus", "exclude", "avoid", "take out",
-    "get rid of", "ditch", "mute the", "drop the", "skip the", "cut the", "lose the", "hold the", "everything but",
-    "everything except", "all but", "replace the", "swap the", "swap out the", "switch out the", "change the",
+    "get rid of", "ditch", "mute the", "drop the", "skip the", "cut the", "lose the", "everything but",
+    "everything except", "all but", "replace the", "swap the", "swap out the", "switch out the",
 )  # fmt: skip
 _NEGATORS = (
     *_LIST_NEGATORS, "nor", "not", "never", "no", "nothing", "don't", "do not", "doesn't", "shouldn't", "instead of",
@@ -991,9 +1001,12 @@ _NEGATORS = (
 )  # fmt: skip
 _EXCEPT = ("except for", "except", "excluding", "other than")
 _IMPERATIVE_NEGATORS = (
-    "skip the", "cut the", "lose the", "hold the", "drop the", "mute the", "remove", "ditch", "replace the", "swap the",
-    "swap out the", "switch out the", "change the",
+    "skip the", "cut the", "lose the", "drop the", "mute the", "remove", "ditch", "replace the", "swap the",
+    "swap out the", "switch out the",
 )  # fmt: skip
+_COMMA_ENDS = ("skip the", "cut the", "lose the")  # "skip the bass, piano and drums" asks for piano and drums
+_REPLACING = ("replace the", "swap the", "swap out the", "switch out the")  # only with what replaces it after
+_REPLACED_BY_RE = re.compile(r"[\w&'-]+(?:\s+[\w&'-]+)?\s+(?:for|with|by)\b")
 _NEGATED_IMPERATIVE_RE = re.compile(r"(?<![\w'-])(?:don't|do not|never|no need to)\s+$")
 _FILLERS = (
     r"(?:too|so|very|overly|that|really|a|an|any|the|be|make|it|even|sound|get|more|anything|getting|sounding|feel|"
@@ -1135,6 +1148,10 @@ def _negator(text: str, start: int) -> str | None:
         return None  # "drop the bass", "drop the beat": an EDM drop
     if found.group(1) in _IMPERATIVE_NEGATORS and _NEGATED_IMPERATIVE_RE.search(text, 0, found.start()):
         return None  # "don't skip the drums" keeps them
+    if found.group(1) in _REPLACING and not _REPLACED_BY_RE.match(text, start):
+        return None  # "swap the guitar and bass parts"
+    if found.group(1) == "cut the" and re.match(r"[\w&'-]+\s+in\b", text[start:]):
+        return None  # "cut the piano in at bar 9"
     if found.group(1) in _EXCEPT and _EXCEPT_KEEPS_RE.search(text, max(0, found.start() - _LOOKBACK), found.start()):
         return None
     return found.group(1)
@@ -1165,7 +1182,7 @@ def _negated_lists(text: str, spans: list[tuple[int, int]]) -> list[int | None]:
                 for k in (*pending, following):
                     lists[k] = first
                 pending, joined = [], True
-            elif not joined and _COMMA_RE.fullmatch(between):  # commas come before the "and" / "or"
+            elif not joined and negator not in _COMMA_ENDS and _COMMA_RE.fullmatch(between):  # before "and" / "or"
                 pending.append(following)
             else:
                 break
@@ -1355,7 +1372,7 @@ def _is_key(original: str, match: re.Match[str], index: int) -> bool:
 _BEATS_TO_THE_BAR_RE = re.compile(
     r"(?<![\w-])([2-9])\s+beats\s+(?:to|per|in)(?:\s+(?:the|a|each))?\s+(?:bar|measure)\b"
 )
-_OCCASION_AFTER_RE = re.compile(r"\s+(?:date|anniversary|birthday|wedding|party|celebration)(?![\w-])")
+_OCCASION_AFTER_RE = re.compile(r"\s+(?:date|anniversary|birthday)(?![\w-])")
 
 
 def _find_time_signature(text: str) -> tuple[int, int] | None:
@@ -1503,7 +1520,7 @@ def _find_length(text: str) -> tuple[int | None, float | None]:
         minutes, seconds = (int(n) for n in filter(None, clock.groups()))
         return None, check_seconds(60 * minutes + seconds)
     total = 60 * counts.get("minutes", 0) + counts.get("seconds", 0)
-    return None, check_seconds(total) if total else None
+    return None, check_seconds(total) if total else _programme_length(text)
 
 
 def parse_prompt(prompt: str) -> Attributes:

@@ -126,7 +126,7 @@ PHRASINGS = [
     ("rock, all instruments other than guitar or bass", dict(instruments=None, without=(*range(24, 40),))),
     ("no violins, cellos or violas, piano", dict(instruments=(0,), without=(40, 41, 42, 43, 44, 45, 48, 49, 50, 51))),
     ("no vocals", dict(without=(52, 53, 54))),  # kinds, not General MIDI families: string ensembles stay
-    ("a fast rock song with no guitar solo but drums", dict(instruments=(DRUMS, 30), without=None)),
+    ("a fast rock song with no guitar solo but drums", dict(instruments=(DRUMS, 27), without=None)),
     ("edm, no bass drop", dict(instruments=(38,), without=None)),
     ("no piano intro, strings and brass", dict(instruments=(0, 48, 61), without=None)),
     # How an instrument should not play neither asks for it nor leaves it out
@@ -473,7 +473,7 @@ PHRASINGS = [
     ("keyboards and drumkit", dict(instruments=(DRUMS, 0))),
     ("w/ rhodes & sub bass", dict(instruments=(4, 38))),
     ("flamenco guitar, passionate", dict(instruments=(24,))),
-    ("guitar-driven rock, 135 bpm", dict(instruments=(30,), tempo=135)),
+    ("guitar-driven rock, 135 bpm", dict(instruments=(27,), tempo=135)),
     ("piano-based lofi", dict(instruments=(0,))),
     ("guitar-like synth", dict(instruments=(81,))),
     ("a minuet in G", dict(time_signature=(3, 4), key=Key(7, "major"))),
@@ -529,6 +529,20 @@ PHRASINGS = [
     ("jazz w/ sleigh bells, piano", dict(instruments=(DRUMS, 0))),
     ("Piano-less jazz trio with sax, bass, drums", dict(instruments=(DRUMS, 32, 65), without=tuple(range(8)))),
     ("drumless lofi with piano", dict(instruments=(0,), without=(DRUMS,))),
+    # … but not where the verb means something else, and a comma ends what "skip the" leaves out.
+    ("skip the bass, piano and drums", dict(instruments=(DRUMS, 0), without=tuple(range(32, 40)))),
+    ("cut the drums and bass, piano", dict(instruments=(0,), without=(DRUMS, *range(32, 40)))),
+    ("hold the bass for the intro, edm", dict(instruments=(38,), without=None)),
+    ("swap the guitar and bass parts", dict(instruments=(25, 33), without=None)),
+    ("cut the piano in at bar 9", dict(instruments=(0,), without=None)),
+    ("change the guitar tone to be warmer, rock", dict(instruments=(27,), without=None)),
+    # A programme's length gives way to the piece's own, and to a part named before the music.
+    ("music for a 10 minute vlog, 3 minutes long", dict(seconds=180)),
+    ("music for my 10 minute video, make it 90 seconds", dict(seconds=90)),
+    ("background music for a 10 minute 30 second video", dict(seconds=None)),  # longer than a piece can be
+    ("outro music for a 2 minute vlog", dict(seconds=None)),
+    ("a 5 minute workout mix at 128 bpm", dict(seconds=300, tempo=128)),
+    ("our 3/4 wedding first dance", dict(time_signature=(3, 4))),
 ]
 
 
