@@ -1413,6 +1413,7 @@ def _find_instruments(text: str, genre: str | None = None) -> tuple[tuple[int, .
         if how:
             continue
         left_out = negated_list is not None and not _PART_RE.match(text, match.end())  # "no guitar solo" keeps it
+        left_out = left_out or bool(_SWITCHED_OFF_RE.match(text, match.end()))
         found = excluded if left_out else implied if match.group(1) in _IMPLYING_DRUMS else programs
         found.extend(_programs_of_phrase(match.group(1), genre))
     for less in _LESS_RE.finditer(text):  # "a piano-less jazz trio", "drumless"
@@ -1422,6 +1423,7 @@ def _find_instruments(text: str, genre: str | None = None) -> tuple[tuple[int, .
     return tuple(sorted(named)) or None, tuple(sorted(kinds - named)) or None
 
 
+_SWITCHED_OFF_RE = re.compile(r"\s*(?:[:=-]\s*)?(?:off|none|no)\b(?!\s+(?:the|a|an)\b)")  # "drums off", "drums: none"
 _LESS_RE = re.compile(r"(?<![\w-])(drum|piano|bass|guitar|synth|string|vocal)s?-?less\b")
 
 

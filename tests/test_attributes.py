@@ -543,6 +543,11 @@ PHRASINGS = [
     ("outro music for a 2 minute vlog", dict(seconds=None)),
     ("a 5 minute workout mix at 128 bpm", dict(seconds=300, tempo=128)),
     ("our 3/4 wedding first dance", dict(time_signature=(3, 4))),
+    # An instrument switched off after its name.
+    ("drums off, just keys and bass", dict(instruments=(0, 33), without=(DRUMS,))),
+    ("drums: none, piano", dict(instruments=(0,), without=(DRUMS,))),
+    ("drums off the beat, funk", dict(instruments=(DRUMS,), without=None)),
+    ("hats off to jazz, piano", dict(instruments=(0,), without=None)),
 ]
 
 
