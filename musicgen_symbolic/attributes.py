@@ -880,6 +880,9 @@ _LENGTH_RES = {
         rf"(?<![\w:-])(?<!\d,)(?:({_NUM})(?:\s+and\s+a\s+half)?[\s-]*(?:minutes?|mins?)|(half an?|an?)\s+minute)"
         r"(?:\s+and\s+a\s+half)?\b"
     ),
+    "hours": re.compile(
+        rf"(?<![\w:-])(?:({_NUM})[\s-]*(?:hours?|hrs?)|(an?)\s+hour)\b"
+    ),  # too long: an error, not 8 bars
 }
 # A length just before a part of the piece, maybe after one word ("an 8 bar piano intro"), is the part's.
 _PART_LENGTH_RE = re.compile(
@@ -935,6 +938,8 @@ def _is_inner_length(text: str, match: re.Match[str], unit: str) -> bool:
     :func:`_programme_length`)."""
     if match.group(0) == "one second" and re.match(r"\s*,", text[match.end() :]):
         return True  # "one second, make it jazzier"
+    if unit == "hours" and re.match(r"(?:24|twenty[\s-]four)\b", match.group(0)):
+        return True  # "24 hour lofi radio": round the clock
     return bool(
         _negator(text, match.start()) is not None  # ruled out: "instead of 16 bars, do 8"
         or _INNER_LENGTH_BEFORE_RE.search(text, max(0, match.start() - 40), match.start())
@@ -1521,7 +1526,7 @@ def _find_length(text: str) -> tuple[int | None, float | None]:
     if clock:  # "1:30 min", "length: 2:45"
         minutes, seconds = (int(n) for n in filter(None, clock.groups()))
         return None, check_seconds(60 * minutes + seconds)
-    total = 60 * counts.get("minutes", 0) + counts.get("seconds", 0)
+    total = 3600 * counts.get("hours", 0) + 60 * counts.get("minutes", 0) + counts.get("seconds", 0)
     return None, check_seconds(total) if total else _programme_length(text)
 
 

@@ -548,6 +548,8 @@ PHRASINGS = [
     ("drums: none, piano", dict(instruments=(0,), without=(DRUMS,))),
     ("drums off the beat, funk", dict(instruments=(DRUMS,), without=None)),
     ("hats off to jazz, piano", dict(instruments=(0,), without=None)),
+    ("after hours jazz", dict(seconds=None)),
+    ("24 hour lofi radio", dict(seconds=None)),
 ]
 
 
@@ -721,6 +723,11 @@ def test_genre_basses_are_the_basses_the_training_styles_play():
     for genre, program in GENRE_BASS.items():
         basses = [p for palette in STYLES_TABLE[genre].palettes for role, p in palette if role == "bass"]
         assert program in basses, f"{genre}: {program} not among its training basses {basses}"
+
+
+def test_a_length_in_hours_is_out_of_range_not_ignored():
+    with pytest.raises(MusicGenError, match="3600 seconds is out of range"):
+        parse_prompt("an hour of lofi")
 
 
 def test_a_plain_guitar_is_the_genres_guitar():
