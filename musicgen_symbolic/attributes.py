@@ -1428,7 +1428,8 @@ def _find_instruments(text: str, genre: str | None = None) -> tuple[tuple[int, .
     return tuple(sorted(named)) or None, tuple(sorted(kinds - named)) or None
 
 
-_SWITCHED_OFF_RE = re.compile(r"\s*(?:[:=-]\s*)?(?:off|none|no)\b(?!\s+(?:the|a|an)\b)")  # "drums off", "drums: none"
+# "drums off", "drums: none", "drums=no"; not "piano no drums" nor "drums off the beat"
+_SWITCHED_OFF_RE = re.compile(r"(?:\s*[:=]\s*(?:off|none|no)|[\s-]+(?:off|none))\b(?!\s+(?:the|a|an)\b)")
 _LESS_RE = re.compile(r"(?<![\w-])(drum|piano|bass|guitar|synth|string|vocal)s?-?less\b")
 
 

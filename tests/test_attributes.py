@@ -548,6 +548,8 @@ PHRASINGS = [
     ("drums: none, piano", dict(instruments=(0,), without=(DRUMS,))),
     ("drums off the beat, funk", dict(instruments=(DRUMS,), without=None)),
     ("hats off to jazz, piano", dict(instruments=(0,), without=None)),
+    ("piano no drums", dict(instruments=(0,), without=(DRUMS,))),
+    ("piano, drums=no", dict(instruments=(0,), without=(DRUMS,))),
     ("after hours jazz", dict(seconds=None)),
     ("24 hour lofi radio", dict(seconds=None)),
 ]
