@@ -723,20 +723,24 @@ def _check_tempo(bpm: float) -> float:
 
 
 def parse_key(value: str) -> Key:
-    """Parse "D minor", "F#m", "E flat major", "Bb", "c# min" into a :class:`Key`."""
-    text = _text(value, "key")
+    """Parse "D minor", "F#m", "E flat major", "Bb", "c# min", "D dorian" (a mode by its third) into a :class:`Key`."""
+    text = " ".join(_text(value, "key").split())
+    modes = "|".join(sorted(_SCALES, key=len, reverse=True))
     match = re.fullmatch(
-        r"([A-Ga-g])\s*(#|♯|b|♭|-?\s*sharp|-?\s*flat)?\s*(major|maj|minor|min|m)?",
+        rf"([A-Ga-g])\s*(#|♯|b|♭|-?\s*sharp|-?\s*flat)?\s*({modes}|major|maj|minor|min|m)?",
         text,
         flags=re.IGNORECASE,
     )
     if not match:
-        raise MusicGenError(f"unknown key {value!r}: write it like 'D minor', 'F#m', 'E flat major' or 'Bb'")
+        raise MusicGenError(
+            f"unknown key {value!r}: write it like 'D minor', 'F#m', 'E flat major', 'Bb' or 'D dorian'"
+        )
     letter, accidental, mode = match.groups()
     accidental = (accidental or "").lower().replace("-", "").replace(" ", "")
     if mode == "M":  # "CM" conventionally means C major
         mode = "maj"
-    return Key((_LETTER_PC[letter.upper()] + _ACCIDENTAL[accidental]) % 12, _MODE[(mode or "").lower()])
+    mode = (mode or "").lower()
+    return Key((_LETTER_PC[letter.upper()] + _ACCIDENTAL[accidental]) % 12, _SCALES.get(mode) or _MODE[mode])
 
 
 def parse_time_signature(value: str | tuple[int, int]) -> tuple[int, int]:
@@ -760,7 +764,8 @@ def parse_time_signature(value: str | tuple[int, int]) -> tuple[int, int]:
 
 
 def parse_instrument(name: str, genre: str | None = None) -> tuple[int, ...]:
-    """One instrument name (GM name, synonym or program number) → its GM program(s); a plain "bass" follows ``genre``."""
+    """One instrument name (GM name, synonym or program number) → its GM program(s); a plain "bass" or "guitar"
+    follows ``genre``."""
     text = _normalise(name)
     if re.fullmatch(r"\d{1,3}", text) and int(text) < 128:
         return (int(text),)
@@ -797,7 +802,7 @@ def parse_instruments(value: str | list[str] | tuple, genre: str | None = None) 
         if isinstance(name, int):
             programs.append(name)
         elif str(name).strip():
-            programs.extend(parse_instrument(str(name), genre))
+            programs.extend(parse_instrument(str(name).strip(), genre))
     return _check_instruments(programs)
 
 
@@ -1531,21 +1536,22 @@ def _find_length(text: str) -> tuple[int | None, float | None]:
     return None, check_seconds(total) if total else _programme_length(text)
 
 
-def parse_prompt(prompt: str) -> Attributes:
-    """Extract every attribute the prompt states; the rest stay ``None``."""
+def parse_prompt(prompt: str, genre: str | None = None) -> Attributes:
+    """Extract every attribute the prompt states; the rest stay ``None``. ``genre`` (a flag's, already parsed)
+    decides what a plain "bass" or "guitar" in the prompt is, instead of the prompt's own genre."""
     if not prompt or not prompt.strip():
         raise MusicGenError("the prompt is empty: describe the music, e.g. 'a calm piano piece in D minor'")
     text = _normalise(prompt)
     bars, seconds = _find_length(text)
-    genre = _find_label(text, GENRES, GENRE_ADJECTIVES)
-    instruments, without = _find_instruments(text, genre)
+    found_genre = _find_label(text, GENRES, GENRE_ADJECTIVES)
+    instruments, without = _find_instruments(text, genre or found_genre)
     return Attributes(
         tempo=_find_tempo(text),
         key=_find_key(" ".join(prompt.split())),
         time_signature=_find_time_signature(text),
         instruments=instruments,
         without=without,
-        genre=genre,
+        genre=found_genre,
         mood=_find_label(text, MOODS),
         bars=bars,
         seconds=seconds,
@@ -1566,6 +1572,12 @@ class AttributeOverrides:
     seconds: float | None = None
     without: str | list | tuple | None = None
     extra: dict = field(default_factory=dict)
+
+    def resolve(self, prompt: str) -> Attributes:
+        """The prompt's attributes with these overrides applied; a genre given here also decides what the prompt's
+        plain "bass" or "guitar" is ("a tune with bass" and ``genre="jazz"``: the upright bass)."""
+        genre = parse_genre(self.genre) if self.genre is not None else None
+        return self.apply(parse_prompt(prompt, genre))
 
     def apply(self, attributes: Attributes) -> Attributes:
         genre = parse_genre(self.genre) if self.genre is not None else None

@@ -116,7 +116,9 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
         "--num-samples", type=int, default=1, help="how many pieces to generate in one batch (default 1)"
     )
     setup = p.add_argument_group("model and rendering")
-    setup.add_argument("--model", type=Path, help=f"model folder (default: the bundled model, or ${ENV_MODEL_DIR})")
+    setup.add_argument(
+        "--model", type=Path, help=f"model folder (default: ${ENV_MODEL_DIR} if set, else the bundled model)"
+    )
     setup.add_argument(
         "--text-encoder", help="override check: 'minilm' or 't5:<hub id or folder>' (must match the model)"
     )
@@ -177,7 +179,11 @@ def _add_plot(commands: argparse._SubParsersAction) -> None:
 
 def _add_info(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("info", help="versions, model, text encoder, SoundFont, device")
-    p.add_argument("--model", type=Path, help="model folder to describe (default: the bundled model)")
+    p.add_argument(
+        "--model",
+        type=Path,
+        help=f"model folder to describe (default: ${ENV_MODEL_DIR} if set, else the bundled model)",
+    )
     p.set_defaults(run=_info)
 
 
@@ -262,7 +268,11 @@ def _add_evaluate(commands: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--prompts", required=True, type=Path, help="JSON lines with id, caption and optional target")
     source = p.add_mutually_exclusive_group()
-    source.add_argument("--model", type=Path, help="model folder to generate with (default: the bundled model)")
+    source.add_argument(
+        "--model",
+        type=Path,
+        help=f"model folder to generate with (default: ${ENV_MODEL_DIR} if set, else the bundled model)",
+    )
     source.add_argument("--midi-dir", type=Path, help="score existing files <id>.mid instead of generating")
     p.add_argument("--out", required=True, type=Path, help="report .json (a .md table is written beside it)")
     p.add_argument("--compare", type=Path, nargs="*", default=[], help="other report .json files to show side by side")
@@ -369,7 +379,7 @@ def _generate(args: argparse.Namespace) -> None:
     if args.backend == "musicgen":
         _generate_audio(args)
         return
-    from .attributes import AttributeOverrides, parse_prompt
+    from .attributes import AttributeOverrides
 
     args.cfg = DEFAULT_CFG if args.cfg is None else args.cfg
     args.top_k = DEFAULT_TOP_K if args.top_k is None else args.top_k
@@ -391,7 +401,7 @@ def _generate(args: argparse.Namespace) -> None:
         bars=args.bars,
         seconds=args.seconds,
     )
-    AttributeOverrides(**overrides).apply(parse_prompt(args.prompt))  # reject bad input before loading anything
+    AttributeOverrides(**overrides).resolve(args.prompt)  # reject bad input before loading anything
     _check_output(args.output, (".mid", ".midi"))
     if args.wav:
         _check_output(args.wav, (".wav",))
@@ -685,7 +695,7 @@ def _evaluate(args: argparse.Namespace) -> None:
     seed = settings.pop("seed", 0)
     report = evaluate_prompts(cases, generator, args.midi_dir, seed=seed, **settings)
     report["settings"] = {**settings, "seed": seed, **({"bars": bars} if bars else {})} if generator else {}
-    report["source"] = str(args.midi_dir or args.model or "bundled model")
+    report["source"] = str(args.midi_dir or args.model or os.environ.get(ENV_MODEL_DIR) or "bundled model")
     from .midi_io import write_atomic
 
     try:

@@ -16,7 +16,7 @@ import pretty_midi
 import torch
 from safetensors.torch import load_file, save_file
 
-from .attributes import AttributeOverrides, Attributes, parse_prompt
+from .attributes import AttributeOverrides, Attributes
 from .constants import (
     BUNDLED_MODEL_DIR,
     DEFAULT_BARS,
@@ -224,7 +224,7 @@ class MusicGenSymbolic:
 
     def resolve_attributes(self, prompt: str, **overrides: object) -> Attributes:
         """Parse the prompt, then apply explicit overrides (CLI flags or keyword arguments)."""
-        return AttributeOverrides(**overrides).apply(parse_prompt(prompt))
+        return AttributeOverrides(**overrides).resolve(prompt)
 
     def generate(self, prompt: str, **kwargs: object) -> pretty_midi.PrettyMIDI:
         """Generate one piece; see :meth:`generate_many` for the keyword arguments."""

@@ -718,6 +718,18 @@ def test_instrument_overrides_follow_the_genre_too():
     assert AttributeOverrides(instruments="piano, bass").apply(Attributes()).instruments == (0, 33)
 
 
+def test_a_genre_flag_decides_the_prompts_plain_bass_and_guitar():
+    from musicgen_symbolic.attributes import AttributeOverrides
+
+    assert AttributeOverrides(genre="jazz").resolve("a tune with bass and guitar").instruments == (26, 32)
+    assert AttributeOverrides(genre="rock").resolve("jazz with bass").instruments == (33,)
+    assert AttributeOverrides().resolve("jazz with bass").instruments == (32,)
+
+
+def test_mode_names_are_keys_for_flags_too():
+    assert parse_key("D dorian") == Key(2, "minor") and parse_key("F lydian") == Key(5, "major")
+
+
 def test_genre_basses_are_the_basses_the_training_styles_play():
     from musicgen_symbolic.attributes import GENRE_BASS
     from musicgen_symbolic.data.composer import STYLES_TABLE
