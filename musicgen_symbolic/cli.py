@@ -27,6 +27,7 @@ from .constants import (
     ENV_DEBUG,
     ENV_MODEL_DIR,
     ENV_SOUNDFONT,
+    MAX_BARS,
     PRECISIONS,
 )
 from .errors import MusicGenError
@@ -80,7 +81,10 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
     length.add_argument("--seconds", type=float, help="length in seconds (rounded up to whole bars)")
     sampling = p.add_argument_group("sampling")
     sampling.add_argument(
-        "--temperature", type=float, default=DEFAULT_TEMPERATURE, help="randomness; 0 = greedy (default %(default)s)"
+        "--temperature",
+        type=float,
+        default=DEFAULT_TEMPERATURE,
+        help="randomness, 0–5; 0 = greedy (default %(default)s)",
     )
     sampling.add_argument(
         "--top-k",
@@ -95,13 +99,13 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
     sampling.add_argument(
         "--cfg",
         type=float,
-        help=f"classifier-free guidance scale; 1 = off (default {DEFAULT_CFG}; {MUSICGEN_CFG} with musicgen)",
+        help=f"classifier-free guidance scale, 0–20; 1 = off (default {DEFAULT_CFG}; {MUSICGEN_CFG} with musicgen)",
     )
     sampling.add_argument(
         "--key-strength",
         type=float,
         help=f"when a key is asked for, how strongly to avoid notes outside its scale and to favour its tonic "
-        f"chord: gently on every note, more where phrases start (every 4 bars) and in the last bar; 0 = off "
+        f"chord: gently on every note, more where phrases start (every 4 bars) and in the last bar; 0–20, 0 = off "
         f"(default {DEFAULT_KEY_STRENGTH})",
     )
     sampling.add_argument(
@@ -109,11 +113,12 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
         type=int,
         metavar="BARS",
         help="bars a requested instrument may stay silent before it is nudged back in (it then returns within a "
-        f"bar or two); 0 = never, so instruments may drop out of long pieces (default {DEFAULT_NUDGE_AFTER})",
+        f"bar or two); 0–{MAX_BARS}, 0 = never, so instruments may drop out of long pieces "
+        f"(default {DEFAULT_NUDGE_AFTER})",
     )
     sampling.add_argument("--seed", type=int, help="random seed: the same seed gives the same MIDI bytes")
     sampling.add_argument(
-        "--num-samples", type=int, default=1, help="how many pieces to generate in one batch (default 1)"
+        "--num-samples", type=int, default=1, help="how many pieces to generate in one batch, 1–64 (default 1)"
     )
     setup = p.add_argument_group("model and rendering")
     setup.add_argument(
@@ -124,7 +129,9 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
     )
     setup.add_argument("--precision", choices=PRECISIONS, help=PRECISION_HELP)
     setup.add_argument(
-        "--soundfont", type=Path, help=f"SoundFont for --wav (default: ${ENV_SOUNDFONT}, soundfonts/, Debian's)"
+        "--soundfont",
+        type=Path,
+        help=f"SoundFont for --wav (default: ${ENV_SOUNDFONT}, this project's soundfonts/, Debian's)",
     )
     setup.add_argument(
         "--plot", type=Path, help="also draw a PNG: piano roll (symbolic) or waveform + spectrograms (musicgen)"
@@ -149,12 +156,14 @@ def _add_render(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser(
         "render",
         help="MIDI → WAV through FluidSynth",
-        description="Render a MIDI file to a 44.1 kHz stereo 16-bit WAV.",
+        description="Render a MIDI file to a stereo 16-bit WAV (44.1 kHz unless --sample-rate).",
     )
     p.add_argument("midi", type=Path, help="MIDI file to render")
     p.add_argument("-o", "--output", required=True, type=Path, help="WAV file to write")
     p.add_argument(
-        "--soundfont", type=Path, help=f"SoundFont (.sf2/.sf3); default: ${ENV_SOUNDFONT}, soundfonts/, Debian's"
+        "--soundfont",
+        type=Path,
+        help=f"SoundFont (.sf2/.sf3); default: ${ENV_SOUNDFONT}, this project's soundfonts/, Debian's",
     )
     p.add_argument("--sample-rate", type=int, default=44100, help="samples per second (default %(default)s)")
     p.set_defaults(run=_render)
@@ -235,12 +244,12 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--data", required=True, type=Path, help="folder made by `data build`")
     p.add_argument("--out", required=True, type=Path, help="run folder: checkpoint/, model/, log.csv, loss.png")
     p.add_argument("--config", default="small", help="tiny | small | base | a JSON file of TrainConfig fields")
-    p.add_argument("--steps", type=int, help="total optimisation steps")
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--seq-len", type=int, help="tokens per training row")
-    p.add_argument("--learning-rate", type=float)
+    p.add_argument("--steps", type=int, help="total optimisation steps (default: the --config preset's)")
+    p.add_argument("--batch-size", type=int, help="rows per step (default: the preset's)")
+    p.add_argument("--seq-len", type=int, help="tokens per training row (default: the preset's)")
+    p.add_argument("--learning-rate", type=float, help="peak learning rate (default: the preset's)")
     p.add_argument("--text-encoder", help="'minilm' (default) or 't5:<hub id or folder>'")
-    p.add_argument("--seed", type=int)
+    p.add_argument("--seed", type=int, help="seed for weights and data order (default: the preset's)")
     p.add_argument(
         "--init-from",
         type=Path,
@@ -266,7 +275,14 @@ def _add_evaluate(commands: argparse._SubParsersAction) -> None:
         "target attributes. Writes a JSON report and a Markdown table beside it; --compare adds other reports "
         "as columns. Metric definitions: musicgen_symbolic/evaluation.py and the README.",
     )
-    p.add_argument("--prompts", required=True, type=Path, help="JSON lines with id, caption and optional target")
+    p.add_argument(
+        "--prompts",
+        required=True,
+        type=Path,
+        help='JSON lines, e.g. {"id": "p1", "caption": "a waltz in D minor", "target": {"tempo": 90, "key": "D minor", '
+        '"time_signature": "3/4", "instruments": ["piano"], "genre": "waltz", "mood": "sad", "bars": 16}}; without a '
+        "target, what the prompt parser reads from the caption is the target",
+    )
     source = p.add_mutually_exclusive_group()
     source.add_argument(
         "--model",
@@ -354,7 +370,8 @@ def _check_output(path: Path, suffixes: tuple[str, ...], new_folder: bool = Fals
 
 
 # Flags that only one backend reads: given to the other, they would be silently ignored.
-_SYMBOLIC_ONLY = ("tempo", "key", "time_signature", "instruments", "without", "genre", "mood", "bars", "seconds")
+_MUSICAL_ATTRIBUTES = ("tempo", "key", "time_signature", "instruments", "without", "genre", "mood", "bars", "seconds")
+_SYMBOLIC_ONLY = _MUSICAL_ATTRIBUTES
 _SYMBOLIC_ONLY += ("key_strength", "nudge_after", "model", "text_encoder", "precision", "soundfont")
 _MUSICGEN_ONLY = ("duration", "musicgen_model", "melody")
 
@@ -363,7 +380,12 @@ def _check_backend_flags(args: argparse.Namespace) -> None:
     symbolic = args.backend == "symbolic"
     foreign = [name for name in (_MUSICGEN_ONLY if symbolic else _SYMBOLIC_ONLY) if getattr(args, name) is not None]
     if foreign:
-        hint = "add --backend musicgen" if symbolic else "MusicGen follows the prompt's words only: write it there"
+        if symbolic:
+            hint = "add --backend musicgen"
+        elif set(foreign) <= set(_MUSICAL_ATTRIBUTES):
+            hint = "MusicGen follows the prompt's words only: write it there"
+        else:
+            hint = "for the symbolic model and its SoundFont rendering only"
         raise MusicGenError(f"{_flags(foreign)}: not used by the {args.backend} backend ({hint})")
 
 
