@@ -227,7 +227,12 @@ def _add_data(commands: argparse._SubParsersAction) -> None:
         default=120,
         help="music21 corpus files; one file may hold many tunes (default %(default)s)",
     )
-    build.add_argument("--midicaps", type=Path, help="JSON lines or CSV with 'caption' and 'location' columns")
+    build.add_argument(
+        "--midicaps",
+        type=Path,
+        help="JSON lines or CSV with 'caption' and 'location' columns (a relative location is read from the "
+        "table's folder)",
+    )
     build.add_argument("--limit", type=int, help="quick run: at most this many composer pieces and corpus files")
     build.add_argument("--seed", type=int, default=0)
     build.add_argument("--workers", type=int, help="processes (default: up to 2)")

@@ -8,7 +8,10 @@ a release tail is added, and the result is peak-normalised to -1 dBFS as 16-bit 
 from __future__ import annotations
 
 import os
+import sys
 import wave
+from collections.abc import Iterator
+from contextlib import contextmanager
 from ctypes import c_int, c_void_p
 from pathlib import Path
 
@@ -76,6 +79,20 @@ def _fluidsynth():  # noqa: ANN202
     return fluidsynth
 
 
+@contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Discard what C libraries write to stderr (file descriptor 2) meanwhile."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def _write_float(fluidsynth):  # noqa: ANN001, ANN202
     """fluid_synth_write_float through pyfluidsynth's ctypes helper: float output avoids clipping."""
     return fluidsynth.cfunc(
@@ -105,7 +122,8 @@ def synthesize(
     synth = fluidsynth.Synth(gain=0.5, samplerate=float(sample_rate))
     try:
         path = find_soundfont(soundfont)
-        font = synth.sfload(str(path))
+        with _quiet_stderr():  # FluidSynth and libinstpatch print their own errors: ours below is the one line
+            font = synth.sfload(str(path))
         if font == -1:
             raise MusicGenError(f"FluidSynth could not load the SoundFont {path}")
         for channel in range(16):

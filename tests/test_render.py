@@ -53,6 +53,21 @@ def test_a_file_that_is_not_a_soundfont_is_refused_before_fluidsynth_sees_it(tmp
     assert not (tmp_path / "x.wav").exists()
 
 
+def test_a_corrupt_soundfont_gives_our_one_error_line_only(tmp_path, scale_midi):
+    import subprocess
+    import sys
+
+    corrupt = tmp_path / "corrupt.sf2"  # a SoundFont's header over a garbage body: FluidSynth itself rejects it
+    corrupt.write_bytes(b"RIFF" + (2100).to_bytes(4, "little") + b"sfbk" + bytes(range(256)) * 8)
+    command = [sys.executable, "-m", "musicgen_symbolic", "render", str(scale_midi), "-o", str(tmp_path / "x.wav")]
+    result = subprocess.run([*command, "--soundfont", str(corrupt)], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert [line for line in result.stderr.splitlines() if line.strip()] == [
+        f"error: FluidSynth could not load the SoundFont {corrupt}"
+    ]
+    assert not (tmp_path / "x.wav").exists()
+
+
 def test_a_midi_without_notes_renders_silence(tmp_path):
     empty = tmp_path / "empty.mid"
     pretty_midi.PrettyMIDI().write(str(empty))

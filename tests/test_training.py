@@ -112,7 +112,7 @@ def test_distributed_training_with_two_processes(tiny_data, tmp_path, tiny_t5_di
     assert (tmp_path / "ddp" / "checkpoint" / "rank1" / "state.json").is_file()
 
 
-def test_midicaps_format_builds_into_the_dataset(tmp_path, scale_midi):
+def test_midicaps_format_builds_into_the_dataset(tmp_path, scale_midi, capsys):
     import shutil
 
     (tmp_path / "midi").mkdir()
@@ -126,6 +126,7 @@ def test_midicaps_format_builds_into_the_dataset(tmp_path, scale_midi):
     from musicgen_symbolic.data.sources import midicaps_pieces
 
     pieces = list(midicaps_pieces(table))
+    assert "warning: 1 of 3 MIDI files" in capsys.readouterr().err  # the missing one is skipped, and said
     assert len(pieces) == 2 and pieces[0].caption.startswith("A cheerful")
     assert pieces[0].attributes.tempo == 120 and pieces[0].attributes.instruments == (DRUMS, 0)
     folder = tmp_path / "data"
@@ -137,6 +138,15 @@ def test_midicaps_format_builds_into_the_dataset(tmp_path, scale_midi):
 
     fused = MusicTokenizer.load(folder / "tokenizer.json").fused_pairs  # learnt from the MidiCaps piece itself
     assert [pair[0].split("_")[0] for pair in fused] == ["Velocity", "PitchDrum"]
+
+
+def test_a_midicaps_table_whose_files_are_all_missing_is_an_error(tmp_path):
+    from musicgen_symbolic.data.sources import midicaps_pieces
+
+    table = tmp_path / "captions.jsonl"
+    table.write_text('{"caption": "a calm piece", "location": "midi/none.mid"}\n')
+    with pytest.raises(MusicGenError, match="none of its 1 MIDI files could be read.*read from"):
+        list(midicaps_pieces(table))
 
 
 def test_fine_tuning_into_grouped_query_attention(tiny_data, tmp_path, tiny_t5_dir, capsys):

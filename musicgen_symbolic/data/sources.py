@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,10 +126,13 @@ def midicaps_pieces(table: Path, root: Path | None = None) -> Iterator[SourcePie
     """Captioned MIDI in MidiCaps format: JSON lines or CSV with ``caption`` and ``location`` columns.
 
     Attributes come from the caption (as the prompt parser reads it) and, where the caption is
-    silent, from the MIDI itself (tempo, time signature, instruments).
+    silent, from the MIDI itself (tempo, time signature, instruments). A relative ``location`` is read from
+    ``root`` (default: the table's folder). Files that cannot be read are skipped with a warning on stderr;
+    none readable is an error.
     """
     root = root or table.parent
     rows = _read_table(table)
+    unreadable: list[Path] = []
     for row in rows:
         if "caption" not in row or "location" not in row:
             raise MusicGenError(f"{table}: every row needs 'caption' and 'location' (MidiCaps format)")
@@ -136,7 +140,8 @@ def midicaps_pieces(table: Path, root: Path | None = None) -> Iterator[SourcePie
         path = path if path.is_absolute() else root / path
         try:
             midi = pretty_midi.PrettyMIDI(str(path))
-        except Exception:
+        except Exception:  # noqa: BLE001 — missing, unreadable or not MIDI: any of them is skipped
+            unreadable.append(path)
             continue
         stated = parse_prompt(row["caption"]) if row["caption"].strip() else Attributes()
         tempo = stated.tempo or float(midi.get_tempo_changes()[1][0]) if len(midi.get_tempo_changes()[1]) else None
@@ -152,6 +157,17 @@ def midicaps_pieces(table: Path, root: Path | None = None) -> Iterator[SourcePie
             instruments=stated.instruments or programs or None,
         )
         yield SourcePiece(f"midicaps:{path.name}", midi, attributes, row["caption"])
+    if unreadable and len(unreadable) == len(rows):
+        raise MusicGenError(
+            f"{table}: none of its {len(rows)} MIDI files could be read (e.g. {unreadable[0]}); relative "
+            f"locations are read from {root}"
+        )
+    if unreadable:
+        print(
+            f"warning: {len(unreadable)} of {len(rows)} MIDI files in {table} could not be read and were skipped "
+            f"(e.g. {unreadable[0]})",
+            file=sys.stderr,
+        )
 
 
 def _read_table(table: Path) -> list[dict]:
