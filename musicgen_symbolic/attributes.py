@@ -1537,14 +1537,14 @@ def _find_length(text: str) -> tuple[int | None, float | None]:
 
 
 def parse_prompt(prompt: str, genre: str | None = None) -> Attributes:
-    """Extract every attribute the prompt states; the rest stay ``None``. ``genre`` (a flag's, already parsed)
-    decides what a plain "bass" or "guitar" in the prompt is, instead of the prompt's own genre."""
+    """Extract every attribute the prompt states; the rest stay ``None``. ``genre`` (a flag's) decides what a
+    plain "bass" or "guitar" in the prompt is, instead of the prompt's own genre."""
     if not prompt or not prompt.strip():
         raise MusicGenError("the prompt is empty: describe the music, e.g. 'a calm piano piece in D minor'")
     text = _normalise(prompt)
     bars, seconds = _find_length(text)
     found_genre = _find_label(text, GENRES, GENRE_ADJECTIVES)
-    instruments, without = _find_instruments(text, genre or found_genre)
+    instruments, without = _find_instruments(text, parse_genre(genre) if genre is not None else found_genre)
     return Attributes(
         tempo=_find_tempo(text),
         key=_find_key(" ".join(prompt.split())),
@@ -1576,8 +1576,7 @@ class AttributeOverrides:
     def resolve(self, prompt: str) -> Attributes:
         """The prompt's attributes with these overrides applied; a genre given here also decides what the prompt's
         plain "bass" or "guitar" is ("a tune with bass" and ``genre="jazz"``: the upright bass)."""
-        genre = parse_genre(self.genre) if self.genre is not None else None
-        return self.apply(parse_prompt(prompt, genre))
+        return self.apply(parse_prompt(prompt, self.genre))
 
     def apply(self, attributes: Attributes) -> Attributes:
         genre = parse_genre(self.genre) if self.genre is not None else None

@@ -65,7 +65,9 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--wav", type=Path, help="also render a WAV file through FluidSynth")
     music = p.add_argument_group("musical attributes (override the prompt)")
     music.add_argument("--tempo", help="beats per minute (e.g. 126) or a word: Adagio, Allegro, slow, fast …")
-    music.add_argument("--key", help="e.g. 'D minor', 'F#m', 'E flat major', 'Bb'")
+    music.add_argument(
+        "--key", help="e.g. 'D minor', 'F#m', 'E flat major', 'Bb'; a mode by its third: 'D dorian' is D minor"
+    )
     music.add_argument("--time-signature", help="e.g. 4/4, 3/4, 6/8, 7/8")
     music.add_argument("--instruments", help="comma-separated: 'electric piano, bass, drums' (GM names or synonyms)")
     music.add_argument(
@@ -385,13 +387,30 @@ def _check_backend_flags(args: argparse.Namespace) -> None:
     symbolic = args.backend == "symbolic"
     foreign = [name for name in (_MUSICGEN_ONLY if symbolic else _SYMBOLIC_ONLY) if getattr(args, name) is not None]
     if foreign:
-        if symbolic:
-            hint = "add --backend musicgen"
-        elif set(foreign) <= set(_MUSICAL_ATTRIBUTES):
-            hint = "MusicGen follows the prompt's words only: write it there"
-        else:
-            hint = "for the symbolic model and its SoundFont rendering only"
-        raise MusicGenError(f"{_flags(foreign)}: not used by the {args.backend} backend ({hint})")
+        raise MusicGenError(
+            f"{_flags(foreign)}: not used by the {args.backend} backend ({_backend_hint(foreign, symbolic)})"
+        )
+
+
+def _backend_hint(foreign: list[str], symbolic: bool) -> str:
+    """What to do instead of each group of flags the chosen backend does not read."""
+    if symbolic:
+        return "add --backend musicgen"
+    lengths = [name for name in foreign if name in ("bars", "seconds")]
+    words = [name for name in foreign if name in _MUSICAL_ATTRIBUTES and name not in lengths]
+    setup = [name for name in foreign if name not in _MUSICAL_ATTRIBUTES]
+    groups = [
+        (lengths, "MusicGen's length is --duration"),
+        (words, "MusicGen follows the prompt's words only: write them there"),
+        (
+            setup,
+            "for the symbolic backend only" + ("; MusicGen's is --musicgen-model" if "model" in setup else ""),
+        ),
+    ]
+    given = [(names, hint) for names, hint in groups if names]
+    if len(given) == 1:
+        return given[0][1]
+    return "; ".join(f"{_flags(names)}: {hint}" for names, hint in given)
 
 
 def _flags(names: Iterable[str]) -> str:

@@ -19,6 +19,7 @@ import mido
 import numpy as np
 
 from .constants import (
+    ENV_DEBUG,
     ENV_SOUNDFONT,
     PEAK_DBFS,
     PROJECT_SOUNDFONT_DIR,
@@ -81,9 +82,16 @@ def _fluidsynth():  # noqa: ANN202
 
 @contextmanager
 def _quiet_stderr() -> Iterator[None]:
-    """Discard what C libraries write to stderr (file descriptor 2) meanwhile."""
-    sys.stderr.flush()
-    saved = os.dup(2)
+    """Discard what C libraries write to stderr (file descriptor 2) meanwhile; not with $MUSICGEN_SYMBOLIC_DEBUG,
+    and not where there is no stderr to silence."""
+    try:
+        if os.environ.get(ENV_DEBUG) or sys.stderr is None:
+            raise OSError
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
     try:
         with open(os.devnull, "w") as devnull:
             os.dup2(devnull.fileno(), 2)
@@ -125,7 +133,10 @@ def synthesize(
         with _quiet_stderr():  # FluidSynth and libinstpatch print their own errors: ours below is the one line
             font = synth.sfload(str(path))
         if font == -1:
-            raise MusicGenError(f"FluidSynth could not load the SoundFont {path}")
+            raise MusicGenError(
+                f"FluidSynth could not load the SoundFont {path}: a truncated or corrupt file? "
+                f"({ENV_DEBUG}=1 shows FluidSynth's own messages)"
+            )
         for channel in range(16):
             synth.program_select(channel, font, 128 if channel == DRUM_CHANNEL else 0, 0)
         chunks: list[np.ndarray] = []

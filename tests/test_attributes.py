@@ -724,6 +724,9 @@ def test_a_genre_flag_decides_the_prompts_plain_bass_and_guitar():
     assert AttributeOverrides(genre="jazz").resolve("a tune with bass and guitar").instruments == (26, 32)
     assert AttributeOverrides(genre="rock").resolve("jazz with bass").instruments == (33,)
     assert AttributeOverrides().resolve("jazz with bass").instruments == (32,)
+    assert parse_prompt("a rock tune with bass and guitar", "Jazz").instruments == (26, 32)  # a flag's spelling
+    with pytest.raises(MusicGenError, match="unknown genre"):
+        parse_prompt("a tune with bass", "jazzz")
 
 
 def test_mode_names_are_keys_for_flags_too():

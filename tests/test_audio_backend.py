@@ -379,6 +379,27 @@ def test_musicgen_flags_need_the_musicgen_backend(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    "flags,hint",
+    [
+        (["--seconds", "10"], "(MusicGen's length is --duration)"),
+        (["--key", "D minor"], "(MusicGen follows the prompt's words only: write them there)"),
+        (["--model", "m"], "(for the symbolic backend only; MusicGen's is --musicgen-model)"),
+        (
+            ["--tempo", "90", "--precision", "fp32"],
+            "(--tempo: MusicGen follows the prompt's words only: write them "
+            "there; --precision: for the symbolic backend only)",
+        ),
+    ],
+)
+def test_symbolic_flags_given_to_musicgen_say_what_to_do_instead(tmp_path, capsys, flags, hint):
+    from musicgen_symbolic.cli import main
+
+    assert main(["generate", "jazz", "-o", str(tmp_path / "x.wav"), "--backend", "musicgen", *flags]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].endswith(hint), err
+
+
 def test_cli_musicgen_errors_are_one_line(tiny_musicgen_dir, tmp_path, capsys):
     from musicgen_symbolic.cli import main
 

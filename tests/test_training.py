@@ -125,13 +125,14 @@ def test_midicaps_format_builds_into_the_dataset(tmp_path, scale_midi, capsys):
     )
     from musicgen_symbolic.data.sources import midicaps_pieces
 
-    pieces = list(midicaps_pieces(table))
-    assert "warning: 1 of 3 MIDI files" in capsys.readouterr().err  # the missing one is skipped, and said
-    assert len(pieces) == 2 and pieces[0].caption.startswith("A cheerful")
+    skipped = []
+    pieces = list(midicaps_pieces(table, skipped=skipped))
+    assert len(pieces) == 2 and pieces[0].caption.startswith("A cheerful") and skipped == [tmp_path / "midi/none.mid"]
     assert pieces[0].attributes.tempo == 120 and pieces[0].attributes.instruments == (DRUMS, 0)
     folder = tmp_path / "data"
     manifest = build_dataset(folder, BuildPlan(composer=0, music21=0, midicaps=str(table)), workers=1, progress=False)
     assert sum(manifest["pieces"].values()) == 2
+    assert capsys.readouterr().err.count("warning: 1 of 3 MIDI files") == 1  # the missing one is said, once
     record = json.loads(next((folder / "shards").glob("*.jsonl")).read_text().splitlines()[0])
     assert record["caption"].startswith("A cheerful") and record["attributes"]["key"] == [0, "major"]
     from musicgen_symbolic.tokenizer import MusicTokenizer
@@ -140,13 +141,13 @@ def test_midicaps_format_builds_into_the_dataset(tmp_path, scale_midi, capsys):
     assert [pair[0].split("_")[0] for pair in fused] == ["Velocity", "PitchDrum"]
 
 
-def test_a_midicaps_table_whose_files_are_all_missing_is_an_error(tmp_path):
-    from musicgen_symbolic.data.sources import midicaps_pieces
-
+def test_a_midicaps_table_whose_files_are_all_missing_fails_before_the_build_writes_anything(tmp_path):
     table = tmp_path / "captions.jsonl"
     table.write_text('{"caption": "a calm piece", "location": "midi/none.mid"}\n')
-    with pytest.raises(MusicGenError, match="none of its 1 MIDI files could be read.*read from"):
-        list(midicaps_pieces(table))
+    plan = BuildPlan(composer=0, music21=0, midicaps=str(table))
+    with pytest.raises(MusicGenError, match="none of its 1 MIDI files exists.*read from"):
+        build_dataset(tmp_path / "data", plan, workers=1, progress=False)
+    assert not (tmp_path / "data").exists()
 
 
 def test_fine_tuning_into_grouped_query_attention(tiny_data, tmp_path, tiny_t5_dir, capsys):

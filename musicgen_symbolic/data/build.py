@@ -18,6 +18,7 @@ import io
 import itertools
 import json
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -215,6 +216,10 @@ def build_dataset(folder: str | Path, plan: BuildPlan, workers: int | None = Non
     folder = Path(folder)
     if plan.music21:
         _require_music21()
+    if plan.midicaps:
+        from .sources import check_midicaps_table
+
+        rows = check_midicaps_table(Path(plan.midicaps))
     (folder / "shards").mkdir(parents=True, exist_ok=True)
     plan_file = folder / "plan.json"
     plan_json = json.dumps(plan.__dict__, sort_keys=True)
@@ -247,7 +252,16 @@ def build_dataset(folder: str | Path, plan: BuildPlan, workers: int | None = Non
     if plan.midicaps:
         from .sources import midicaps_pieces
 
-        pieces = list(midicaps_pieces(Path(plan.midicaps)))
+        skipped: list[Path] = []
+        pieces = list(midicaps_pieces(Path(plan.midicaps), skipped=skipped))
+        if not pieces:
+            raise MusicGenError(f"none of the MIDI files in {plan.midicaps} could be read (e.g. {skipped[0]})")
+        if skipped:
+            print(
+                f"warning: {len(skipped)} of {rows} MIDI files in {plan.midicaps} could not be read and were skipped "
+                f"(e.g. {skipped[0]})",
+                file=sys.stderr,
+            )
         for index in range(0, len(pieces), SHARD_SIZE):
             _write_shard(folder, MIDICAPS_SHARDS + index // SHARD_SIZE, pieces[index : index + SHARD_SIZE])
     counts = {"train": 0, "validation": 0, "test": 0}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,26 +121,23 @@ def music21_pieces(path: str, seed: int) -> Iterator[SourcePiece]:
         yield SourcePiece(f"music21:{Path(path).name}:{index}@{shift}", midi, attributes)
 
 
-def midicaps_pieces(table: Path, root: Path | None = None) -> Iterator[SourcePiece]:
+def midicaps_pieces(table: Path, root: Path | None = None, skipped: list[Path] | None = None) -> Iterator[SourcePiece]:
     """Captioned MIDI in MidiCaps format: JSON lines or CSV with ``caption`` and ``location`` columns.
 
     Attributes come from the caption (as the prompt parser reads it) and, where the caption is
     silent, from the MIDI itself (tempo, time signature, instruments). A relative ``location`` is read from
-    ``root`` (default: the table's folder). Files that cannot be read are skipped with a warning on stderr;
-    none readable is an error.
+    ``root`` (default: the table's folder). Files that cannot be read are skipped, and added to ``skipped``.
     """
     root = root or table.parent
-    rows = _read_table(table)
-    unreadable: list[Path] = []
-    for row in rows:
+    for row in _read_table(table):
         if "caption" not in row or "location" not in row:
             raise MusicGenError(f"{table}: every row needs 'caption' and 'location' (MidiCaps format)")
-        path = Path(row["location"])
-        path = path if path.is_absolute() else root / path
+        path = _location(row, root)
         try:
             midi = pretty_midi.PrettyMIDI(str(path))
         except Exception:  # noqa: BLE001 — missing, unreadable or not MIDI: any of them is skipped
-            unreadable.append(path)
+            if skipped is not None:
+                skipped.append(path)
             continue
         stated = parse_prompt(row["caption"]) if row["caption"].strip() else Attributes()
         tempo = stated.tempo or float(midi.get_tempo_changes()[1][0]) if len(midi.get_tempo_changes()[1]) else None
@@ -157,17 +153,29 @@ def midicaps_pieces(table: Path, root: Path | None = None) -> Iterator[SourcePie
             instruments=stated.instruments or programs or None,
         )
         yield SourcePiece(f"midicaps:{path.name}", midi, attributes, row["caption"])
-    if unreadable and len(unreadable) == len(rows):
-        raise MusicGenError(
-            f"{table}: none of its {len(rows)} MIDI files could be read (e.g. {unreadable[0]}); relative "
-            f"locations are read from {root}"
-        )
-    if unreadable:
-        print(
-            f"warning: {len(unreadable)} of {len(rows)} MIDI files in {table} could not be read and were skipped "
-            f"(e.g. {unreadable[0]})",
-            file=sys.stderr,
-        )
+
+
+def check_midicaps_table(table: Path, root: Path | None = None) -> int:
+    """Its number of rows, after checking (without reading any MIDI) that they have the columns and that some of
+    their files exist: a wrong table fails before a build writes anything."""
+    root = root or table.parent
+    rows = _read_table(table)
+    if not rows:
+        raise MusicGenError(f"{table} has no rows")
+    paths = []
+    for row in rows:
+        if "caption" not in row or "location" not in row:
+            raise MusicGenError(f"{table}: every row needs 'caption' and 'location' (MidiCaps format)")
+        paths.append(_location(row, root))
+    if not any(path.is_file() for path in paths):
+        relative = f"; relative locations are read from {root}" if not Path(rows[0]["location"]).is_absolute() else ""
+        raise MusicGenError(f"{table}: none of its {len(rows)} MIDI files exists (e.g. {paths[0]}){relative}")
+    return len(rows)
+
+
+def _location(row: dict, root: Path) -> Path:
+    path = Path(row["location"])
+    return path if path.is_absolute() else root / path
 
 
 def _read_table(table: Path) -> list[dict]:
