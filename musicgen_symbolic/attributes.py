@@ -1413,7 +1413,7 @@ def _find_instruments(text: str, genre: str | None = None) -> tuple[tuple[int, .
     """The instruments named, and the programs left out: every program of each excluded instrument's kind
     ("without guitar" leaves out all eight guitars, ``INSTRUMENT_KINDS``), except those also named. A word that
     only implies drums ("beat", "groove") gives way to an exclusion: "a lofi beat but no drums" has none."""
-    text = _split_bass_drums(text)
+    text = _SHARED_NOUN_RE.sub(r"\1 \4 \2 \3 \4", _split_bass_drums(text))
     matches = [m for m in _INSTRUMENT_RE.finditer(text) if not _is_idiom(text, m)]
     programs: list[int] = []
     implied: list[int] = []
@@ -1434,6 +1434,12 @@ def _find_instruments(text: str, genre: str | None = None) -> tuple[tuple[int, .
 
 
 # "drums off", "drums: none", "drums=no"; not "piano no drums" nor "drums off the beat"
+# "acoustic and electric guitars" names two guitars: the noun is written out for both
+_SHARED_NOUN_RE = re.compile(
+    r"(?<![\w-])(acoustic|electric|nylon|steel|jazz|clean|distorted|upright|fretless|slap|synth|grand)\s+(and|&|or)\s+"
+    r"(acoustic|electric|nylon|steel|jazz|clean|distorted|upright|fretless|slap|synth|grand)\s+"
+    r"(guitars?|pianos?|bass(?:es)?)\b"
+)
 _SWITCHED_OFF_RE = re.compile(r"(?:\s*[:=]\s*(?:off|none|no)|[\s-]+(?:off|none))\b(?!\s+(?:the|a|an)\b)")
 _LESS_RE = re.compile(r"(?<![\w-])(drum|piano|bass|guitar|synth|string|vocal)s?-?less\b")
 

@@ -549,6 +549,10 @@ PHRASINGS = [
     ("drums off the beat, funk", dict(instruments=(DRUMS,), without=None)),
     ("hats off to jazz, piano", dict(instruments=(0,), without=None)),
     ("piano no drums", dict(instruments=(0,), without=(DRUMS,))),
+    # A noun shared by two instruments.
+    ("acoustic and electric guitars, 100bpm", dict(instruments=(25, 27))),
+    ("upright and electric bass", dict(instruments=(32, 33))),
+    ("no acoustic or electric guitars, piano", dict(instruments=(0,), without=tuple(range(24, 32)))),
     ("piano, drums=no", dict(instruments=(0,), without=(DRUMS,))),
     ("after hours jazz", dict(seconds=None)),
     ("24 hour lofi radio", dict(seconds=None)),
