@@ -1037,9 +1037,14 @@ _AND_RE = re.compile(rf"\s*,?\s*and\s+(?:{_FILLERS}\s+)*")
 _COMMA_RE = re.compile(rf"\s*,\s*(?:{_FILLERS}\s+)*")
 _IMPLYING_DRUMS = ("beat", "beats", "groove", "grooves")
 _NOT_AN_INSTRUMENT_RE = re.compile(r"\s*(?:per|/)\s*(?:minute|min|bar|measure)\b")  # "90 beats per minute"
-# Phrases where an instrument's, genre's or mood's word means something else: the word followed by these
-# ("when the bass kicks in", "hats off", "a conga line", "rock bottom", "dark mode")…
+# Phrases where an instrument's, genre's, mood's or tempo's word means something else: the word followed by these
+# ("when the bass kicks in", "hats off", "a conga line", "rock bottom", "dark mode", "fast food")…
 _IDIOMS = {
+    "fast": r"(?:food|cars?|fashion|lane|forward)\b",
+    # "a slow burn", "a slow attack"; "slow it down by 20 bpm" changes a tempo ("slow down 2 semitones" is still slow)
+    "slow": r"(?:(?:burn(?:er|ing)?|builds?|building|attacks?|releases?|cooker)\b"
+    r"|(?:(?:it|this|that|things|everything|the\s+(?:tempo|beat|track))\s+)?(?:way\s+)?down\s+(?:by\s+)?"
+    rf"(?:{_NUM})\s*(?:bpm|beats per minute|%|percent))",
     "kick": r"(?:in|off|back|up|out|it|things|down|the)\b",
     "synth": r"(?:pop|wave|punk)\b",  # genres, not a lead synth
     "hats": r"off\b",
@@ -1216,15 +1221,6 @@ _SMALL_CHANGE_BEFORE_RE = re.compile(
     r"(?<![\w'-])(?:raise|lower|increase|decrease|bump|boost|reduce|drop|up|down|speed up|slow down)"
     r"(?:\s+(?:the|it))?(?:\s+(?:tempo|bpm|speed))?(?:\s+by)?\s+$"
 )
-_SLOWED_BY_RE = re.compile(  # "slow it down by 20 bpm" changes a tempo; "slow down 2 semitones" is still slow
-    r"(?:\s+(?:it|this|that|things|everything|the\s+(?:tempo|beat|track)))?(?:\s+way)?\s+down\s+(?:by\s+)?"
-    rf"(?:{_NUM})\s*(?:bpm|beats per minute|%|percent)"
-)
-# "fast food", "a slow burn", "pads with a slow attack": the word describes something else than the tempo
-_NOT_TEMPO_AFTER = {
-    "fast": re.compile(r"[\s-]+(?:food|cars?|fashion|lane|forward)\b"),
-    "slow": re.compile(r"[\s-]+(?:burn(?:er|ing)?|builds?|building|attacks?|releases?|cooker)\b"),
-}
 _SMALL_CHANGE_AFTER_RE = re.compile(
     r"\s*(?:higher|lower|more|less|up|down|boost|increase|decrease|drop|above|below|over|under)\b"
 )
@@ -1265,8 +1261,7 @@ def _find_tempo(text: str) -> float | None:
         match.span(): TEMPO_WORDS[match.group(1)]
         for match in _TEMPO_WORD_RE.finditer(text)
         if match.group(1) != "quick" or _QUICK_TEMPO_RE.match(text, match.end())
-        if match.group(1) != "slow" or not _SLOWED_BY_RE.match(text, match.end())  # "slow it down by 20 bpm"
-        if not (match.group(1) in _NOT_TEMPO_AFTER and _NOT_TEMPO_AFTER[match.group(1)].match(text, match.end()))
+        if not _is_idiom_at(text, match.span(), match.group(1))  # "fast food", "slow it down by 20 bpm"
     }
     tempo = _first_not_negated(text, words)
     if tempo is None and words:
@@ -1435,11 +1430,8 @@ def _find_instruments(text: str, genre: str | None = None) -> tuple[tuple[int, .
 
 # "drums off", "drums: none", "drums=no"; not "piano no drums" nor "drums off the beat"
 # "acoustic and electric guitars" names two guitars: the noun is written out for both
-_SHARED_NOUN_RE = re.compile(
-    r"(?<![\w-])(acoustic|electric|nylon|steel|jazz|clean|distorted|upright|fretless|slap|synth|grand)\s+(and|&|or)\s+"
-    r"(acoustic|electric|nylon|steel|jazz|clean|distorted|upright|fretless|slap|synth|grand)\s+"
-    r"(guitars?|pianos?|bass(?:es)?)\b"
-)
+_SORT_OF = "acoustic|electric|nylon|steel|jazz|clean|distorted|upright|fretless|slap|synth|grand"
+_SHARED_NOUN_RE = re.compile(rf"(?<![\w-])({_SORT_OF})\s+(and|&|or)\s+({_SORT_OF})\s+(guitars?|pianos?|bass(?:es)?)\b")
 _SWITCHED_OFF_RE = re.compile(r"(?:\s*[:=]\s*(?:off|none|no)|[\s-]+(?:off|none))\b(?!\s+(?:the|a|an)\b)")
 _LESS_RE = re.compile(r"(?<![\w-])(drum|piano|bass|guitar|synth|string|vocal)s?-?less\b")
 

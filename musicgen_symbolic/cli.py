@@ -378,8 +378,15 @@ def _check_output(path: Path, suffixes: tuple[str, ...], new_folder: bool = Fals
 
 # Flags that only one backend reads: given to the other, they would be silently ignored.
 _MUSICAL_ATTRIBUTES = ("tempo", "key", "time_signature", "instruments", "without", "genre", "mood", "bars", "seconds")
-_SYMBOLIC_ONLY = _MUSICAL_ATTRIBUTES
-_SYMBOLIC_ONLY += ("key_strength", "nudge_after", "model", "text_encoder", "precision", "soundfont")
+_SYMBOLIC_ONLY = (
+    *_MUSICAL_ATTRIBUTES,
+    "key_strength",
+    "nudge_after",
+    "model",
+    "text_encoder",
+    "precision",
+    "soundfont",
+)
 _MUSICGEN_ONLY = ("duration", "musicgen_model", "melody")
 
 

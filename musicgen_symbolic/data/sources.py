@@ -129,9 +129,7 @@ def midicaps_pieces(table: Path, root: Path | None = None, skipped: list[Path] |
     ``root`` (default: the table's folder). Files that cannot be read are skipped, and added to ``skipped``.
     """
     root = root or table.parent
-    for row in _read_table(table):
-        if "caption" not in row or "location" not in row:
-            raise MusicGenError(f"{table}: every row needs 'caption' and 'location' (MidiCaps format)")
+    for row in _midicaps_rows(table):
         path = _location(row, root)
         try:
             midi = pretty_midi.PrettyMIDI(str(path))
@@ -159,18 +157,21 @@ def check_midicaps_table(table: Path, root: Path | None = None) -> int:
     """Its number of rows, after checking (without reading any MIDI) that they have the columns and that some of
     their files exist: a wrong table fails before a build writes anything."""
     root = root or table.parent
-    rows = _read_table(table)
+    rows = _midicaps_rows(table)
     if not rows:
         raise MusicGenError(f"{table} has no rows")
-    paths = []
-    for row in rows:
-        if "caption" not in row or "location" not in row:
-            raise MusicGenError(f"{table}: every row needs 'caption' and 'location' (MidiCaps format)")
-        paths.append(_location(row, root))
+    paths = [_location(row, root) for row in rows]
     if not any(path.is_file() for path in paths):
         relative = f"; relative locations are read from {root}" if not Path(rows[0]["location"]).is_absolute() else ""
         raise MusicGenError(f"{table}: none of its {len(rows)} MIDI files exists (e.g. {paths[0]}){relative}")
     return len(rows)
+
+
+def _midicaps_rows(table: Path) -> list[dict]:
+    rows = _read_table(table)
+    if any("caption" not in row or "location" not in row for row in rows):
+        raise MusicGenError(f"{table}: every row needs 'caption' and 'location' (MidiCaps format)")
+    return rows
 
 
 def _location(row: dict, root: Path) -> Path:
