@@ -16,10 +16,14 @@ def __getattr__(name: str):  # noqa: ANN202
         from .errors import MusicGenError
 
         return MusicGenError
-    if name in ("Attributes", "parse_prompt"):
-        from . import attributes
+    if name == "Attributes":
+        from .vocabulary import Attributes
 
-        return getattr(attributes, name)
+        return Attributes
+    if name == "parse_prompt":
+        from .prompt import parse_prompt
+
+        return parse_prompt
     if name == "render_midi":
         from .render import render_midi
 

@@ -32,14 +32,14 @@ import json
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from .constants import DEFAULT_MUSICGEN_MODEL
+from .constants import DEFAULT_MUSICGEN_CFG, DEFAULT_MUSICGEN_DURATION, DEFAULT_MUSICGEN_MODEL, DEFAULT_MUSICGEN_TOP_K
 from .errors import MusicGenError
 
 MAX_DURATION = 120.0
@@ -170,6 +170,40 @@ def _progress_criterion(bar: Any) -> Any:
     return ProgressBar()
 
 
+@dataclass(frozen=True)
+class AudioSettings:
+    """How MusicGen samples; checked when made, so a bad value fails before the model loads.
+
+    ``cfg`` is the classifier-free guidance scale (1 = off); ``temperature`` 0 decodes greedily; ``top_k`` 0 and
+    ``top_p`` 0 switch those filters off; the same ``seed`` gives the same samples on the same machine.
+    """
+
+    duration: float = DEFAULT_MUSICGEN_DURATION  # seconds of audio
+    cfg: float = DEFAULT_MUSICGEN_CFG
+    temperature: float = 1.0
+    top_k: int = DEFAULT_MUSICGEN_TOP_K
+    top_p: float = 0.0
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        duration = _number("duration", self.duration)
+        if not 0 < duration <= MAX_DURATION:
+            raise MusicGenError(f"duration must be more than 0 and at most {MAX_DURATION:g} seconds, got {duration:g}")
+        cfg = _number("cfg", self.cfg)
+        if not 1.0 <= cfg <= MAX_CFG:
+            raise MusicGenError(f"cfg (guidance scale) must be between 1 (off) and {MAX_CFG:g}, got {cfg:g}")
+        if _number("temperature", self.temperature) < 0:
+            raise MusicGenError(f"temperature must be 0 (greedy) or more, got {self.temperature:g}")
+        top_k = self.top_k
+        if isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 0:
+            raise MusicGenError(f"top_k must be a whole number ≥ 0 (0 = off), got {top_k!r}")
+        if not 0.0 <= _number("top_p", self.top_p) <= 1.0:
+            raise MusicGenError(f"top_p must be between 0 (off) and 1, got {self.top_p:g}")
+        seed = self.seed
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+            raise MusicGenError(f"seed must be a whole number ≥ 0, got {seed!r}")
+
+
 class MusicGenAudio:
     """A loaded MusicGen (or MusicGen-melody) model with its text processor, ready to :meth:`generate`."""
 
@@ -268,39 +302,23 @@ class MusicGenAudio:
     def generate(
         self,
         prompt: str,
-        duration: float = 8.0,
-        cfg: float = 3.0,
-        temperature: float = 1.0,
-        top_k: int = 250,
-        top_p: float = 0.0,
-        seed: int | None = None,
+        settings: AudioSettings | None = None,
+        *,
         progress: bool = False,
         melody: str | Path | None = None,
+        **options: Any,
     ) -> tuple[np.ndarray, int]:
         """Generate ``duration`` seconds of audio: float32 samples (n, channels) and the sampling rate.
 
-        ``cfg`` is the classifier-free guidance scale (1 = off); ``temperature`` 0 decodes greedily;
-        ``top_k`` 0 and ``top_p`` 0 switch those filters off; the same ``seed`` gives the same samples on the
-        same machine. ``melody`` (a .wav or .mid, MusicGen-melody checkpoints only) sets the melody.
+        ``settings`` (or its fields as keywords: ``duration``, ``cfg``, ``temperature``, ``top_k``, ``top_p``,
+        ``seed``) say how; see :class:`AudioSettings`. ``melody`` (a .wav or .mid, MusicGen-melody checkpoints
+        only) sets the melody.
         """
         if not isinstance(prompt, str) or not prompt.strip():
             raise MusicGenError("the prompt is empty: describe the music you want")
-        duration = _number("duration", duration)
-        if not 0 < duration <= MAX_DURATION:
-            raise MusicGenError(f"duration must be more than 0 and at most {MAX_DURATION:g} seconds, got {duration:g}")
-        cfg = _number("cfg", cfg)
-        if not 1.0 <= cfg <= MAX_CFG:
-            raise MusicGenError(f"cfg (guidance scale) must be between 1 (off) and {MAX_CFG:g}, got {cfg:g}")
-        temperature = _number("temperature", temperature)
-        if temperature < 0:
-            raise MusicGenError(f"temperature must be 0 (greedy) or more, got {temperature:g}")
-        if isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 0:
-            raise MusicGenError(f"top_k must be a whole number ≥ 0 (0 = off), got {top_k!r}")
-        top_p = _number("top_p", top_p)
-        if not 0.0 <= top_p <= 1.0:
-            raise MusicGenError(f"top_p must be between 0 (off) and 1, got {top_p:g}")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-            raise MusicGenError(f"seed must be a whole number ≥ 0, got {seed!r}")
+        settings = replace(settings or AudioSettings(), **options)
+        duration, cfg, temperature = float(settings.duration), float(settings.cfg), float(settings.temperature)
+        top_k, top_p, seed = settings.top_k, float(settings.top_p), settings.seed
 
         inputs = self._inputs(prompt.strip(), melody)
         max_new_tokens = self.tokens_for(duration)

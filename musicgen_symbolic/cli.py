@@ -17,8 +17,10 @@ from .constants import (
     DEFAULT_BARS,
     DEFAULT_CFG,
     DEFAULT_KEY_STRENGTH,
+    DEFAULT_MUSICGEN_CFG,
     DEFAULT_MUSICGEN_DURATION,
     DEFAULT_MUSICGEN_MODEL,
+    DEFAULT_MUSICGEN_TOP_K,
     DEFAULT_NUDGE_AFTER,
     DEFAULT_PRECISION,
     DEFAULT_TEMPERATURE,
@@ -35,8 +37,6 @@ from .errors import MusicGenError
 PRECISION_HELP = (
     "weights while decoding: int8 (default: fastest, same evaluation scores), bf16, or fp32 (the exact model)"
 )
-MUSICGEN_CFG = 3.0
-MUSICGEN_TOP_K = 250
 
 EXAMPLES = """examples:
   musicgen-symbolic generate "a calm lo-fi piece in D minor at 80 bpm with electric piano, bass and drums" -o song.mid --wav song.wav
@@ -91,7 +91,7 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
     sampling.add_argument(
         "--top-k",
         type=int,
-        help=f"sample from the k likeliest tokens; 0 = off (default {DEFAULT_TOP_K}; {MUSICGEN_TOP_K} with musicgen)",
+        help=f"sample from the k likeliest tokens; 0 = off (default {DEFAULT_TOP_K}; {DEFAULT_MUSICGEN_TOP_K} with musicgen)",
     )
     sampling.add_argument(
         "--top-p",
@@ -101,7 +101,7 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
     sampling.add_argument(
         "--cfg",
         type=float,
-        help=f"classifier-free guidance scale, 0–20; 1 = off (default {DEFAULT_CFG}; {MUSICGEN_CFG} with musicgen)",
+        help=f"classifier-free guidance scale, 0–20; 1 = off (default {DEFAULT_CFG}; {DEFAULT_MUSICGEN_CFG} with musicgen)",
     )
     sampling.add_argument(
         "--key-strength",
@@ -425,6 +425,13 @@ def _flags(names: Iterable[str]) -> str:
     return ", ".join("--" + name.replace("_", "-") for name in names)
 
 
+def _given(args: argparse.Namespace, kind: type) -> dict:
+    """The flags the user gave that name fields of the dataclass ``kind`` (settings or attribute overrides)."""
+    from dataclasses import fields
+
+    return {f.name: getattr(args, f.name) for f in fields(kind) if getattr(args, f.name, None) is not None}
+
+
 def _generate(args: argparse.Namespace) -> None:
     _check_backend_flags(args)
     if args.plot:
@@ -432,28 +439,12 @@ def _generate(args: argparse.Namespace) -> None:
     if args.backend == "musicgen":
         _generate_audio(args)
         return
-    from .attributes import AttributeOverrides
+    from .prompt import AttributeOverrides
+    from .settings import GenerationSettings
 
-    args.cfg = DEFAULT_CFG if args.cfg is None else args.cfg
-    args.top_k = DEFAULT_TOP_K if args.top_k is None else args.top_k
-    args.top_p = DEFAULT_TOP_P if args.top_p is None else args.top_p
-    args.key_strength = DEFAULT_KEY_STRENGTH if args.key_strength is None else args.key_strength
-    args.nudge_after = DEFAULT_NUDGE_AFTER if args.nudge_after is None else args.nudge_after
-    args.precision = args.precision or DEFAULT_PRECISION
     if args.soundfont and not args.wav:
         raise MusicGenError("--soundfont is used only with --wav: add --wav out.wav, or drop it")
-
-    overrides = dict(
-        tempo=args.tempo,
-        key=args.key,
-        time_signature=args.time_signature,
-        instruments=args.instruments,
-        without=args.without,
-        genre=args.genre,
-        mood=args.mood,
-        bars=args.bars,
-        seconds=args.seconds,
-    )
+    overrides = _given(args, AttributeOverrides)
     AttributeOverrides(**overrides).resolve(args.prompt)  # reject bad input before loading anything
     _check_output(args.output, (".mid", ".midi"))
     if args.wav:
@@ -461,29 +452,14 @@ def _generate(args: argparse.Namespace) -> None:
         from .render import find_soundfont
 
         find_soundfont(args.soundfont)
+    settings = GenerationSettings(**_given(args, GenerationSettings))
     from .midi_io import save_midi
-    from .pipeline import MusicGenSymbolic, check_sampling
+    from .pipeline import MusicGenSymbolic
 
-    check_sampling(
-        args.num_samples, args.temperature, args.top_k, args.top_p, args.cfg, args.key_strength, args.nudge_after
-    )
     generator = MusicGenSymbolic.from_pretrained(args.model, text_encoder=args.text_encoder)
     if not generator.trained and not args.quiet:
         _say("warning: this model is UNTRAINED (random weights): expect random notes that still obey the attributes")
-    results = generator.generate_many(
-        args.prompt,
-        num_samples=args.num_samples,
-        temperature=args.temperature,
-        top_k=args.top_k,
-        top_p=args.top_p,
-        cfg=args.cfg,
-        key_strength=args.key_strength,
-        nudge_after=args.nudge_after,
-        seed=args.seed,
-        precision=args.precision,
-        progress=not args.quiet,
-        **overrides,
-    )
+    results = generator.generate_many(args.prompt, settings, progress=not args.quiet, **overrides)
     if not args.quiet:
         understood = {k: v for k, v in results[0].attributes.to_dict().items() if v is not None}
         _say("understood: " + ", ".join(f"{k}={v}" for k, v in understood.items()))
@@ -509,7 +485,7 @@ def _generate(args: argparse.Namespace) -> None:
 
 def _generate_audio(args: argparse.Namespace) -> None:
     """The MusicGen path: prompt → WAV at the model's sampling rate (no MIDI, no SoundFont)."""
-    from .attributes import parse_prompt
+    from .prompt import parse_prompt
 
     parse_prompt(args.prompt)
     _check_output(args.output, (".wav",))
@@ -519,24 +495,13 @@ def _generate_audio(args: argparse.Namespace) -> None:
         raise MusicGenError(f"no such melody file: {args.melody}")
     if not 1 <= args.num_samples <= 64:
         raise MusicGenError(f"--num-samples must be 1–64, got {args.num_samples}")
-    args.duration = DEFAULT_MUSICGEN_DURATION if args.duration is None else args.duration
-    if not 0 < args.duration <= 120:
-        raise MusicGenError(f"--duration must be more than 0 and at most 120 seconds, got {args.duration:g}")
-    from .audio_backend import MusicGenAudio, save_wav
+    from .audio_backend import AudioSettings, MusicGenAudio, save_wav
 
+    settings = AudioSettings(**_given(args, AudioSettings))  # checked before the model loads
     model = MusicGenAudio.from_pretrained(args.musicgen_model or DEFAULT_MUSICGEN_MODEL)
     for index in range(args.num_samples):
-        samples, rate = model.generate(
-            args.prompt,
-            duration=args.duration,
-            cfg=MUSICGEN_CFG if args.cfg is None else args.cfg,
-            temperature=args.temperature,
-            top_k=MUSICGEN_TOP_K if args.top_k is None else args.top_k,
-            top_p=0.0 if args.top_p is None else args.top_p,
-            seed=None if args.seed is None else args.seed + index,
-            progress=not args.quiet,
-            melody=args.melody,
-        )
+        seed = None if settings.seed is None else settings.seed + index
+        samples, rate = model.generate(args.prompt, settings, seed=seed, progress=not args.quiet, melody=args.melody)
         wav = save_wav(samples, rate, _numbered(args.output, index, args.num_samples))
         print(wav)
         if args.plot:
@@ -565,22 +530,11 @@ def _render(args: argparse.Namespace) -> None:
     print(render_midi(args.midi, args.output, args.soundfont, args.sample_rate))
 
 
-def _token_layout(tokenizer_file: Path) -> str:
-    """How a model's tokens write a note, read from its tokenizer.json without importing miditok."""
-    import json
-
-    saved = json.loads(tokenizer_file.read_text())
-    if not saved.get("config", {}).get("program_changes"):
-        return "REMI, a Program token before every note"
-    return f"compact REMI (Program only at instrument changes, {len(saved.get('fused_pairs', []))} fused note pairs)"
-
-
 def _info(args: argparse.Namespace) -> None:
     import importlib.metadata as md
-    import json
 
     from . import __version__
-    from .pipeline import CONFIG_FILE, TOKENIZER_FILE, default_model_dir
+    from .pipeline import default_model_dir, describe_model_folder
 
     print(f"musicgen-symbolic {__version__}")
     for package in ("torch", "transformers", "miditok", "symusic", "pretty_midi", "pyfluidsynth"):
@@ -588,24 +542,8 @@ def _info(args: argparse.Namespace) -> None:
             print(f"  {package:<13} {md.version(package)}")
         except md.PackageNotFoundError:
             print(f"  {package:<13} not installed")
-    folder = args.model or default_model_dir()
-    try:
-        config = json.loads((folder / CONFIG_FILE).read_text())
-        metadata, shape = config.get("metadata", {}), config["model"]
-        trained = "trained" if metadata.get("trained") else "UNTRAINED"
-        context = min(metadata.get("context") or shape["max_seq_len"], shape["max_seq_len"])
-        layout = _token_layout(folder / TOKENIZER_FILE)
-        heads = f"heads={shape['n_head']}"
-        if shape.get("n_kv_head"):
-            heads += f" ({shape['n_kv_head']} key/value)"
-        print(
-            f"model:        {folder} ({trained}, d_model={shape['d_model']}, layers={shape['n_layer']}, {heads}, "
-            f"context={context} tokens)"
-        )
-        print(f"text encoder: {config['text_encoder']}")
-        print(f"tokens:       {layout}, vocabulary {shape['vocab_size']}")
-    except (OSError, ValueError, KeyError, TypeError):
-        print(f"model:        none at {folder} (run `musicgen-symbolic init-model DIR` or pass --model)")
+    for line in describe_model_folder(args.model or default_model_dir()):
+        print(line)
     try:
         from .render import _fluidsynth, find_soundfont
 
@@ -683,82 +621,30 @@ def _train(args: argparse.Namespace) -> None:
     print(Path(config.out) / "model")
 
 
-_GENERATION_SETTINGS = ("seed", "cfg", "temperature", "key_strength", "nudge_after", "precision", "bars")
-_GENERATION_DEFAULTS = dict(
-    seed=0,
-    cfg=DEFAULT_CFG,
-    temperature=DEFAULT_TEMPERATURE,
-    key_strength=DEFAULT_KEY_STRENGTH,
-    nudge_after=DEFAULT_NUDGE_AFTER,
-    precision=DEFAULT_PRECISION,
-)
-
-
-def _read_report(path: Path) -> dict:
-    """An earlier ``evaluate`` report, for --compare."""
-    import json
-
-    try:
-        report = json.loads(path.read_text())
-    except (OSError, ValueError) as error:
-        raise MusicGenError(f"cannot read report {path}: {error}") from error
-    if not isinstance(report, dict) or not isinstance(report.get("summary"), dict):
-        raise MusicGenError(f"{path} is not an evaluate report (it has no 'summary')")
-    return report
-
-
 def _evaluate(args: argparse.Namespace) -> None:
-    import json
-
-    from .evaluation import evaluate_prompts, load_prompts, markdown_table
+    from .evaluation import evaluate_prompts, load_prompts, read_report, write_report
+    from .settings import GenerationSettings
 
     _check_output(args.out, (".json",), new_folder=True)
     if args.limit is not None and args.limit < 1:
         raise MusicGenError(f"--limit must be at least 1, got {args.limit}")
-    settings = {name: getattr(args, name) for name in _GENERATION_SETTINGS if getattr(args, name) is not None}
-    if args.midi_dir is not None and settings:
-        raise MusicGenError(f"{_flags(settings)}: generation settings, not used when scoring --midi-dir files")
-    bars = settings.pop("bars", None)  # sets the prompts' lengths, not a generate() argument
-    cases = load_prompts(args.prompts)[: args.limit]
-    if bars is not None:
-        from dataclasses import replace
-
-        from .attributes import check_bars
-
-        bars = check_bars(bars)
-        cases = [replace(case, bars=bars, target=case.target.merged(bars=bars)) for case in cases]
-    others = {path.stem: _read_report(path) for path in args.compare}
-    generator = None
+    given = _given(args, GenerationSettings)
+    if args.midi_dir is not None and (given or args.bars is not None):
+        names = [*given, *(["bars"] if args.bars is not None else [])]
+        raise MusicGenError(f"{_flags(names)}: generation settings, not used when scoring --midi-dir files")
+    cases = load_prompts(args.prompts, bars=args.bars)[: args.limit]
+    others = {path.stem: read_report(path) for path in args.compare}
+    generator = settings = None
     if args.midi_dir is None:
-        from .pipeline import MusicGenSymbolic, check_sampling
+        from .pipeline import MusicGenSymbolic
 
-        settings = {**_GENERATION_DEFAULTS, **settings}
-        check_sampling(
-            1,
-            settings["temperature"],
-            DEFAULT_TOP_K,
-            DEFAULT_TOP_P,
-            settings["cfg"],
-            settings["key_strength"],
-            settings["nudge_after"],
-        )
+        settings = GenerationSettings(**{"seed": 0, **given})
         generator = MusicGenSymbolic.from_pretrained(args.model)
     elif not args.midi_dir.is_dir():
         raise MusicGenError(f"no such folder: {args.midi_dir}")
-    seed = settings.pop("seed", 0)
-    report = evaluate_prompts(cases, generator, args.midi_dir, seed=seed, **settings)
-    report["settings"] = {**settings, "seed": seed, **({"bars": bars} if bars else {})} if generator else {}
+    report = evaluate_prompts(cases, generator, args.midi_dir, settings, bars=args.bars)
     report["source"] = str(args.midi_dir or args.model or os.environ.get(ENV_MODEL_DIR) or "bundled model")
-    from .midi_io import write_atomic
-
-    try:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise MusicGenError(f"cannot make the folder {args.out.parent}: {error.strerror or error}") from error
-    write_atomic(args.out, lambda tmp: tmp.write_text(json.dumps(report, indent=2) + "\n"))
-    table = markdown_table({args.out.stem: report, **others})
-    write_atomic(args.out.with_suffix(".md"), lambda tmp: tmp.write_text(table))
-    print(table, end="")
+    print(write_report(report, args.out, others), end="")
 
 
 def main(argv: list[str] | None = None) -> int:

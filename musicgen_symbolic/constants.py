@@ -69,3 +69,5 @@ DEFAULT_PRECISION = "int8"
 # The raw-audio backend (audio_backend.py): Meta's MusicGen through transformers.
 DEFAULT_MUSICGEN_MODEL = "facebook/musicgen-small"
 DEFAULT_MUSICGEN_DURATION = 8.0  # seconds
+DEFAULT_MUSICGEN_CFG = 3.0  # audiocraft's guidance scale
+DEFAULT_MUSICGEN_TOP_K = 250  # audiocraft's top-k

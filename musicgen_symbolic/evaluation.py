@@ -35,13 +35,15 @@ import itertools
 import json
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pretty_midi
 
-from .attributes import Attributes, Key, gm_family, program_of
+from .errors import MusicGenError
+from .settings import GenerationSettings
+from .vocabulary import Attributes, Key, gm_family, program_of
 
 TEMPO_BIN_EDGES = (40, 60, 70, 90, 110, 140, 160, 210)
 # Key profiles (weight of each pitch class above the tonic), major then minor.
@@ -62,6 +64,8 @@ KEY_PROFILES = {
 _MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
 PHRASE_BARS = 4
 KEY_BLOCK_BARS = 8
+# What a report records of the generation settings (besides the length): those that change what is played.
+REPORTED_SETTINGS = ("cfg", "temperature", "top_k", "top_p", "key_strength", "nudge_after", "precision", "seed")
 KEY_MIN_PITCH_CLASSES = 3  # fewer (a drone, a one-note bass line, power chords) state no mode, so no key
 
 
@@ -318,13 +322,13 @@ class PromptCase:
     bars: int | None
 
 
-def load_prompts(path: str | Path) -> list[PromptCase]:
+def load_prompts(path: str | Path, bars: int | None = None) -> list[PromptCase]:
     """JSON lines: {"id", "caption", "target": {tempo, key, time_signature, instruments, genre, mood, bars}}.
 
-    Without a target, the attributes the prompt parser reads from the caption are the target.
+    Without a target, the attributes the prompt parser reads from the caption are the target. ``bars`` gives
+    every piece that length, whatever its prompt says.
     """
-    from .attributes import AttributeOverrides, check_bars, parse_prompt
-    from .errors import MusicGenError
+    from .prompt import AttributeOverrides, check_bars, parse_prompt
 
     path = Path(path)
     if not path.is_file():
@@ -343,13 +347,16 @@ def load_prompts(path: str | Path) -> list[PromptCase]:
         try:
             overrides = {k: target.get(k) for k in ("tempo", "key", "time_signature", "instruments", "genre", "mood")}
             attributes = AttributeOverrides(**overrides).apply(Attributes()) if target else parse_prompt(caption)
-            bars = target.get("bars") if target else attributes.bars
-            attributes = attributes.merged(bars=check_bars(bars) if bars is not None else None)
+            length = target.get("bars") if target else attributes.bars
+            attributes = attributes.merged(bars=check_bars(length) if length is not None else None)
         except (MusicGenError, TypeError, AttributeError, ValueError) as error:
             raise MusicGenError(f"{path}:{number}: {error}") from error
-        cases.append(PromptCase(str(record.get("id", number)), caption, attributes, bars))
+        cases.append(PromptCase(str(record.get("id", number)), caption, attributes, length))
     if not cases:
         raise MusicGenError(f"{path} holds no prompts")
+    if bars is not None:
+        bars = check_bars(bars)
+        cases = [replace(case, bars=bars, target=case.target.merged(bars=bars)) for case in cases]
     return cases
 
 
@@ -357,20 +364,23 @@ def evaluate_prompts(
     cases: list[PromptCase],
     generator=None,  # noqa: ANN001
     midi_dir: Path | None = None,
-    seed: int = 0,
+    settings: GenerationSettings | None = None,
     progress: bool = True,
-    **generate_kwargs: object,
+    bars: int | None = None,
 ) -> dict:
-    """Score generated MIDI (with ``generator``) or existing files ``<midi_dir>/<id>.mid``."""
+    """Score generated MIDI (with ``generator`` and ``settings``, by default seed 0) or existing files
+    ``<midi_dir>/<id>.mid``. ``bars``: the length the cases were given (:func:`load_prompts`), for the report."""
     from tqdm import tqdm
 
+    if generator is not None:
+        settings = settings or GenerationSettings(seed=0)
     rows = []
     for case in tqdm(cases, desc="evaluating", unit="prompt", disable=not progress):
         row: dict = {"id": case.id, "caption": case.caption}
         started = time.perf_counter()
         try:
             if generator is not None:
-                midi = generator.generate(case.caption, bars=case.bars, seed=seed, **generate_kwargs)
+                midi = generator.generate(case.caption, settings, bars=case.bars)
             else:
                 midi = pretty_midi.PrettyMIDI(str(Path(midi_dir) / f"{case.id}.mid"))
             row["valid"] = 1.0
@@ -382,7 +392,42 @@ def evaluate_prompts(
         row.update(score_midi(midi, case.target))
         rows.append(row)
     metrics = [{k: v for k, v in r.items() if isinstance(v, float)} for r in rows]
-    return {"summary": summarise(metrics), "rows": rows}
+    report = {"summary": summarise(metrics), "rows": rows, "settings": {}}
+    if settings is not None and generator is not None:
+        report["settings"] = {**_reported(settings), **({"bars": bars} if bars else {})}
+    return report
+
+
+def _reported(settings: GenerationSettings) -> dict:
+    """The settings a report records: those that change what is played."""
+    return {name: getattr(settings, name) for name in REPORTED_SETTINGS}
+
+
+def read_report(path: Path) -> dict:
+    """An earlier report, for comparing side by side."""
+    try:
+        report = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as error:
+        raise MusicGenError(f"cannot read report {path}: {error}") from error
+    if not isinstance(report, dict) or not isinstance(report.get("summary"), dict):
+        raise MusicGenError(f"{path} is not an evaluate report (it has no 'summary')")
+    return report
+
+
+def write_report(report: dict, out: Path, others: dict[str, dict] | None = None) -> str:
+    """Write ``report`` as JSON and, beside it (``.md``), a Markdown table with ``others`` as further columns;
+    returns the table. Both files are written atomically; a missing folder is made."""
+    from .midi_io import write_atomic
+
+    out = Path(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise MusicGenError(f"cannot make the folder {out.parent}: {error.strerror or error}") from error
+    write_atomic(out, lambda tmp: tmp.write_text(json.dumps(report, indent=2) + "\n"))
+    table = markdown_table({out.stem: report, **(others or {})})
+    write_atomic(out.with_suffix(".md"), lambda tmp: tmp.write_text(table))
+    return table
 
 
 REPORT_METRICS = (

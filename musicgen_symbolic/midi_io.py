@@ -16,8 +16,8 @@ from pathlib import Path
 import pretty_midi
 import symusic
 
-from .attributes import DRUMS, Key, program_name, program_of
 from .errors import MusicGenError
+from .vocabulary import DRUMS, Key, program_name, program_of
 
 
 def score_to_midi(

@@ -7,7 +7,6 @@ A model folder holds ``config.json`` (model config, text-encoder spec, training 
 from __future__ import annotations
 
 import json
-import numbers
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,29 +15,24 @@ import pretty_midi
 import torch
 from safetensors.torch import load_file, save_file
 
-from .attributes import AttributeOverrides, Attributes
 from .constants import (
     BUNDLED_MODEL_DIR,
     DEFAULT_BARS,
-    DEFAULT_CFG,
-    DEFAULT_KEY_STRENGTH,
-    DEFAULT_NUDGE_AFTER,
     DEFAULT_PRECISION,
-    DEFAULT_TEMPERATURE,
-    DEFAULT_TOP_K,
-    DEFAULT_TOP_P,
     ENV_MODEL_DIR,
-    MAX_BARS,
     PRECISIONS,
 )
 from .decoder import FastDecoder
 from .errors import MusicGenError
 from .generation import PitchLift, Sampler, SamplingConfig
-from .grammar import Constraints, Grammar
+from .grammar import Constraints, Grammar, GrammarState
 from .midi_io import score_to_midi, write_atomic
 from .model import ModelConfig, MusicTransformer
+from .prompt import AttributeOverrides
+from .settings import GenerationSettings, split_options
 from .text_encoder import MINILM, TextEncoder, load_text_encoder, parse_spec
 from .tokenizer import PREFIX_LENGTH, MusicTokenizer
+from .vocabulary import Attributes, Key
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
@@ -65,6 +59,36 @@ def default_model_dir() -> Path:
     return Path(os.environ.get(ENV_MODEL_DIR) or BUNDLED_MODEL_DIR)
 
 
+def describe_model_folder(folder: Path) -> list[str]:
+    """What ``info`` says about a model folder, read from its config.json and tokenizer.json alone (no weights
+    loaded, no miditok): trained or not, shape, context, text encoder, token layout."""
+    try:
+        config = json.loads((folder / CONFIG_FILE).read_text())
+        metadata, shape = config.get("metadata", {}), config["model"]
+        trained = "trained" if metadata.get("trained") else "UNTRAINED"
+        context = min(metadata.get("context") or shape["max_seq_len"], shape["max_seq_len"])
+        layout = _token_layout(folder / TOKENIZER_FILE)
+        heads = f"heads={shape['n_head']}"
+        if shape.get("n_kv_head"):
+            heads += f" ({shape['n_kv_head']} key/value)"
+        return [
+            f"model:        {folder} ({trained}, d_model={shape['d_model']}, layers={shape['n_layer']}, {heads}, "
+            f"context={context} tokens)",
+            f"text encoder: {config['text_encoder']}",
+            f"tokens:       {layout}, vocabulary {shape['vocab_size']}",
+        ]
+    except (OSError, ValueError, KeyError, TypeError):
+        return [f"model:        none at {folder} (run `musicgen-symbolic init-model DIR` or pass --model)"]
+
+
+def _token_layout(tokenizer_file: Path) -> str:
+    """How a model's tokens write a note, read from its tokenizer.json."""
+    saved = json.loads(tokenizer_file.read_text())
+    if not saved.get("config", {}).get("program_changes"):
+        return "REMI, a Program token before every note"
+    return f"compact REMI (Program only at instrument changes, {len(saved.get('fused_pairs', []))} fused note pairs)"
+
+
 def _same_encoder(recorded: str, requested: str) -> bool:
     (kind_a, name_a), (kind_b, name_b) = parse_spec(recorded), parse_spec(requested)
     return kind_a == kind_b and Path(name_a).name == Path(name_b).name
@@ -86,6 +110,7 @@ class MusicGenSymbolic:
         self.metadata = dict(metadata or {})
         self.grammar = Grammar(tokenizer)
         self._decoders: dict[str, FastDecoder] = {}
+        self.settings = GenerationSettings()
 
     # ------------------------------------------------------------------ construction and persistence
     @classmethod
@@ -226,101 +251,86 @@ class MusicGenSymbolic:
         """Parse the prompt, then apply explicit overrides (CLI flags or keyword arguments)."""
         return AttributeOverrides(**overrides).resolve(prompt)
 
-    def generate(self, prompt: str, **kwargs: object) -> pretty_midi.PrettyMIDI:
-        """Generate one piece; see :meth:`generate_many` for the keyword arguments."""
-        return self.generate_many(prompt, num_samples=1, **kwargs)[0].midi
+    def set_generation_params(self, **settings: object) -> None:
+        """Change this generator's default :class:`GenerationSettings` (audiocraft's name for it): later calls
+        start from them, e.g. ``set_generation_params(temperature=0.8, cfg=2)``."""
+        self.settings = self.settings.updated(**settings)
+
+    def generate(
+        self, prompt: str, settings: GenerationSettings | None = None, **options: object
+    ) -> pretty_midi.PrettyMIDI:
+        """Generate one piece; see :meth:`generate_many` for the arguments."""
+        return self.generate_many(prompt, settings, num_samples=1, **options)[0].midi
 
     def generate_many(
-        self,
-        prompt: str,
-        *,
-        num_samples: int = 1,
-        tempo: str | float | None = None,
-        key: str | None = None,
-        time_signature: str | tuple[int, int] | None = None,
-        instruments: str | list | tuple | None = None,
-        without: str | list | tuple | None = None,
-        genre: str | None = None,
-        mood: str | None = None,
-        bars: int | None = None,
-        seconds: float | None = None,
-        temperature: float = DEFAULT_TEMPERATURE,
-        top_k: int = DEFAULT_TOP_K,
-        top_p: float = DEFAULT_TOP_P,
-        cfg: float = DEFAULT_CFG,
-        key_strength: float = DEFAULT_KEY_STRENGTH,
-        nudge_after: int = DEFAULT_NUDGE_AFTER,
-        seed: int | None = None,
-        max_new_tokens: int | None = None,
-        use_cache: bool = True,
-        precision: str = DEFAULT_PRECISION,
-        progress: bool = False,
+        self, prompt: str, settings: GenerationSettings | None = None, *, progress: bool = False, **options: object
     ) -> list[GenerationResult]:
-        """Generate ``num_samples`` pieces for one prompt in one batch."""
+        """Generate ``num_samples`` pieces for one prompt in one batch.
+
+        ``settings`` (default: this generator's, see :meth:`set_generation_params`) says how to sample. Keyword
+        ``options`` are any field of :class:`GenerationSettings` (``temperature``, ``cfg``, ``seed``,
+        ``num_samples`` …), changing the settings for this call, or of :class:`AttributeOverrides` (``tempo``,
+        ``key``, ``instruments``, ``bars`` …), overriding what the prompt says.
+        """
         if not isinstance(prompt, str):
             raise MusicGenError(f"the prompt must be text, got {type(prompt).__name__}")
-        check_sampling(num_samples, temperature, top_k, top_p, cfg, key_strength, nudge_after)
-        if max_new_tokens is not None and (
-            isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, numbers.Integral) or max_new_tokens < 1
-        ):
-            raise MusicGenError(f"max_new_tokens must be a whole number ≥ 1, got {max_new_tokens!r}")
-        decoder = self.decoder(precision)
-        attributes = self.resolve_attributes(
-            prompt,
-            tempo=tempo,
-            key=key,
-            time_signature=time_signature,
-            instruments=instruments,
-            without=without,
-            genre=genre,
-            mood=mood,
-            bars=bars,
-            seconds=seconds,
-        )
+        changes, overrides = split_options(options, GenerationSettings, AttributeOverrides)
+        settings = (settings or self.settings).updated(**changes)
+        decoder = self.decoder(settings.precision)
+        attributes = self.resolve_attributes(prompt, **overrides)
         if attributes.bars is None and attributes.seconds is None:
             attributes = attributes.merged(bars=DEFAULT_BARS)
-        constraints = Constraints(
-            bars=attributes.bars,
-            seconds=attributes.seconds,
-            time_signature=attributes.time_signature,
-            tempo=attributes.tempo,
-            programs=attributes.instruments,
-            without=attributes.without or (),
-            nudge_after=nudge_after,
-        )
-        budget = max_new_tokens or self._token_budget(attributes)
-        sampling = SamplingConfig(temperature, top_k, top_p, cfg, seed, budget, use_cache, self.context)
+        n = settings.num_samples
+        grammars = [self.grammar.start(_constraints(attributes, settings)) for _ in range(n)]
+        budget = settings.max_new_tokens or self._token_budget(attributes)
+        sampling = SamplingConfig(
+            settings.temperature, settings.top_k, settings.top_p, settings.cfg, settings.seed, budget,
+            settings.use_cache, self.context,
+        )  # fmt: skip
         memory, mask = self.text_encoder.encode([prompt])
-        memory, mask = memory.expand(num_samples, -1, -1), mask.expand(num_samples, -1)
+        memory, mask = memory.expand(n, -1, -1), mask.expand(n, -1)
         bos = [self.tokenizer.bos_id]
-        prefixes = torch.tensor([self.tokenizer.control_prefix(attributes) + bos] * num_samples)
+        prefixes = torch.tensor([self.tokenizer.control_prefix(attributes) + bos] * n)
         null_prefix = torch.tensor(self.tokenizer.null_prefix() + bos)
-        grammars = [self.grammar.start(constraints) for _ in range(num_samples)]
-        scale = tonic = None
-        if attributes.key is not None and key_strength > 0:
-            key = attributes.key
-            scale = torch.from_numpy(self.grammar.scale_bias(key.tonic, key.mode, key_strength))
-            pitches = torch.from_numpy(self.grammar.ids["Pitch"])
-            tonic = PitchLift(pitches, torch.from_numpy(self.grammar.tonic_lift(key.tonic, key.mode, key_strength)))
+        scale, tonic = self._key_pull(attributes.key, settings.key_strength)
         with _progress_bar(progress, grammars) as on_token:
             rows = Sampler(decoder, sampling, self.tokenizer).run(
                 prefixes, null_prefix, memory, mask, grammars, on_token, scale, tonic
             )
-        results = []
-        for tokens, state in zip(rows, grammars, strict=True):
-            tempo_bpm = attributes.tempo or round(state.tempo_bpm or 120.0)
-            score = self.tokenizer.decode(tokens)
-            midi = score_to_midi(
-                score, tempo_bpm, attributes.time_signature, attributes.key, state.seconds_at(tempo_bpm)
-            )
-            results.append(GenerationResult(midi, attributes, tokens, tempo_bpm))
-        return results
+        return [self._result(tokens, state, attributes) for tokens, state in zip(rows, grammars, strict=True)]
+
+    def _key_pull(self, key: Key | None, strength: float) -> tuple[torch.Tensor | None, PitchLift | None]:
+        """The asked key's pull on the sampler: a penalty outside its scale and lifts towards its tonic chord."""
+        if key is None or strength <= 0:
+            return None, None
+        scale = torch.from_numpy(self.grammar.scale_bias(key.tonic, key.mode, strength))
+        pitches = torch.from_numpy(self.grammar.ids["Pitch"])
+        return scale, PitchLift(pitches, torch.from_numpy(self.grammar.tonic_lift(key.tonic, key.mode, strength)))
+
+    def _result(self, tokens: list[int], state: GrammarState, attributes: Attributes) -> GenerationResult:
+        tempo_bpm = attributes.tempo or round(state.tempo_bpm or 120.0)
+        score = self.tokenizer.decode(tokens)
+        midi = score_to_midi(score, tempo_bpm, attributes.time_signature, attributes.key, state.seconds_at(tempo_bpm))
+        return GenerationResult(midi, attributes, tokens, tempo_bpm)
 
     def _token_budget(self, attributes: Attributes) -> int:
         bars = attributes.bars
         if bars is None:  # a length in seconds: assume the fastest plausible bar rate
             bars = int(attributes.seconds * 250 / 60 / 2) + 1
         return bars * TOKENS_PER_BAR_BUDGET + 16
+
+
+def _constraints(attributes: Attributes, settings: GenerationSettings) -> Constraints:
+    """What the grammar forces: the attributes the user fixed, and when a silent instrument is nudged back."""
+    return Constraints(
+        bars=attributes.bars,
+        seconds=attributes.seconds,
+        time_signature=attributes.time_signature,
+        tempo=attributes.tempo,
+        programs=attributes.instruments,
+        without=attributes.without or (),
+        nudge_after=settings.nudge_after,
+    )
 
 
 def _check_format(folder: Path, config: dict) -> None:
@@ -330,38 +340,6 @@ def _check_format(folder: Path, config: dict) -> None:
         raise MusicGenError(
             f"{folder} has format {version!r}; this musicgen-symbolic reads up to {FORMAT_VERSION}: upgrade it"
         )
-
-
-def check_sampling(
-    num_samples: int,
-    temperature: float,
-    top_k: int,
-    top_p: float,
-    cfg: float,
-    key_strength: float = 0.0,
-    nudge_after: int = DEFAULT_NUDGE_AFTER,
-) -> None:
-    reals = dict(temperature=temperature, top_p=top_p, cfg=cfg, key_strength=key_strength)
-    wholes = dict(num_samples=num_samples, top_k=top_k, nudge_after=nudge_after)
-    for name, value in {**wholes, **reals}.items():
-        whole = name in wholes
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral if whole else numbers.Real):
-            kind = "a whole number" if whole else "a number"
-            raise MusicGenError(f"--{name.replace('_', '-')} must be {kind}, got {value!r}")
-    if not 1 <= num_samples <= 64:
-        raise MusicGenError(f"--num-samples must be 1–64, got {num_samples}")
-    if not 0 <= temperature <= 5:
-        raise MusicGenError(f"--temperature must be 0–5 (0 = greedy), got {temperature:g}")
-    if top_k < 0:
-        raise MusicGenError(f"--top-k must be ≥ 0 (0 = off), got {top_k}")
-    if not 0 < top_p <= 1:
-        raise MusicGenError(f"--top-p must be in (0, 1], got {top_p:g}")
-    if not 0 <= key_strength <= 20:
-        raise MusicGenError(f"--key-strength must be 0–20 (0 = off), got {key_strength:g}")
-    if not 0 <= cfg <= 20:
-        raise MusicGenError(f"--cfg must be 0–20 (1 = no guidance), got {cfg:g}")
-    if not 0 <= nudge_after <= MAX_BARS:
-        raise MusicGenError(f"--nudge-after must be 0–{MAX_BARS} bars (0 = never), got {nudge_after}")
 
 
 class _progress_bar:

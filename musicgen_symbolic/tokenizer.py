@@ -31,7 +31,6 @@ import numpy as np
 import symusic
 from miditok import REMI, TokenizerConfig
 
-from .attributes import DRUMS, GENRES, MOODS, PITCH_CLASSES, Attributes, Key
 from .constants import (
     BEAT_RES,
     MAX_INSTRUMENTS,
@@ -43,6 +42,7 @@ from .constants import (
     TIME_SIGNATURES,
 )
 from .errors import MusicGenError
+from .vocabulary import DRUMS, GENRE_LABELS, MOOD_LABELS, PITCH_CLASSES, Attributes, Key
 
 CONTROL_SLOTS = ("KEY", "BPM", "METER", "GENRE", "MOOD") + ("INST",) * MAX_INSTRUMENTS
 PREFIX_LENGTH = len(CONTROL_SLOTS)
@@ -67,8 +67,8 @@ def control_tokens() -> list[str]:
     tokens = ["KEY_NONE"] + [f"KEY_{pc}{m}" for m in ("", "m") for pc in PITCH_CLASSES]
     tokens += ["BPM_NONE"] + [f"BPM_{b}" for b in range(TEMPO_RANGE[0], TEMPO_RANGE[1] + 1, BPM_STEP)]
     tokens += ["METER_NONE"] + [f"METER_{n}/{d}" for n, d in TIME_SIGNATURES]
-    tokens += ["GENRE_NONE"] + [f"GENRE_{_slug(g)}" for g in GENRES]
-    tokens += ["MOOD_NONE"] + [f"MOOD_{_slug(m)}" for m in MOODS]
+    tokens += ["GENRE_NONE"] + [f"GENRE_{_slug(g)}" for g in GENRE_LABELS]
+    tokens += ["MOOD_NONE"] + [f"MOOD_{_slug(m)}" for m in MOOD_LABELS]
     tokens += ["INST_NONE", "INST_Drums"] + [f"INST_{p}" for p in range(128)]
     return tokens
 

@@ -26,14 +26,15 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
-from .attributes import Attributes, Key, parse_prompt
 from .data.captions import choose_mention, describe
 from .errors import MusicGenError
 from .midi_io import save_midi
 from .model import ModelConfig, MusicTransformer, group_key_value_heads
 from .pipeline import SIZES, MusicGenSymbolic
+from .prompt import parse_prompt
 from .text_encoder import TextEncoder, load_text_encoder
 from .tokenizer import KIND, MusicTokenizer
+from .vocabulary import Attributes, Key
 
 MIN_SEQ_LEN = 32  # tokens in a training crop: the control prefix and the start of a bar at least
 

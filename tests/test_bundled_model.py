@@ -1,8 +1,8 @@
 """The model shipped inside the package: loads offline, is trained, and follows the prompt."""
 
-from musicgen_symbolic.attributes import DRUMS
 from musicgen_symbolic.constants import BUNDLED_MODEL_DIR
 from musicgen_symbolic.pipeline import MusicGenSymbolic
+from musicgen_symbolic.vocabulary import DRUMS
 
 
 def test_bundled_model_generates_what_was_asked():

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
+
 import pretty_midi
 import pytest
 
-from musicgen_symbolic.attributes import DRUMS, GENRES, MOODS, Attributes, Key
 from musicgen_symbolic.constants import TIME_SIGNATURES
-from musicgen_symbolic.data.composer import STYLES, ComposedPiece, compose_piece
+from musicgen_symbolic.data.composer import STYLES, STYLES_TABLE, ComposedPiece, Note, compose_piece, plan_piece
+from musicgen_symbolic.vocabulary import DRUMS, GENRE_LABELS, MOOD_LABELS, Attributes, Key
 
 
 def _fingerprint(midi: pretty_midi.PrettyMIDI) -> tuple:
@@ -20,7 +22,12 @@ def _fingerprint(midi: pretty_midi.PrettyMIDI) -> tuple:
 def _check(piece: ComposedPiece) -> None:
     midi, a = piece.midi, piece.attributes
     assert isinstance(a, Attributes) and isinstance(a.key, Key)
-    assert a.genre in GENRES and a.mood in MOODS and a.key.mode in ("major", "minor") and 0 <= a.key.tonic <= 11
+    assert (
+        a.genre in GENRE_LABELS
+        and a.mood in MOOD_LABELS
+        and a.key.mode in ("major", "minor")
+        and 0 <= a.key.tonic <= 11
+    )
     assert a.time_signature in TIME_SIGNATURES and 4 <= a.bars <= 24 and a.seconds is None
     assert midi.instruments and all(i.notes for i in midi.instruments)
     # Tempo, metre, key and instruments as written in the MIDI.
@@ -49,7 +56,7 @@ def _check(piece: ComposedPiece) -> None:
 
 def test_styles_are_genres() -> None:
     assert len(STYLES) >= 20 and len(set(STYLES)) == len(STYLES)
-    assert all(style in GENRES for style in STYLES)
+    assert all(style in GENRE_LABELS for style in STYLES)
 
 
 def test_same_seed_same_piece() -> None:
@@ -103,3 +110,36 @@ def test_tokenizer_round_trip(tmp_path) -> None:
         compose_piece(seed, style).midi.write(str(path))
         ids = tokenizer.encode_score(symusic.Score(str(path)))
         assert len(ids) > 0
+
+
+def test_every_style_writes_midi_that_reads_back() -> None:
+    """Every style of the table, written to MIDI bytes and parsed again by pretty_midi, keeps its notes."""
+    assert tuple(STYLES_TABLE) == STYLES
+    for style in STYLES:
+        midi = compose_piece(0, style).midi
+        buffer = io.BytesIO()
+        midi.write(buffer)
+        buffer.seek(0)
+        parsed = pretty_midi.PrettyMIDI(buffer)
+        assert [(i.program, i.is_drum) for i in parsed.instruments] == [
+            (i.program, i.is_drum) for i in midi.instruments
+        ]
+        # Notes that start together may come back in another order; compare each instrument's notes as a multiset.
+        assert [sorted((n.pitch, n.velocity) for n in i.notes) for i in parsed.instruments] == [
+            sorted((n.pitch, n.velocity) for n in i.notes) for i in midi.instruments
+        ], style
+
+
+def test_notes_behave_as_tuples() -> None:
+    """The plan's notes are named, but sort, compare and unpack exactly as the (pitch, start, end, velocity)
+    tuples they replace: the composer's choices (thinning, the downbeat note) depend on that order."""
+    note = Note(pitch=60, start=0.5, end=1.0, velocity=90)
+    assert note == (60, 0.5, 1.0, 90) and tuple(note) == (60, 0.5, 1.0, 90)
+    pitch, start, end, velocity = note
+    assert (pitch, start, end, velocity) == (note.pitch, note.start, note.end, note.velocity)
+    notes = [Note(62, 0.0, 1.0, 80), Note(60, 1.0, 2.0, 70), Note(60, 0.0, 1.0, 90)]
+    assert sorted(notes) == sorted(tuple(n) for n in notes)
+    plan, parts = plan_piece(5, "jazz")
+    assert plan.genre == "jazz" and parts and not plan.notes
+    plan.add(0, 60, 0, 0.0, 1.0, 90)
+    assert plan.notes == {0: [Note(60, 0.0, 1.0, 90)]} and isinstance(plan.notes[0][0], Note)

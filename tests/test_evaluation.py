@@ -4,7 +4,6 @@ import numpy as np
 import pretty_midi
 import pytest
 
-from musicgen_symbolic.attributes import DRUMS, Attributes, Key
 from musicgen_symbolic.errors import MusicGenError
 from musicgen_symbolic.evaluation import (
     KEY_PROFILES,
@@ -16,6 +15,7 @@ from musicgen_symbolic.evaluation import (
     summarise,
     tempo_bin,
 )
+from musicgen_symbolic.vocabulary import DRUMS, Attributes, Key
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
 import numpy as np
 import pretty_midi
 
-from musicgen_symbolic.attributes import Attributes, Key, parse_prompt
 from musicgen_symbolic.data.captions import describe, roman_progression
 from musicgen_symbolic.data.features import bar_chords, describe_midi
+from musicgen_symbolic.prompt import parse_prompt
+from musicgen_symbolic.vocabulary import Attributes, Key
 
 
 def _progression_midi() -> pretty_midi.PrettyMIDI:

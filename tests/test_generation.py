@@ -10,11 +10,11 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from musicgen_symbolic.attributes import DRUMS
 from musicgen_symbolic.errors import MusicGenError
 from musicgen_symbolic.evaluation import bar_count
 from musicgen_symbolic.grammar import Constraints
 from musicgen_symbolic.midi_io import midi_bytes
+from musicgen_symbolic.vocabulary import DRUMS
 
 PROMPTS = ["calm piano", "fast rock with guitar and drums", "waltz for strings in G", "ambient pads", "x"]
 

@@ -4,9 +4,10 @@ from conftest import composed_scores
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from musicgen_symbolic.attributes import Attributes, Key, parse_prompt
 from musicgen_symbolic.errors import MusicGenError
+from musicgen_symbolic.prompt import parse_prompt
 from musicgen_symbolic.tokenizer import PREFIX_LENGTH, MusicTokenizer, learn_fused_pairs
+from musicgen_symbolic.vocabulary import Attributes, Key
 
 
 def _notes(score):

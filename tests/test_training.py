@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import torch
 
-from musicgen_symbolic.attributes import DRUMS
 from musicgen_symbolic.data.build import BuildPlan, build_dataset, split_of
 from musicgen_symbolic.errors import MusicGenError
 from musicgen_symbolic.pipeline import MusicGenSymbolic
 from musicgen_symbolic.training import TrainConfig, train
+from musicgen_symbolic.vocabulary import DRUMS
 
 
 @pytest.fixture(scope="module")

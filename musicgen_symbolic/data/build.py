@@ -26,11 +26,11 @@ from pathlib import Path
 import numpy as np
 import symusic
 
-from ..attributes import Attributes
 from ..errors import MusicGenError
 from ..grammar import Constraints, Grammar
 from ..midi_io import midi_bytes, write_atomic
 from ..tokenizer import KIND, MusicTokenizer, learn_fused_pairs
+from ..vocabulary import Attributes
 from .features import describe_midi
 from .sources import SourcePiece
 

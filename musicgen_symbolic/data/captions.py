@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..attributes import GENRES, MOODS, PITCH_CLASSES, TEMPO_WORDS, Attributes, program_name
+from ..lexicon import GENRES, MOODS, TEMPO_WORDS
+from ..vocabulary import PITCH_CLASSES, Attributes, program_name
 
 _TEMPO_WORD_BY_RANGE = (
     (60, "slow"),

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pretty_midi
 
-from ..attributes import PITCH_CLASSES
 from ..evaluation import estimate_key
+from ..vocabulary import PITCH_CLASSES
 
 _TRIADS = [
     (f"{PITCH_CLASSES[root]}{'m' if minor else ''}", {root, (root + (3 if minor else 4)) % 12, (root + 7) % 12})

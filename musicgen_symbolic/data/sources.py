@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np
 import pretty_midi
 
-from ..attributes import Attributes, Key, parse_prompt, program_name, program_of
 from ..constants import TIME_SIGNATURES
 from ..errors import MusicGenError
+from ..prompt import parse_prompt
+from ..vocabulary import Attributes, Key, program_name, program_of
 
 # Ensembles for corpus pieces: one program per part, by number of parts.
 _ENSEMBLES = {

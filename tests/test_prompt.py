@@ -2,17 +2,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from musicgen_symbolic.attributes import (
-    DRUMS,
+from musicgen_symbolic.errors import MusicGenError
+from musicgen_symbolic.prompt import (
     AttributeOverrides,
-    Key,
     parse_instruments,
     parse_key,
     parse_prompt,
     parse_tempo,
     parse_time_signature,
 )
-from musicgen_symbolic.errors import MusicGenError
+from musicgen_symbolic.vocabulary import DRUMS, Key
 
 D_MINOR, A_MINOR = Key(2, "minor"), Key(9, "minor")
 
@@ -633,7 +632,7 @@ def test_evaluation_prompt_set_parses_to_its_targets():
     import json
     from pathlib import Path
 
-    from musicgen_symbolic.attributes import parse_genre, parse_mood
+    from musicgen_symbolic.prompt import parse_genre, parse_mood
 
     lines = (Path(__file__).parent.parent / "examples" / "eval_prompts.jsonl").read_text().splitlines()
     assert len(lines) >= 100
@@ -671,7 +670,7 @@ def test_a_plain_bass_is_the_genres_bass(prompt, bass):
 
 
 def test_given_instruments_leave_nothing_out():
-    from musicgen_symbolic.attributes import AttributeOverrides
+    from musicgen_symbolic.prompt import AttributeOverrides
 
     parsed = parse_prompt("a calm tune, no drums")
     assert parsed.without == (DRUMS,) and parsed.to_dict()["without"] == ["Drums"]
@@ -680,7 +679,7 @@ def test_given_instruments_leave_nothing_out():
 
 
 def test_many_instruments_in_the_prompt_are_fine_when_the_flags_choose():
-    from musicgen_symbolic.attributes import AttributeOverrides
+    from musicgen_symbolic.prompt import AttributeOverrides
 
     prompt = "an orchestral piece with strings, brass, woodwinds, timpani, harp, choir and piano"
     assert len(parse_prompt(prompt).instruments) == 9  # the parser keeps them all; applying the flags decides
@@ -688,7 +687,8 @@ def test_many_instruments_in_the_prompt_are_fine_when_the_flags_choose():
 
 
 def test_left_out_instruments_given_as_an_override():
-    from musicgen_symbolic.attributes import AttributeOverrides, Attributes
+    from musicgen_symbolic.prompt import AttributeOverrides
+    from musicgen_symbolic.vocabulary import Attributes
 
     trio = parse_prompt("a jazz trio with piano, bass and drums")
     assert AttributeOverrides(without="drums").apply(trio).instruments == (0, 32)  # the prompt's drums leave
@@ -708,14 +708,16 @@ def test_left_out_instruments_given_as_an_override():
     ],
 )
 def test_bad_left_out_instruments(overrides, fragment):
-    from musicgen_symbolic.attributes import AttributeOverrides, Attributes
+    from musicgen_symbolic.prompt import AttributeOverrides
+    from musicgen_symbolic.vocabulary import Attributes
 
     with pytest.raises(MusicGenError, match=fragment):
         AttributeOverrides(**overrides).apply(Attributes())
 
 
 def test_instrument_overrides_follow_the_genre_too():
-    from musicgen_symbolic.attributes import AttributeOverrides, Attributes
+    from musicgen_symbolic.prompt import AttributeOverrides
+    from musicgen_symbolic.vocabulary import Attributes
 
     assert AttributeOverrides(instruments="piano, bass", genre="jazz").apply(Attributes()).instruments == (0, 32)
     assert AttributeOverrides(instruments="piano, bass").apply(Attributes(genre="edm")).instruments == (0, 38)
@@ -723,7 +725,7 @@ def test_instrument_overrides_follow_the_genre_too():
 
 
 def test_a_genre_flag_decides_the_prompts_plain_bass_and_guitar():
-    from musicgen_symbolic.attributes import AttributeOverrides
+    from musicgen_symbolic.prompt import AttributeOverrides
 
     assert AttributeOverrides(genre="jazz").resolve("a tune with bass and guitar").instruments == (26, 32)
     assert AttributeOverrides(genre="rock").resolve("jazz with bass").instruments == (33,)
@@ -738,8 +740,8 @@ def test_mode_names_are_keys_for_flags_too():
 
 
 def test_genre_basses_are_the_basses_the_training_styles_play():
-    from musicgen_symbolic.attributes import GENRE_BASS
     from musicgen_symbolic.data.composer import STYLES_TABLE
+    from musicgen_symbolic.lexicon import GENRE_BASS
 
     for genre, program in GENRE_BASS.items():
         basses = [p for palette in STYLES_TABLE[genre].palettes for role, p in palette if role == "bass"]
@@ -752,8 +754,10 @@ def test_a_length_in_hours_is_out_of_range_not_ignored():
 
 
 def test_a_plain_guitar_is_the_genres_guitar():
-    from musicgen_symbolic.attributes import GENRE_GUITAR, AttributeOverrides, Attributes
     from musicgen_symbolic.data.composer import STYLES_TABLE
+    from musicgen_symbolic.lexicon import GENRE_GUITAR
+    from musicgen_symbolic.prompt import AttributeOverrides
+    from musicgen_symbolic.vocabulary import Attributes
 
     assert parse_prompt("heavy metal with double kick, two guitars and bass").instruments == (DRUMS, 30, 33)
     assert parse_prompt("a jazz trio with guitar").instruments == (26,)
@@ -778,8 +782,9 @@ LEFT_OUT = ["drums", "piano", "guitar", "violin", "bass", "sax", "choir", "flute
 @given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=14))
 @settings(max_examples=300, deadline=None)
 def test_any_prompt_parses_consistently(words):
-    from musicgen_symbolic.attributes import TEMPO_RANGE, kind_programs
+    from musicgen_symbolic.constants import TEMPO_RANGE
     from musicgen_symbolic.errors import MusicGenError
+    from musicgen_symbolic.vocabulary import kind_programs
 
     try:
         attributes = parse_prompt(" ".join(words))
@@ -800,7 +805,8 @@ def test_any_prompt_parses_consistently(words):
 @settings(max_examples=200, deadline=None)
 def test_left_out_instruments_never_remain(words, left_out, given_too):
     """--without removes each instrument's whole kind from what may play, whatever the prompt says."""
-    from musicgen_symbolic.attributes import AttributeOverrides, kind_programs, parse_instruments
+    from musicgen_symbolic.prompt import AttributeOverrides, parse_instruments
+    from musicgen_symbolic.vocabulary import kind_programs
 
     try:
         parsed = parse_prompt(" ".join(words))
@@ -828,3 +834,7 @@ def test_keys_are_spelled_as_musicians_spell_them():
     ]
     assert [Key(tonic, "major").name for tonic in (1, 6, 8)] == ["Db major", "F# major", "Ab major"]
     assert str(parse_prompt("a sad waltz in Db minor").key) == "C# minor"
+
+
+def test_a_tempo_words_plural_is_no_tempo_and_no_crash():
+    assert parse_prompt("the groove slows down and fasts end").tempo is None

@@ -1,0 +1,272 @@
+"""The music vocabulary every part of the generator shares: General MIDI programs, pitch classes, keys, the
+attributes of a piece, and the genre and mood labels of the model's control tokens.
+
+Like pretty-midi's or MidiTok's ``constants``: names and small value types, no parsing (that is
+:mod:`musicgen_symbolic.prompt`, and the everyday words it reads are :mod:`musicgen_symbolic.lexicon`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Protocol
+
+DRUMS = -1  # miditok's program number for the drum kit
+
+GM_NAMES = (
+    "Acoustic Grand Piano",
+    "Bright Acoustic Piano",
+    "Electric Grand Piano",
+    "Honky-tonk Piano",
+    "Electric Piano 1",
+    "Electric Piano 2",
+    "Harpsichord",
+    "Clavinet",
+    "Celesta",
+    "Glockenspiel",
+    "Music Box",
+    "Vibraphone",
+    "Marimba",
+    "Xylophone",
+    "Tubular Bells",
+    "Dulcimer",
+    "Drawbar Organ",
+    "Percussive Organ",
+    "Rock Organ",
+    "Church Organ",
+    "Reed Organ",
+    "Accordion",
+    "Harmonica",
+    "Tango Accordion",
+    "Acoustic Guitar (nylon)",
+    "Acoustic Guitar (steel)",
+    "Electric Guitar (jazz)",
+    "Electric Guitar (clean)",
+    "Electric Guitar (muted)",
+    "Overdriven Guitar",
+    "Distortion Guitar",
+    "Guitar Harmonics",
+    "Acoustic Bass",
+    "Electric Bass (finger)",
+    "Electric Bass (pick)",
+    "Fretless Bass",
+    "Slap Bass 1",
+    "Slap Bass 2",
+    "Synth Bass 1",
+    "Synth Bass 2",
+    "Violin",
+    "Viola",
+    "Cello",
+    "Contrabass",
+    "Tremolo Strings",
+    "Pizzicato Strings",
+    "Orchestral Harp",
+    "Timpani",
+    "String Ensemble 1",
+    "String Ensemble 2",
+    "Synth Strings 1",
+    "Synth Strings 2",
+    "Choir Aahs",
+    "Voice Oohs",
+    "Synth Choir",
+    "Orchestra Hit",
+    "Trumpet",
+    "Trombone",
+    "Tuba",
+    "Muted Trumpet",
+    "French Horn",
+    "Brass Section",
+    "Synth Brass 1",
+    "Synth Brass 2",
+    "Soprano Sax",
+    "Alto Sax",
+    "Tenor Sax",
+    "Baritone Sax",
+    "Oboe",
+    "English Horn",
+    "Bassoon",
+    "Clarinet",
+    "Piccolo",
+    "Flute",
+    "Recorder",
+    "Pan Flute",
+    "Blown Bottle",
+    "Shakuhachi",
+    "Whistle",
+    "Ocarina",
+    "Lead 1 (square)",
+    "Lead 2 (sawtooth)",
+    "Lead 3 (calliope)",
+    "Lead 4 (chiff)",
+    "Lead 5 (charang)",
+    "Lead 6 (voice)",
+    "Lead 7 (fifths)",
+    "Lead 8 (bass + lead)",
+    "Pad 1 (new age)",
+    "Pad 2 (warm)",
+    "Pad 3 (polysynth)",
+    "Pad 4 (choir)",
+    "Pad 5 (bowed)",
+    "Pad 6 (metallic)",
+    "Pad 7 (halo)",
+    "Pad 8 (sweep)",
+    "FX 1 (rain)",
+    "FX 2 (soundtrack)",
+    "FX 3 (crystal)",
+    "FX 4 (atmosphere)",
+    "FX 5 (brightness)",
+    "FX 6 (goblins)",
+    "FX 7 (echoes)",
+    "FX 8 (sci-fi)",
+    "Sitar",
+    "Banjo",
+    "Shamisen",
+    "Koto",
+    "Kalimba",
+    "Bagpipe",
+    "Fiddle",
+    "Shanai",
+    "Tinkle Bell",
+    "Agogo",
+    "Steel Drums",
+    "Woodblock",
+    "Taiko Drum",
+    "Melodic Tom",
+    "Synth Drum",
+    "Reverse Cymbal",
+    "Guitar Fret Noise",
+    "Breath Noise",
+    "Seashore",
+    "Bird Tweet",
+    "Telephone Ring",
+    "Helicopter",
+    "Applause",
+    "Gunshot",
+)
+
+PITCH_CLASSES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+
+# The genre and mood labels: the model's control-token vocabulary (the tokenizer makes ``GENRE_<label>`` and
+# ``MOOD_<label>`` tokens from them, in this order, so a checkpoint depends on it). The everyday words for each are
+# in ``lexicon.GENRES`` / ``lexicon.MOODS``.
+GENRE_LABELS = (
+    "pop", "rock", "jazz", "swing", "bossa nova", "lo-fi", "edm", "techno", "electronic", "ambient", "funk", "reggae",
+    "metal", "hip-hop", "ballad", "waltz", "march", "classical", "baroque", "chorale", "folk", "blues", "country",
+    "latin", "cinematic", "disco", "soul",
+)  # fmt: skip
+MOOD_LABELS = (
+    "calm", "peaceful", "relaxing", "happy", "sad", "melancholic", "energetic", "dark", "romantic", "epic", "uplifting",
+    "mysterious", "tense", "dreamy",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Key:
+    """A tonic pitch class (0 = C) and a mode."""
+
+    tonic: int
+    mode: str  # "major" | "minor"
+
+    @property
+    def name(self) -> str:
+        """The key as musicians spell it: "C# minor" and "G# minor", not "Db minor" (8 flats) or "Ab minor"."""
+        minor_sharps = {1: "C#", 8: "G#"}
+        letter = minor_sharps.get(self.tonic) if self.mode == "minor" else None
+        return f"{letter or PITCH_CLASSES[self.tonic]} {self.mode}"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Attributes:
+    """What the user asked for. ``None`` means "let the model choose"."""
+
+    tempo: float | None = None
+    key: Key | None = None
+    time_signature: tuple[int, int] | None = None
+    instruments: tuple[int, ...] | None = None
+    genre: str | None = None
+    mood: str | None = None
+    bars: int | None = None
+    seconds: float | None = None
+    without: tuple[int, ...] | None = None  # programs to leave out where the model chooses ("without drums")
+
+    def merged(self, **overrides: object) -> Attributes:
+        """Return a copy where every non-None override replaces the parsed value."""
+        values = {k: v for k, v in overrides.items() if v is not None}
+        if "bars" in values:
+            values["seconds"] = None
+        elif "seconds" in values:
+            values["bars"] = None
+        return replace(self, **values)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["key"] = self.key.name if self.key else None
+        data["time_signature"] = "/".join(map(str, self.time_signature)) if self.time_signature else None
+        data["instruments"] = [program_name(p) for p in self.instruments] if self.instruments else None
+        data["without"] = _describe_left_out(self.without) if self.without else None
+        return data
+
+
+def program_name(program: int) -> str:
+    return "Drums" if program == DRUMS else GM_NAMES[program]
+
+
+class Track(Protocol):
+    """A pretty_midi instrument or a symusic track."""
+
+    is_drum: bool
+    program: int
+
+
+def program_of(track: Track) -> int:
+    """A track's program as attributes name instruments: its General MIDI program, or ``DRUMS`` for drums."""
+    return DRUMS if track.is_drum else int(track.program)
+
+
+def gm_family(program: int) -> int:
+    """The General MIDI family of a program (eight programs each); the drum kit is a family of its own (-1)."""
+    return DRUMS if program == DRUMS else program // 8
+
+
+# What "without <instrument>" leaves out: the kind of instrument, as a musician groups them (finer than General
+# MIDI's families, which put harp and timpani with the violins and choirs with the string ensembles).
+INSTRUMENT_KINDS: dict[str, tuple[int, ...]] = {
+    "Drums": (DRUMS,),
+    "Pianos": tuple(range(0, 8)),
+    "Mallets and bells": tuple(range(8, 16)),
+    "Organs": tuple(range(16, 21)),
+    "Accordions and harmonicas": (21, 22, 23),
+    "Guitars": tuple(range(24, 32)),
+    "Basses": tuple(range(32, 40)),
+    "Strings": (40, 41, 42, 43, 44, 45, 48, 49, 50, 51),
+    "Harp": (46,),
+    "Timpani": (47,),
+    "Voices": (52, 53, 54),
+    "Orchestra hit": (55,),
+    "Brass": tuple(range(56, 64)),
+    "Saxophones": (64, 65, 66, 67),
+    "Double reeds and clarinet": (68, 69, 70, 71),
+    "Flutes and pipes": tuple(range(72, 80)),
+    "Synth leads": tuple(range(80, 88)),
+    "Synth pads": tuple(range(88, 96)),
+    "Synth effects": tuple(range(96, 104)),
+    "World instruments": tuple(range(104, 112)),
+    "Percussion": tuple(range(112, 120)),
+    "Sound effects": tuple(range(120, 128)),
+}
+_KIND_OF = {program: kind for kind, programs in INSTRUMENT_KINDS.items() for program in programs}
+
+
+def kind_programs(program: int) -> tuple[int, ...]:
+    """Every program of the same kind as ``program`` (see ``INSTRUMENT_KINDS``)."""
+    return INSTRUMENT_KINDS[_KIND_OF[program]]
+
+
+def _describe_left_out(programs: tuple[int, ...]) -> list[str]:
+    """Kinds left out whole, then single programs (where an instrument of the kind was also named)."""
+    left = set(programs)
+    whole = [kind for kind, members in INSTRUMENT_KINDS.items() if set(members) <= left]
+    covered = {p for kind in whole for p in INSTRUMENT_KINDS[kind]}
+    return whole + [program_name(p) for p in sorted(left - covered)]
