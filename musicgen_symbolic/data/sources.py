@@ -63,6 +63,39 @@ def music21_paths(limit: int, seed: int = 0) -> list[str]:
     return mixed[:limit]
 
 
+# Real music that no model is trained on, the reference the musical evaluation compares with: one tune in
+# HELD_OUT_EVERY, chosen by a hash of its file's path inside the corpus (and, in the collections whose files hold
+# many tunes, of its number in the file): stable across machines and music21 versions. Training leaves these out;
+# the reference also leaves out the files the bundled models used (the first V03_FILES of ``music21_paths(…, 0)``).
+HELD_OUT_EVERY = 20
+V03_FILES = 120
+MULTI_TUNE = ("essenFolksong", "oneills1850", "airdsAirs")
+
+
+def _corpus_name(path: str) -> str:
+    """The path from the corpus folder on: "essenFolksong/han1.abc"."""
+    parts = Path(path).parts
+    return "/".join(parts[parts.index("corpus") + 1 :]) if "corpus" in parts else Path(path).name
+
+
+def held_out(path: str, tune: int = 0) -> bool:
+    """Whether tune number ``tune`` (0 for a file of one piece) of a corpus file is in the held-out reference."""
+    import zlib
+
+    name = _corpus_name(path)
+    key = f"{name}#{tune}" if name.split("/")[0] in MULTI_TUNE else name
+    return zlib.crc32(key.encode()) % HELD_OUT_EVERY == 0
+
+
+def held_out_paths() -> list[str]:
+    """Corpus files no bundled model saw that hold held-out tunes (all of a file, or, in the multi-tune
+    collections, the tunes for which :func:`held_out` is true), in ``music21_paths`` order."""
+    every = music21_paths(10**6, seed=0)
+    seen = set(every[:V03_FILES])
+    multi = tuple(f"/{name}/" for name in MULTI_TUNE)
+    return [path for path in every if path not in seen and (held_out(path) or any(m in path for m in multi))]
+
+
 def _collection(path: str) -> str:
     for name in _CORPUS_GENRES:
         if f"/{name}/" in path or f"/{name.lower()}/" in path.lower():
