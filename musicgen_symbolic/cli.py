@@ -11,12 +11,13 @@ import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from .constants import (
     DEFAULT_BARS,
     DEFAULT_CFG,
     DEFAULT_KEY_STRENGTH,
+    DEFAULT_MELODY_SHAPE,
     DEFAULT_MUSICGEN_CFG,
     DEFAULT_MUSICGEN_DURATION,
     DEFAULT_MUSICGEN_MODEL,
@@ -33,6 +34,10 @@ from .constants import (
     PRECISIONS,
 )
 from .errors import MusicGenError
+
+if TYPE_CHECKING:
+    from .pipeline import GenerationResult
+    from .vocabulary import Attributes
 
 PRECISION_HELP = (
     "weights while decoding: int8 (default: fastest, same evaluation scores), bf16, or fp32 (the exact model)"
@@ -76,6 +81,7 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
     )
     music.add_argument("--genre", help="e.g. jazz, lo-fi, rock, waltz, ambient, classical")
     music.add_argument("--mood", help="e.g. calm, happy, sad, dark, epic, dreamy")
+    music.add_argument("--chords", help="e.g. 'Am F C G', 'Am:2 F:2 | C G' (X:N: N bars), 'ii7 V7 I', '12-bar blues'")
     length = music.add_mutually_exclusive_group()
     length.add_argument(
         "--bars", type=int, help=f"length in bars (default {DEFAULT_BARS} when the prompt gives no length)"
@@ -109,6 +115,12 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
         help=f"when a key is asked for, how strongly to avoid notes outside its scale and to favour its tonic "
         f"chord: gently on every note, more where phrases start (every 4 bars) and in the last bar; 0–20, 0 = off "
         f"(default {DEFAULT_KEY_STRENGTH})",
+    )
+    sampling.add_argument(
+        "--melody-shape",
+        type=float,
+        help="how strongly a melody instrument's line (violin, flute, sax, trumpet, synth lead …) moves by step "
+        f"rather than repeating a note or leaping; 0–10, 0 = off (default {DEFAULT_MELODY_SHAPE:g})",
     )
     sampling.add_argument(
         "--nudge-after",
@@ -223,11 +235,29 @@ def _add_data(commands: argparse._SubParsersAction) -> None:
     )
     build.add_argument("--out", required=True, type=Path, help="dataset folder")
     build.add_argument("--composer", type=int, default=16000, help="procedural pieces (default %(default)s)")
+
+    def files_or_all(value: str) -> int | str:
+        if value == "all":
+            return value
+        try:
+            return int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"a number of files or 'all', not {value!r}") from None
+
     build.add_argument(
         "--music21",
-        type=int,
+        type=files_or_all,
         default=120,
-        help="music21 corpus files; one file may hold many tunes (default %(default)s)",
+        metavar="N|all",
+        help="music21 corpus files (one file may hold many tunes), or 'all': every collection, each at most its cap "
+        "of tunes (default %(default)s)",
+    )
+    build.add_argument(
+        "--music21-cap",
+        action="append",
+        metavar="COLLECTION=N",
+        help="with --music21 all: at most N tunes of a collection (e.g. essenFolksong=3000; 'all' for every tune, "
+        "0 leaves it out); repeat for more; the others keep their default caps",
     )
     build.add_argument(
         "--midicaps",
@@ -235,7 +265,12 @@ def _add_data(commands: argparse._SubParsersAction) -> None:
         help="JSON lines or CSV with 'caption' and 'location' columns (a relative location is read from the "
         "table's folder)",
     )
-    build.add_argument("--limit", type=int, help="quick run: at most this many composer pieces and corpus files")
+    build.add_argument(
+        "--limit",
+        type=int,
+        help="quick run: at most this many composer pieces and a fiftieth as many corpus files (the first files "
+        "a number takes, also with --music21 all)",
+    )
     build.add_argument("--seed", type=int, default=0)
     build.add_argument("--workers", type=int, help="processes (default: up to 2)")
     p.set_defaults(run=_data_build)
@@ -377,7 +412,9 @@ def _check_output(path: Path, suffixes: tuple[str, ...], new_folder: bool = Fals
 
 
 # Flags that only one backend reads: given to the other, they would be silently ignored.
-_MUSICAL_ATTRIBUTES = ("tempo", "key", "time_signature", "instruments", "without", "genre", "mood", "bars", "seconds")
+_MUSICAL_ATTRIBUTES = (
+    "tempo", "key", "time_signature", "instruments", "without", "genre", "mood", "bars", "seconds", "chords",
+)  # fmt: skip
 _SYMBOLIC_ONLY = (
     *_MUSICAL_ATTRIBUTES,
     "key_strength",
@@ -445,7 +482,7 @@ def _generate(args: argparse.Namespace) -> None:
     if args.soundfont and not args.wav:
         raise MusicGenError("--soundfont is used only with --wav: add --wav out.wav, or drop it")
     overrides = _given(args, AttributeOverrides)
-    AttributeOverrides(**overrides).resolve(args.prompt)  # reject bad input before loading anything
+    asked = AttributeOverrides(**overrides).resolve(args.prompt)  # reject bad input before loading anything
     _check_output(args.output, (".mid", ".midi"))
     if args.wav:
         _check_output(args.wav, (".wav",))
@@ -461,8 +498,9 @@ def _generate(args: argparse.Namespace) -> None:
         _say("warning: this model is UNTRAINED (random weights): expect random notes that still obey the attributes")
     results = generator.generate_many(args.prompt, settings, progress=not args.quiet, **overrides)
     if not args.quiet:
-        understood = {k: v for k, v in results[0].attributes.to_dict().items() if v is not None}
+        understood = {k: v for k, v in asked.to_dict().items() if v is not None}
         _say("understood: " + ", ".join(f"{k}={v}" for k, v in understood.items()))
+        _say(_planned(asked, results[0]))
     written: list[Path] = []
     try:
         for index, result in enumerate(results):
@@ -481,6 +519,19 @@ def _generate(args: argparse.Namespace) -> None:
         raise
     for path in written:
         print(path)
+
+
+def _planned(asked: Attributes, result: GenerationResult) -> str:
+    """What the generator chose where the prompt did not say: length, metre, key and the chords (first take)."""
+    chosen = result.attributes
+    parts = [f"{name}={value}" for name, value in chosen.to_dict().items() if value and not getattr(asked, name)]
+    plan = result.plan
+    if plan is not None:
+        if asked.key is None:
+            parts.append(f"key={plan.key.name}")
+        bars = len(result.midi.get_downbeats())
+        parts.append(f"chords={plan.symbols(min(bars, 8))}" + (" …" if bars > 8 else ""))
+    return "planned: " + (", ".join(parts) or "nothing")
 
 
 def _generate_audio(args: argparse.Namespace) -> None:
@@ -574,11 +625,25 @@ def _init_model(args: argparse.Namespace) -> None:
 
 def _data_build(args: argparse.Namespace) -> None:
     from .data.build import BuildPlan, build_dataset
+    from .data.sources import CORPUS_CAPS
 
-    composer, music21 = args.composer, args.music21
+    composer, music21, caps = args.composer, args.music21, None
+    if args.music21_cap and music21 != "all":
+        raise MusicGenError("--music21-cap is for the whole corpus: add --music21 all")
+    if args.music21_cap:
+        caps = dict(CORPUS_CAPS)
+        for given in args.music21_cap:
+            name, _, count = given.partition("=")
+            if name not in CORPUS_CAPS or not (count == "all" or count.isdigit()):
+                raise MusicGenError(
+                    f"--music21-cap {given}: give COLLECTION=N (N tunes, or 'all'); collections: {', '.join(CORPUS_CAPS)}"
+                )
+            caps[name] = None if count == "all" else int(count)
     if args.limit is not None:
-        composer, music21 = min(composer, args.limit), min(music21, max(1, args.limit // 50))
-    if min(composer, music21) < 0:
+        files = max(1, args.limit // 50)
+        composer, music21 = min(composer, args.limit), files if music21 == "all" else min(music21, files)
+        caps = None  # a quick run takes the first files, as a number does
+    if composer < 0 or (music21 != "all" and music21 < 0):
         raise MusicGenError("piece counts must be ≥ 0")
     if args.workers is not None and args.workers < 1:
         raise MusicGenError(f"--workers must be at least 1, got {args.workers}")
@@ -586,10 +651,11 @@ def _data_build(args: argparse.Namespace) -> None:
         raise MusicGenError(f"no such file: {args.midicaps}")
     if args.out.exists() and not args.out.is_dir():
         raise MusicGenError(f"--out {args.out} is a file: give a folder for the dataset")
-    plan = BuildPlan(composer, music21, str(args.midicaps) if args.midicaps else None, args.seed)
+    plan = BuildPlan(composer, music21, str(args.midicaps) if args.midicaps else None, args.seed, caps)
     manifest = build_dataset(args.out, plan, workers=args.workers)
     print(args.out)
     _say(f"pieces: {manifest['pieces']}")
+    _say(f"by source: {manifest['pieces_by_source']}")
 
 
 def _train(args: argparse.Namespace) -> None:

@@ -27,6 +27,10 @@ Definitions (all per file; a report averages them over files that have the targe
   consecutive bars, divided by the grid size (Wu & Yang's grooving similarity).
 * pitch-class entropy (bits, 0–3.58), scale consistency (largest share of pitched notes inside one
   major/natural-minor scale), empty-bar rate (bars with no note onset).
+* what a musician hears (``musicality.py``, where each is defined): the chords bar by bar (chord change rate,
+  distinct chords per 8 bars, tonic-chord and seventh shares; chord accuracy against the target's progression,
+  per half bar, where it has one), the lead line (steps, repeats, leaps, whether there is a melody), notes out of
+  the key's scale, and muspy's metrics (``muspy_``). Key-relative ones use the target key, else the estimate.
 """
 
 from __future__ import annotations
@@ -236,7 +240,24 @@ def score_midi(midi: pretty_midi.PrettyMIDI, target: Attributes) -> dict[str, fl
         families = _prf({gm_family(p) for p in found}, {gm_family(p) for p in wanted})
         result["family_precision"], result["family_recall"], result["family_f1"] = families
         result["instrument_coverage"] = instrument_coverage(midi, wanted)
+    result.update(_musicality(midi, target))
     return result
+
+
+def _musicality(midi: pretty_midi.PrettyMIDI, target: Attributes) -> dict[str, float]:
+    """``musicality``'s metrics, in the target's key (else the estimate), against the target's chords per half bar
+    where it has a progression."""
+    from . import musicality
+    from .theory import chords_per_half_bar
+
+    key = target.key or estimate_key(midi)
+    progression, plan = getattr(target, "chords", None), None
+    if progression is not None:
+        try:
+            plan = chords_per_half_bar(progression, key, target.bars or max(1, bar_count(midi)))
+        except ValueError:  # Roman numerals without a key (a piece without notes), or an empty progression
+            plan = None
+    return musicality.musicality_scores(midi, key, plan)
 
 
 def summarise(rows: list[dict[str, float]]) -> dict[str, float]:
@@ -430,6 +451,26 @@ def write_report(report: dict, out: Path, others: dict[str, dict] | None = None)
     return table
 
 
+# What a musician hears (musicality.py): harmony bar by bar, the lead line, muspy's metrics.
+MUSICALITY_METRICS = (
+    "chord_accuracy_quality",
+    "chord_accuracy_root",
+    "chord_change_rate",
+    "distinct_chords_per_8_bars",
+    "tonic_chord_share",
+    "seventh_share",
+    "out_of_scale_rate",
+    "lead_steps",
+    "lead_repeats",
+    "lead_leaps",
+    "has_melodic_line",
+    "muspy_pitch_class_entropy",
+    "muspy_scale_consistency",
+    "muspy_groove_consistency",
+    "muspy_empty_beat_rate",
+    "muspy_polyphony",
+    "muspy_pitch_range",
+)
 REPORT_METRICS = (
     "valid",
     "TB",
@@ -450,6 +491,7 @@ REPORT_METRICS = (
     "pitch_class_entropy",
     "scale_consistency",
     "empty_bar_rate",
+    *MUSICALITY_METRICS,
     "seconds",
 )
 

@@ -58,6 +58,7 @@ class NextTokens(NamedTuple):
     note_starts: Tensor | None  # in such a state, the allowed tokens that play on with the current instrument
     note_columns: Tensor | None  # the same tokens as indices
     pitched: bool  # a pitched note may start next (where a key's pitch lift applies)
+    metre_choice: bool = False  # the first bar's metre is the model's to choose (the prompt named none)
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,10 @@ class Grammar:
             if carrying is not None and carrying.any():
                 note_starts, note_columns = torch.from_numpy(carrying), torch.from_numpy(np.flatnonzero(carrying))
             pitched = bool(allowed[self.ids["Pitch"]].any())
-            masks = self._masks[key] = NextTokens(allowed, additive, choice, note_starts, note_columns, pitched)
+            metre_choice = key == ("metre", None)
+            masks = self._masks[key] = NextTokens(
+                allowed, additive, choice, note_starts, note_columns, pitched, metre_choice
+            )
         return masks
 
     def _build(self, key: tuple) -> np.ndarray:
@@ -226,6 +230,7 @@ class GrammarState:
         self.position = -1
         self.notes_here = 0
         self.program = 0
+        self.last_pitch: dict[int, int] = {}  # program → the pitch it last started (a melody's previous note)
         self.program_id: int | None = None  # the instrument now playing, as its Program token
         self.time_signature_id: int | None = (
             grammar.time_signature_id[constraints.time_signature] if constraints.time_signature else None
@@ -348,6 +353,8 @@ class GrammarState:
             self._update_target_bars()
         elif name in NOTE_STARTS:
             self.notes_here += 1
+            if name == "Pitch":
+                self.last_pitch[self.program] = int(value)
             if self.program_id in self.heard_in_bar:
                 self.heard_in_bar[self.program_id] = self.bars_done
                 if self.nudges:

@@ -696,3 +696,83 @@ IDIOMS_BEFORE = {
 NEGATOR_IDIOMS = {"drop the": ("bass", "beat")}
 # … or where these follow the word after them: "cut the piano in at bar 9" brings the piano in.
 NEGATOR_IDIOMS_AFTER_NEXT = {"cut the": ("in",)}
+
+# --------------------------------------------------------------------------- chord progressions
+
+# Named progressions, in Roman numerals in the ``--chords`` notation ("I7:4": I7 for four bars), as they go in a
+# major key; ``NAMED_PROGRESSIONS_IN_MINOR`` has the form a minor key takes, where it differs ("a 12-bar blues in A
+# minor" is a minor blues). Numerals with an accidental are measured from the major scale (``theory.parse_roman``),
+# so "i bVII bVI V" names the same chords in either mode. (Roman numerals are case-sensitive: these two tables are
+# the lexicon's only upper-case words.)
+NAMED_PROGRESSIONS: dict[str, str] = {
+    "12-bar blues": "I7:4 IV7:2 I7:2 V7 IV7 I7 V7",
+    "minor blues": "i7:4 iv7:2 i7:2 bVI7 V7 i7 V7",
+    "andalusian cadence": "i bVII bVI V",
+    "pachelbel's canon": "I V vi iii IV I IV V",
+    "50s progression": "I vi IV V",
+    "axis progression": "I V vi IV",
+    "sensitive female progression": "vi IV I V",
+    "royal road": "IVmaj7 V7 iii7 vi",
+    "ii-V-I": "ii7 V7 Imaj7:2",
+    "jazz turnaround": "Imaj7 vi7 ii7 V7",
+    "circle of fifths": "I IV vii° iii vi ii V I",
+    "aeolian progression": "i bVI bVII i",
+}
+NAMED_PROGRESSIONS_IN_MINOR: dict[str, str] = {
+    "12-bar blues": "i7:4 iv7:2 i7:2 bVI7 V7 i7 V7",
+    "pachelbel's canon": "i v bVI bIII iv i iv V",
+    "50s progression": "i bVI iv V",
+    "axis progression": "i bVI bIII bVII",
+    "sensitive female progression": "i bVI bIII bVII",
+    "royal road": "bVImaj7 bVII7 v7 i",
+    "ii-V-I": "iiø7 V7 i7:2",
+    "jazz turnaround": "i7 bVImaj7 iiø7 V7",
+    "circle of fifths": "i iv bVII bIII bVI ii° V i",
+}
+# The words that name each progression in a prompt (besides the name itself). A plain "turnaround" is not one:
+# "ending with a turnaround" is about the last bars, not the whole piece's harmony.
+# fmt: off
+PROGRESSION_NAMES: dict[str, tuple[str, ...]] = {
+    "12-bar blues": (
+        "12 bar blues", "twelve-bar blues", "twelve bar blues", "blues progression", "blues changes",
+        "12-bar blues progression", "12 bar blues progression",
+    ),
+    "minor blues": ("minor 12-bar blues", "minor 12 bar blues", "12-bar minor blues", "12 bar minor blues"),
+    "andalusian cadence": ("andalusian progression", "andalucian cadence", "andalusian chord progression"),
+    "pachelbel's canon": ("pachelbel canon", "pachelbel", "canon progression", "pachelbel progression"),
+    "50s progression": (
+        "doo-wop progression", "doo wop progression", "doo-wop", "doo wop", "doowop", "'50s progression",
+        "1950s progression", "fifties progression", "ice cream changes",
+    ),
+    "axis progression": (
+        "four chord progression", "four-chord progression", "four chord song", "four-chord song",
+        "pop punk progression", "pop-punk progression", "axis of awesome",
+    ),
+    "sensitive female progression": ("sensitive female", "sensitive female chord progression"),
+    "royal road": ("royal road progression", "just the two of us progression"),
+    "ii-V-I": ("ii-v-i", "ii v i", "ii–v–i", "two five one", "two-five-one", "2-5-1", "ii-v-i progression"),
+    "jazz turnaround": ("turnaround progression", "standard turnaround", "1-6-2-5"),
+    "circle of fifths": ("circle of fifths progression", "cycle of fifths", "circle-of-fifths progression"),
+    "aeolian progression": ("epic progression", "aeolian cadence", "aeolian vamp"),
+}
+# fmt: on
+
+# Words that tell a prompt is about chords: two Roman numerals apart only by a space ("a I V vamp") are read as
+# chords only in a prompt with one of these.
+CHORD_CUES = (
+    "chord", "chords", "progression", "progressions", "changes", "vamp", "vamping", "cadence", "turnaround", "over",
+    "harmony", "comping", "alternating", "alternate", "between",
+)  # fmt: skip
+# Words between two chords of a row besides spaces, commas, dashes, "|" and arrows: "Am then F then C".
+CHORD_JOINS = ("then", "and then", "to", "into")
+# After a note letter, these make it a key, not a chord of a row: "A C major piece", "in E flat".
+KEY_AFTER_LETTER = ("major", "minor", "maj", "min", "flat", "sharp", "key", "natural", "mode", "scale")
+# How long each chord of a progression lasts: "2 bars each", "a bar per chord", "half a bar apiece".
+EACH_CHORD = (
+    "each", "apiece", "per chord", "a chord", "each chord", "for each chord", "of each chord", "on each chord",
+    "to each chord", "per change",
+)  # fmt: skip
+# … "each chord lasting two bars", "every chord for 2 bars", "chords held for half a bar" (but "these chords for 16
+# bars" is the piece's length).
+CHORD_LASTING = ("lasting", "lasts", "held for", "ringing for", "played for", "for", "of")
+CHORDS_LASTING = ("lasting", "held for", "ringing for", "of")

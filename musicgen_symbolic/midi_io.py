@@ -66,9 +66,53 @@ def score_to_midi(
 
 
 def midi_bytes(midi: pretty_midi.PrettyMIDI) -> bytes:
+    """The file's bytes, with the markers set by :func:`set_markers` (pretty_midi itself writes none)."""
     buffer = io.BytesIO()
     midi.write(buffer)
-    return buffer.getvalue()
+    markers = getattr(midi, "markers", None)
+    return _with_markers(buffer.getvalue(), markers, midi) if markers else buffer.getvalue()
+
+
+def set_markers(midi: pretty_midi.PrettyMIDI, markers: list[tuple[float, str]]) -> None:
+    """Marker events (time in seconds, text) for the first track, e.g. the chord symbols: DAWs show them above
+    the arrangement. Written by :func:`midi_bytes` and :func:`save_midi`."""
+    midi.markers = sorted(markers)
+
+
+def markers_of(data: bytes) -> list[tuple[int, str]]:
+    """(tick, text) of every marker event in a MIDI file's bytes."""
+    import mido
+
+    found = []
+    for track in mido.MidiFile(file=io.BytesIO(data)).tracks:
+        tick = 0
+        for message in track:
+            tick += message.time
+            if message.type == "marker":
+                found.append((tick, message.text))
+    return found
+
+
+def _with_markers(data: bytes, markers: list[tuple[float, str]], midi: pretty_midi.PrettyMIDI) -> bytes:
+    import mido
+
+    file = mido.MidiFile(file=io.BytesIO(data))
+    first = file.tracks[0]
+    absolute, tick = [], 0
+    for message in first:
+        tick += message.time
+        absolute.append((tick, 0, message))
+    for time, text in markers:
+        absolute.append((midi.time_to_tick(time), 1, mido.MetaMessage("marker", text=text)))
+    absolute.sort(key=lambda item: (item[0], item[2].type == "end_of_track", item[1]))
+    first.clear()
+    previous = 0
+    for tick, _, message in absolute:
+        first.append(message.copy(time=tick - previous))
+        previous = tick
+    out = io.BytesIO()
+    file.save(file=out)
+    return out.getvalue()
 
 
 def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:

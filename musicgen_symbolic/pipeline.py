@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pretty_midi
@@ -26,9 +26,11 @@ from .decoder import FastDecoder
 from .errors import MusicGenError
 from .generation import PitchLift, Sampler, SamplingConfig
 from .grammar import Constraints, Grammar, GrammarState
-from .midi_io import score_to_midi, write_atomic
+from .midi_io import score_to_midi, set_markers, write_atomic
 from .model import ModelConfig, MusicTransformer
+from .planner import HARMONY_FILE, HarmonyModel, HarmonyPlan
 from .prompt import AttributeOverrides
+from .pulls import ChordPull, MelodyPull, Pulls
 from .settings import GenerationSettings, split_options
 from .text_encoder import MINILM, TextEncoder, load_text_encoder, parse_spec
 from .tokenizer import PREFIX_LENGTH, MusicTokenizer
@@ -53,6 +55,7 @@ class GenerationResult:
     attributes: Attributes
     tokens: list[int]
     tempo: float
+    plan: HarmonyPlan | None = None  # the key and chords the pitches were pulled towards
 
 
 def default_model_dir() -> Path:
@@ -103,6 +106,7 @@ class MusicGenSymbolic:
         tokenizer: MusicTokenizer,
         text_encoder: TextEncoder | str = MINILM,
         metadata: dict | None = None,
+        harmony: HarmonyModel | None = None,
     ) -> None:
         self.model = model.eval()
         self.tokenizer = tokenizer
@@ -111,6 +115,7 @@ class MusicGenSymbolic:
         self.grammar = Grammar(tokenizer)
         self._decoders: dict[str, FastDecoder] = {}
         self.settings = GenerationSettings()
+        self.harmony = harmony or HarmonyModel.from_training_styles()
 
     # ------------------------------------------------------------------ construction and persistence
     @classmethod
@@ -181,6 +186,7 @@ class MusicGenSymbolic:
             weights = {k: v.half() if v.is_floating_point() else v for k, v in weights.items()}
         write_atomic(folder / WEIGHTS_FILE, lambda tmp: save_file(weights, str(tmp)))
         write_atomic(folder / TOKENIZER_FILE, self.tokenizer.save)
+        write_atomic(folder / HARMONY_FILE, lambda tmp: self.harmony.save_to(tmp))
         write_atomic(folder / CONFIG_FILE, lambda tmp: tmp.write_text(json.dumps(config, indent=2) + "\n"))
         return folder
 
@@ -234,7 +240,8 @@ class MusicGenSymbolic:
                 raise ValueError(f"missing tensors such as {sorted(missing)[0]}")
         except Exception as error:
             raise MusicGenError(f"cannot load weights from {folder / WEIGHTS_FILE}: {error}") from error
-        generator = cls(model, tokenizer, text_encoder or recorded, config.get("metadata"))
+        harmony = HarmonyModel.load(folder)
+        generator = cls(model, tokenizer, text_encoder or recorded, config.get("metadata"), harmony)
         _ = generator.context  # a bad recorded context is reported now, not at the first generation
         return generator
 
@@ -280,6 +287,8 @@ class MusicGenSymbolic:
         attributes = self.resolve_attributes(prompt, **overrides)
         if attributes.bars is None and attributes.seconds is None:
             attributes = attributes.merged(bars=DEFAULT_BARS)
+        if attributes.time_signature is None:
+            attributes = attributes.merged(time_signature=self.harmony.choose_metre(attributes.genre, settings.seed))
         n = settings.num_samples
         grammars = [self.grammar.start(_constraints(attributes, settings)) for _ in range(n)]
         budget = settings.max_new_tokens or self._token_budget(attributes)
@@ -289,29 +298,53 @@ class MusicGenSymbolic:
         )  # fmt: skip
         memory, mask = self.text_encoder.encode([prompt])
         memory, mask = memory.expand(n, -1, -1), mask.expand(n, -1)
+        plan = self._plan(attributes, settings)
         bos = [self.tokenizer.bos_id]
-        prefixes = torch.tensor([self.tokenizer.control_prefix(attributes) + bos] * n)
+        heard = attributes if plan is None or attributes.key else replace(attributes, key=plan.key)
+        prefixes = torch.tensor([self.tokenizer.control_prefix(heard) + bos] * n)
         null_prefix = torch.tensor(self.tokenizer.null_prefix() + bos)
-        scale, tonic = self._key_pull(attributes.key, settings.key_strength)
+        scale, tonic = self._pitch_pull(attributes.key, plan, settings.key_strength)
+        if settings.melody_shape > 0:
+            melody = MelodyPull(self.grammar, settings.melody_shape)
+            tonic = melody if tonic is None else Pulls(tonic, melody)
         with _progress_bar(progress, grammars) as on_token:
             rows = Sampler(decoder, sampling, self.tokenizer).run(
                 prefixes, null_prefix, memory, mask, grammars, on_token, scale, tonic
             )
-        return [self._result(tokens, state, attributes) for tokens, state in zip(rows, grammars, strict=True)]
+        return [self._result(tokens, state, attributes, plan) for tokens, state in zip(rows, grammars, strict=True)]
 
-    def _key_pull(self, key: Key | None, strength: float) -> tuple[torch.Tensor | None, PitchLift | None]:
-        """The asked key's pull on the sampler: a penalty outside its scale and lifts towards its tonic chord."""
+    def _plan(self, attributes: Attributes, settings: GenerationSettings) -> HarmonyPlan | None:
+        """The chords the pitches follow: the prompt's progression, else one planned for the genre (none when
+        the pulls are off, ``key_strength`` 0)."""
+        if settings.key_strength <= 0:
+            return None
+        chords = getattr(attributes, "chords", None)
+        return self.harmony.plan(attributes.key, attributes.genre, attributes.mood, settings.seed, chords)
+
+    def _pitch_pull(
+        self, key: Key | None, plan: HarmonyPlan | None, strength: float
+    ) -> tuple[torch.Tensor | None, PitchLift | None]:
+        """The sampler's pull: towards the plan's chords, half bar by half bar (``pulls.py``); without a plan, a
+        penalty outside the asked key's scale and lifts towards its tonic chord."""
+        if plan is not None:
+            return None, ChordPull(self.grammar, plan, strength)
         if key is None or strength <= 0:
             return None, None
         scale = torch.from_numpy(self.grammar.scale_bias(key.tonic, key.mode, strength))
         pitches = torch.from_numpy(self.grammar.ids["Pitch"])
         return scale, PitchLift(pitches, torch.from_numpy(self.grammar.tonic_lift(key.tonic, key.mode, strength)))
 
-    def _result(self, tokens: list[int], state: GrammarState, attributes: Attributes) -> GenerationResult:
+    def _result(
+        self, tokens: list[int], state: GrammarState, attributes: Attributes, plan: HarmonyPlan | None
+    ) -> GenerationResult:
         tempo_bpm = attributes.tempo or round(state.tempo_bpm or 120.0)
         score = self.tokenizer.decode(tokens)
-        midi = score_to_midi(score, tempo_bpm, attributes.time_signature, attributes.key, state.seconds_at(tempo_bpm))
-        return GenerationResult(midi, attributes, tokens, tempo_bpm)
+        key = attributes.key or (plan.key if plan else None)
+        end = state.seconds_at(tempo_bpm)
+        midi = score_to_midi(score, tempo_bpm, attributes.time_signature, key, end)
+        if plan is not None and end and state.bars_done:
+            set_markers(midi, plan.changes(state.bars_done, end / state.bars_done))
+        return GenerationResult(midi, attributes, tokens, tempo_bpm, plan)
 
     def _token_budget(self, attributes: Attributes) -> int:
         bars = attributes.bars

@@ -15,6 +15,7 @@ from typing import Any
 from .constants import (
     DEFAULT_CFG,
     DEFAULT_KEY_STRENGTH,
+    DEFAULT_MELODY_SHAPE,
     DEFAULT_NUDGE_AFTER,
     DEFAULT_PRECISION,
     DEFAULT_TEMPERATURE,
@@ -38,6 +39,7 @@ class GenerationSettings:
     top_p: float = DEFAULT_TOP_P  # 1 = off
     cfg: float = DEFAULT_CFG  # classifier-free guidance scale; 1 = off
     key_strength: float = DEFAULT_KEY_STRENGTH  # the pull towards the asked key's scale and tonic; 0 = off
+    melody_shape: float = DEFAULT_MELODY_SHAPE  # a melody instrument's pull towards steps; 0 = off
     nudge_after: int = DEFAULT_NUDGE_AFTER  # silent bars before an asked-for instrument is nudged back; 0 = never
     seed: int | None = None  # the same seed gives the same MIDI bytes on the same machine
     max_new_tokens: int | None = None  # None: enough for the length asked for
@@ -64,7 +66,7 @@ class GenerationSettings:
 
 
 _WHOLES = ("num_samples", "top_k", "nudge_after")
-_REALS = ("temperature", "top_p", "cfg", "key_strength")
+_REALS = ("temperature", "top_p", "cfg", "key_strength", "melody_shape")
 
 
 def _flag(name: str) -> str:
@@ -95,6 +97,8 @@ def _check_ranges(s: GenerationSettings) -> None:
         raise MusicGenError(f"--top-p must be in (0, 1], got {s.top_p:g}")
     if not 0 <= s.key_strength <= 20:
         raise MusicGenError(f"--key-strength must be 0–20 (0 = off), got {s.key_strength:g}")
+    if not 0 <= s.melody_shape <= 10:
+        raise MusicGenError(f"--melody-shape must be 0–10 (0 = off), got {s.melody_shape:g}")
     if not 0 <= s.cfg <= 20:
         raise MusicGenError(f"--cfg must be 0–20 (1 = no guidance), got {s.cfg:g}")
     if not 0 <= s.nudge_after <= MAX_BARS:

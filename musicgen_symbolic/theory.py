@@ -205,14 +205,21 @@ def roman_of(chord: Chord, key: Key) -> str:
 
 # ---------------------------------------------------------------------------- hearing a chord
 
-# The qualities a bar is labelled with: triads, the common sevenths and sus; rarer colours (6, 9, add9) are heard
-# as their triad or seventh, which is what a chord symbol of the bar would most likely say.
-LABELS = ("", "m", "dim", "aug", "sus4", "7", "maj7", "m7", "m7b5", "dim7")
+# The qualities a bar is labelled with: triads, sixths, the common sevenths and sus; rarer colours (9, add9) are
+# heard as their triad or seventh, which is what a chord symbol of the bar would most likely say. Chords with the
+# same notes (Csus2 and Gsus4, C6 and Am7, Am6 and F#m7b5) are told apart by the bass.
+LABELS = ("", "m", "dim", "aug", "sus2", "sus4", "6", "m6", "7", "maj7", "m7", "m7b5", "dim7")
 _TEMPLATES = np.array(
     [[1.0 if pc in Chord(root, quality).tones else 0.0 for pc in range(12)] for quality in LABELS for root in range(12)]
 )
 _SIMPLER = np.array([0.0 if len(QUALITIES[q]) == 3 else 0.06 for q in LABELS for _ in range(12)])
-_RARER = np.array([0.04 if q in ("aug", "sus4", "dim7", "dim") else 0.0 for q in LABELS for _ in range(12)])
+_RARER = np.array(
+    [
+        0.04 if q in ("aug", "sus2", "sus4", "dim7", "dim") else 0.02 if q in ("6", "m6") else 0.0
+        for q in LABELS
+        for _ in range(12)
+    ]
+)
 
 
 def label_chord(weights: np.ndarray, bass: int | None = None) -> Chord | None:
@@ -285,3 +292,40 @@ def chords_per_half_bar(progression: Progression, key: Key | None, bars: int) ->
         for chord, length in spans:
             halves.extend([chord] * max(1, round(length * 2)))
     return halves[: 2 * bars]
+
+
+MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
+MINOR_SCALE = (0, 2, 3, 5, 7, 8, 10, 11)  # natural minor with harmonic minor's leading tone
+
+
+def scale_of(key: Key) -> tuple[int, ...]:
+    """The key's pitch classes (a minor key keeps its leading tone)."""
+    steps = MAJOR_SCALE if key.mode == "major" else MINOR_SCALE
+    return tuple(sorted((key.tonic + step) % 12 for step in steps))
+
+
+def chord_scale(chord: Chord, key: Key) -> tuple[int, ...]:
+    """The key's scale (natural minor in a minor key) bent to fit the chord: a chord tone outside it replaces the
+    scale note it alters. A major third is a raised note and replaces the one below (G♯ over E7 in A minor replaces
+    G, F♯ over D7 in C replaces F); any other tone is a lowered one and replaces the one above (B♭ over B♭ in C
+    replaces B, A♭ over Fm replaces A). The tonic and the chord's own tones are never removed."""
+    pcs = set(MAJOR_SCALE if key.mode == "major" else MINOR_SCALE[:-1])
+    pcs = {(key.tonic + step) % 12 for step in pcs}
+    keep = {key.tonic, *chord.tones}
+    for interval, tone in zip(QUALITIES[chord.quality], chord.tones, strict=True):
+        if tone in pcs:
+            continue
+        altered = (tone - 1) % 12 if interval == 4 else (tone + 1) % 12
+        if altered not in keep:
+            pcs.discard(altered)
+        pcs.add(tone)
+    if chord.bass is not None:
+        pcs.add(chord.bass)
+    return tuple(sorted(pcs))
+
+
+def key_of_progression(progression: Progression) -> Key:
+    """The key a progression of chord symbols implies where none is given: its first chord's root, minor when
+    that chord is minor or diminished ("Am F C G": A minor)."""
+    first = progression.chords(None)[0][0]
+    return Key(first.root, "minor" if first.family in ("min", "dim") else "major")

@@ -8,7 +8,10 @@ Like pretty-midi's or MidiTok's ``constants``: names and small value types, no p
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:  # theory imports this module: a progression is only named here
+    from .theory import Progression
 
 DRUMS = -1  # miditok's program number for the drum kit
 
@@ -190,6 +193,7 @@ class Attributes:
     bars: int | None = None
     seconds: float | None = None
     without: tuple[int, ...] | None = None  # programs to leave out where the model chooses ("without drums")
+    chords: Progression | None = None  # the chord progression, repeated to fill the piece (no control token)
 
     def merged(self, **overrides: object) -> Attributes:
         """Return a copy where every non-None override replaces the parsed value."""
@@ -206,6 +210,7 @@ class Attributes:
         data["time_signature"] = "/".join(map(str, self.time_signature)) if self.time_signature else None
         data["instruments"] = [program_name(p) for p in self.instruments] if self.instruments else None
         data["without"] = _describe_left_out(self.without) if self.without else None
+        data["chords"] = str(self.chords) if self.chords else None
         return data
 
 

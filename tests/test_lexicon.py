@@ -18,11 +18,14 @@ from musicgen_symbolic.lexicon import (
     INSTRUMENT_SYNONYMS,
     MODES,
     MOODS,
+    NAMED_PROGRESSIONS,
+    NAMED_PROGRESSIONS_IN_MINOR,
     NEGATOR_IDIOMS,
     NEGATOR_IDIOMS_AFTER_NEXT,
     NEGATORS,
     PLAIN_BASS,
     PLAIN_GUITAR,
+    PROGRESSION_NAMES,
     SCALES,
     TEMPO_WORDS,
     TIME_SIGNATURE_WORDS,
@@ -50,9 +53,15 @@ def test_labels_are_the_control_vocabulary_in_its_order():
     assert tuple(MOODS) == MOOD_LABELS
 
 
-@pytest.mark.parametrize("name", sorted(set(TABLES) - {"LETTER_PITCH_CLASSES"}))  # note letters are capitals
+# Note letters are capitals, and Roman numerals are case-sensitive: a named progression's chords, and its name
+# ("ii-V-I"), are not words (their words, PROGRESSION_NAMES' values, are).
+_NOT_WORDS = {"LETTER_PITCH_CLASSES", "NAMED_PROGRESSIONS", "NAMED_PROGRESSIONS_IN_MINOR"}
+
+
+@pytest.mark.parametrize("name", sorted(set(TABLES) - _NOT_WORDS))
 def test_words_are_plain_lower_case_words(name):
-    for word in _strings(TABLES[name]):
+    table = TABLES[name]
+    for word in _strings(tuple(table.values()) if name == "PROGRESSION_NAMES" else table):
         assert word == word.lower(), f"{name}: {word!r} is not lower-case"
         assert word == " ".join(word.split()), f"{name}: {word!r} has spaces other than single ones between words"
         assert not re.search(r"[()\[\]{}?*+|\\^$.]", word), f"{name}: {word!r} looks like a regex, not a word"
@@ -102,3 +111,17 @@ def test_idioms_are_about_words_the_parser_reads():
         forms = {word, word.removesuffix("s"), word.removesuffix("es"), f"{word}s"}  # "whistles", "vocal"
         assert forms & read, word
     assert set(NEGATOR_IDIOMS) | set(NEGATOR_IDIOMS_AFTER_NEXT) <= set(NEGATORS)
+
+
+def test_named_progressions_read_in_either_mode():
+    from musicgen_symbolic.prompt.values import named_progression
+    from musicgen_symbolic.vocabulary import Key
+
+    assert set(PROGRESSION_NAMES) == set(NAMED_PROGRESSIONS) >= set(NAMED_PROGRESSIONS_IN_MINOR)
+    for name in NAMED_PROGRESSIONS:
+        for key in (Key(0, "major"), Key(9, "minor")):
+            progression = named_progression(name, key)
+            assert progression.roman and progression.name == name
+            assert len(progression.chords(key)) == len(progression.steps)
+    aliases = [word for words in PROGRESSION_NAMES.values() for word in words]
+    assert len(aliases) == len(set(aliases)), "a word names two progressions"

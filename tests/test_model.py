@@ -21,7 +21,7 @@ def _inputs(config, batch=2, length=12):
 
 def test_save_load_gives_identical_logits(tiny_generator, tmp_path):
     folder = tiny_generator.save_pretrained(tmp_path / "copy")
-    assert {p.name for p in folder.iterdir()} == {"config.json", "model.safetensors", "tokenizer.json"}
+    assert {p.name for p in folder.iterdir()} == {"config.json", "model.safetensors", "tokenizer.json", "harmony.json"}
     loaded = MusicGenSymbolic.from_pretrained(folder)
     tokens, memory, mask = _inputs(tiny_generator.model.config)
     with torch.no_grad():

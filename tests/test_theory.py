@@ -119,8 +119,12 @@ def test_hearing_chords_in_realistic_bars():
     assert label_chord(_profile({0: 2, 4: 1, 7: 1, 2: 0.3})) == Chord(0, "")
     # A minor seventh spread over the bar, bass on A
     assert label_chord(_profile({9: 2, 0: 1, 4: 1, 7: 1}), bass=9) == Chord(9, "m7")
-    # the same notes with C in the bass read as C6's triad C major (a 6 chord is heard as its triad)
-    assert label_chord(_profile({0: 2, 4: 1, 7: 1, 9: 0.5}), bass=0) == Chord(0, "")
+    # the same notes with C in the bass: C6; with the A only passing, C
+    assert label_chord(_profile({0: 2, 4: 1, 7: 1, 9: 0.5}), bass=0) == Chord(0, "6")
+    assert label_chord(_profile({0: 2, 4: 1, 7: 1, 9: 0.15}), bass=0) == Chord(0, "")
+    # chords with the same notes, told apart by the bass
+    assert label_chord(_profile({0: 1, 2: 1, 7: 1}), bass=0) == Chord(0, "sus2")
+    assert label_chord(_profile({9: 1, 0: 1, 4: 1, 6: 1}), bass=9) == Chord(9, "m6")
     # G7: the seventh clearly sounding
     assert label_chord(_profile({7: 2, 11: 1, 2: 1, 5: 1}), bass=7) == Chord(7, "7")
     # a single pitch class is no chord

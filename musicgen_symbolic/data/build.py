@@ -13,12 +13,14 @@ Splits are by piece (never by segment): a hash of the piece's name chooses train
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import itertools
 import json
 import os
 import sys
+import zlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,10 +44,32 @@ MIN_TOKENS = 24
 
 @dataclass
 class BuildPlan:
+    """What a build holds. ``music21``: a number N of corpus files (the first N of ``sources.music21_paths``, six
+    collections interleaved, every tune of each), or "all": every collection of ``music21_caps`` (default
+    ``sources.CORPUS_CAPS``), at most its cap of tunes each, drawn at random by ``seed``. Either way the
+    held-out reference tunes (``sources.held_out``) are left out."""
+
     composer: int = 20_000
-    music21: int = 1_500
+    music21: int | str = 1_500
     midicaps: str | None = None
     seed: int = 0
+    music21_caps: dict[str, int | None] | None = None  # only with music21="all": most tunes per collection
+
+    def resolved(self) -> BuildPlan:
+        """This plan checked, with the default caps filled in for a whole-corpus build."""
+        if self.music21 != "all" and (isinstance(self.music21, str) or self.music21 < 0):
+            raise MusicGenError(f"music21 is a number of corpus files or 'all', not {self.music21!r}")
+        if self.music21 != "all":
+            if self.music21_caps:
+                raise MusicGenError("per-collection caps need the whole corpus (music21='all')")
+            return self
+        from .sources import CORPUS_CAPS
+
+        caps = dict(CORPUS_CAPS) if self.music21_caps is None else dict(self.music21_caps)
+        wrong = [f"{k}={v}" for k, v in caps.items() if v is not None and (not isinstance(v, int) or v < 0)]
+        if wrong:
+            raise MusicGenError(f"a collection's cap is a number of tunes ≥ 0 (or none): {', '.join(wrong)}")
+        return BuildPlan(self.composer, "all", self.midicaps, self.seed, caps)
 
 
 def split_of(name: str) -> str:
@@ -95,7 +119,37 @@ def _encode(piece: SourcePiece, tokenizer: MusicTokenizer, grammar: Grammar) -> 
 
 def _shard_count(plan: BuildPlan) -> tuple[int, int]:
     """(composer shards, music21 shards): corpus files hold many tunes each, so their shards are small."""
-    return -(-plan.composer // SHARD_SIZE), -(-plan.music21 // FILES_PER_SHARD)
+    return -(-plan.composer // SHARD_SIZE), len(_music21_shards(plan))
+
+
+def _music21_shards(plan: BuildPlan) -> list[list[tuple[str, tuple[int, ...] | None, int]]]:
+    """Each music21 shard's (file, tune numbers or None for all, seed) items."""
+    return _music21_shards_of(json.dumps(plan.__dict__))
+
+
+@functools.lru_cache(maxsize=4)
+def _music21_shards_of(plan_json: str) -> list[list[tuple[str, tuple[int, ...] | None, int]]]:
+    plan = BuildPlan(**json.loads(plan_json))
+    if not plan.music21:
+        return []
+    from .sources import MAX_TUNES_PER_ITEM, _corpus_name, corpus_selection, music21_paths
+
+    if plan.music21 != "all":
+        paths = music21_paths(plan.music21, plan.seed)
+        return [
+            [(path, None, plan.seed + first + n) for n, path in enumerate(paths[first : first + FILES_PER_SHARD])]
+            for first in range(0, len(paths), FILES_PER_SHARD)
+        ]
+    items, _ = corpus_selection(plan.seed, plan.music21_caps)
+    shards: list[list] = [[]]
+    for path, tunes in items:
+        if shards[-1] and (
+            len(shards[-1]) == FILES_PER_SHARD
+            or sum(len(t) for _, t, _ in shards[-1]) + len(tunes) > MAX_TUNES_PER_ITEM
+        ):
+            shards.append([])
+        shards[-1].append((path, tunes, zlib.crc32(f"{plan.seed}:{_corpus_name(path)}".encode())))
+    return [shard for shard in shards if shard]
 
 
 def _pieces_for_shard(plan: BuildPlan, shard: int) -> list[SourcePiece]:
@@ -105,12 +159,11 @@ def _pieces_for_shard(plan: BuildPlan, shard: int) -> list[SourcePiece]:
 
         indices = range(shard * SHARD_SIZE, min((shard + 1) * SHARD_SIZE, plan.composer))
         return [SourcePiece(f"composer:{i}", *_composed(compose_piece(plan.seed * 1_000_003 + i))) for i in indices]
-    from .sources import music21_paths, music21_pieces
+    from .sources import music21_pieces
 
-    first = (shard - composer_shards) * FILES_PER_SHARD
     pieces: list[SourcePiece] = []
-    for n, path in enumerate(music21_paths(plan.music21, plan.seed)[first : first + FILES_PER_SHARD]):
-        pieces.extend(music21_pieces(path, seed=plan.seed + first + n))
+    for path, tunes, seed in _music21_shards(plan)[shard - composer_shards]:
+        pieces.extend(music21_pieces(path, seed=seed, tunes=tunes))
     return pieces
 
 
@@ -196,6 +249,12 @@ def _shard_job(args: tuple[Path, BuildPlan, int]) -> int:
     return _write_shard(folder, shard, _pieces_for_shard(plan, shard))
 
 
+def _source_of(name: str) -> str:
+    """ "composer", "midicaps" or "music21/<collection>" from a piece's name ("music21:bach/bwv66.6.mxl:0@3")."""
+    kind, _, rest = name.partition(":")
+    return f"music21/{rest.split('/')[0]}" if kind == "music21" and "/" in rest.split(":")[0] else kind
+
+
 def _attributes_json(a: Attributes) -> dict:
     return {
         "tempo": a.tempo,
@@ -214,6 +273,7 @@ def build_dataset(folder: str | Path, plan: BuildPlan, workers: int | None = Non
     from tqdm import tqdm
 
     folder = Path(folder)
+    plan = plan.resolved()
     if plan.music21:
         _require_music21()
     if plan.midicaps:
@@ -223,7 +283,7 @@ def build_dataset(folder: str | Path, plan: BuildPlan, workers: int | None = Non
     (folder / "shards").mkdir(parents=True, exist_ok=True)
     plan_file = folder / "plan.json"
     plan_json = json.dumps(plan.__dict__, sort_keys=True)
-    if plan_file.exists() and plan_file.read_text() != plan_json:
+    if plan_file.exists() and {**BuildPlan().__dict__, **json.loads(plan_file.read_text())} != plan.__dict__:
         raise MusicGenError(f"{folder} was built with another plan ({plan_file.read_text()}); use a new folder")
     plan_file.write_text(plan_json)
     total = sum(_shard_count(plan))
@@ -265,9 +325,20 @@ def build_dataset(folder: str | Path, plan: BuildPlan, workers: int | None = Non
         for index in range(0, len(pieces), SHARD_SIZE):
             _write_shard(folder, MIDICAPS_SHARDS + index // SHARD_SIZE, pieces[index : index + SHARD_SIZE])
     counts = {"train": 0, "validation": 0, "test": 0}
+    sources: dict[str, int] = {}
     for lines in (folder / "shards").glob("*.jsonl"):
         for line in lines.read_text().splitlines():
-            counts[json.loads(line)["split"]] += 1
-    manifest = {"plan": plan.__dict__, "pieces": counts}
+            record = json.loads(line)
+            counts[record["split"]] += 1
+            source = _source_of(record["name"])
+            sources[source] = sources.get(source, 0) + 1
+    manifest = {"plan": plan.__dict__, "pieces": counts, "pieces_by_source": dict(sorted(sources.items()))}
+    if plan.music21 == "all":
+        from .sources import corpus_selection
+
+        manifest["music21_collections"] = {
+            name: {**row, "pieces": sources.get(f"music21/{name}", 0)}
+            for name, row in corpus_selection(plan.seed, plan.music21_caps)[1].items()
+        }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest

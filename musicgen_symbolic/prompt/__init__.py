@@ -1,12 +1,12 @@
-"""Prompt → explicit musical attributes (tempo, key, metre, instruments, genre, mood, length).
+"""Prompt → explicit musical attributes (tempo, key, metre, instruments, genre, mood, length, chord progression).
 
 The parser is deliberately rule-based: every attribute it finds becomes a control token that the
 model and the constrained decoder obey exactly, so it must be predictable. Explicit arguments
 (CLI flags, API keywords) override what the prompt says (:class:`AttributeOverrides`).
 
 One module per attribute finds it in a prompt (``tempo``, ``key``, ``metre``, ``length``, ``instruments``,
-``labels`` for genre and mood), each with the patterns it reads; they share ``negation`` ("not too fast") and
-``text`` (normalising, numbers, idioms). The words they read are :mod:`musicgen_symbolic.lexicon`; ``values``
+``labels`` for genre and mood, ``chords``), each with the patterns it reads; they share ``negation`` ("not too
+fast") and ``text`` (normalising, numbers, idioms). The words they read are :mod:`musicgen_symbolic.lexicon`; ``values``
 checks single values given on their own.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from ..errors import MusicGenError
 from ..vocabulary import Attributes
+from .chords import _find_chords, _first_chords, _without_chord_symbols
 from .instruments import _find_instruments
 from .key import _find_key
 from .labels import _find_genre, _find_mood
@@ -25,6 +26,7 @@ from .text import _normalise
 from .values import (
     check_bars,
     check_seconds,
+    parse_chords,
     parse_genre,
     parse_instrument,
     parse_instruments,
@@ -38,6 +40,7 @@ __all__ = [
     "AttributeOverrides",
     "check_bars",
     "check_seconds",
+    "parse_chords",
     "parse_genre",
     "parse_instrument",
     "parse_instruments",
@@ -49,18 +52,23 @@ __all__ = [
 ]
 
 
-def parse_prompt(prompt: str, genre: str | None = None) -> Attributes:
+def parse_prompt(prompt: str, genre: str | None = None, key: str | None = None) -> Attributes:
     """Extract every attribute the prompt states; the rest stay ``None``. ``genre`` (a flag's) decides what a
-    plain "bass" or "guitar" in the prompt is, instead of the prompt's own genre."""
+    plain "bass" or "guitar" in the prompt is, instead of the prompt's own genre; ``key`` (a flag's) which form a
+    named progression takes ("a 12-bar blues" in a minor key is a minor blues), instead of the prompt's key."""
     if not prompt or not prompt.strip():
         raise MusicGenError("the prompt is empty: describe the music, e.g. 'a calm piano piece in D minor'")
     text = _normalise(prompt)
     bars, seconds = _find_length(text)
     found_genre = _find_genre(text)
     instruments, without = _find_instruments(text, parse_genre(genre) if genre is not None else found_genre)
+    spaced = " ".join(prompt.split())
+    # A key named besides a row of chord symbols is the key ("Em C G D over a Bbm drone"), else one its first chord
+    # names ("Am F C G": A minor); no other chord of the row names a key.
+    found_key = _find_key(_without_chord_symbols(spaced)) or _find_key(spaced, _first_chords(spaced))
     return Attributes(
         tempo=_find_tempo(text),
-        key=_find_key(" ".join(prompt.split())),
+        key=found_key,
         time_signature=_find_time_signature(text),
         instruments=instruments,
         without=without,
@@ -68,4 +76,5 @@ def parse_prompt(prompt: str, genre: str | None = None) -> Attributes:
         mood=_find_mood(text),
         bars=bars,
         seconds=seconds,
+        chords=_find_chords(spaced, parse_key(key) if key is not None else found_key),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from ..lexicon import ACCIDENTALS, AFTER_A_MINOR, LETTER_PITCH_CLASSES, LIST_NEGATORS, MODES, SCALES
 from ..vocabulary import Key
@@ -44,15 +45,16 @@ _AFTER_BARE_A_RE = re.compile(rf"\s*(?:$|[^\w\s]|{_CLAUSE_WORDS})", re.IGNORECAS
 _KEY_LEAD_RE = re.compile(r"(?:\bin\s+(?:the\s+key\s+of\s+)?|\bkey\s+of\s+)?$")  # what a negator may precede
 
 
-def _find_key(original: str) -> Key | None:
-    """The first key named and not ruled out ("not in C major, make it D minor"), matched on the original case."""
+def _find_key(original: str, starts: Collection[int] | None = None) -> Key | None:
+    """The first key named and not ruled out ("not in C major, make it D minor"), matched on the original case;
+    only one whose letter is at one of ``starts``, if given."""
     found = [
         (way, m) for way, pattern in _KEY_RES.items() for m in pattern.finditer(original) if _is_key(original, m, way)
     ]
     lowered = original.lower()  # can lengthen a few letters ("İ"); then the places differ and nothing is ruled out
     ruled_out = _ruled_out_keys(lowered, [m for _, m in found]) if len(lowered) == len(original) else set()
     for _, match in found:
-        if match.span() in ruled_out:
+        if match.span() in ruled_out or (starts is not None and match.start(1) not in starts):
             continue
         letter, accidental, mode = match.groups()
         accidental = (accidental or "").strip().lower().replace("-", "")

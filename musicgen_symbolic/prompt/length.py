@@ -17,6 +17,7 @@ from ..lexicon import (
     PROGRAMME_PARTS,
     PROGRAMMES,
 )
+from .chords import _is_chord_length
 from .negation import _negator
 from .text import _ANY_SPACE, _NUM, _count, _either
 from .values import check_bars, check_seconds
@@ -73,8 +74,8 @@ _PROGRAMME_PART_AFTER_RE = re.compile(rf"(?:'s)?\s+(?:{_either(PROGRAMME_PARTS, 
 
 
 def _is_inner_length(text: str, match: re.Match[str], unit: str) -> bool:
-    """Whether a length is not the piece's: a time inside it, one ruled out, or the programme's (see
-    :func:`_programme_length`)."""
+    """Whether a length is not the piece's: a time inside it, one ruled out, the programme's (see
+    :func:`_programme_length`), or how long each chord lasts ("2 bars each")."""
     if match.group(0) == "one second" and re.match(r"\s*,", text[match.end() :]):
         return True  # "one second, make it jazzier"
     if unit == "hours" and re.match(r"(?:24|twenty[\s-]four)\b", match.group(0)):
@@ -86,6 +87,7 @@ def _is_inner_length(text: str, match: re.Match[str], unit: str) -> bool:
         or _INNER_LENGTH_AFTER_RE.match(text, match.end())
         or (unit != "bars" and _INNER_TIME_AFTER_RE.match(text, match.end()))
         or _PROGRAMME_AFTER_RE.match(text, match.end())
+        or (unit == "bars" and _is_chord_length(text, match.start(), match.end()))  # "2 bars each", "per chord"
     )
 
 

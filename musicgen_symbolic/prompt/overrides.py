@@ -6,10 +6,12 @@ from dataclasses import dataclass, replace
 
 from ..constants import MAX_INSTRUMENTS
 from ..errors import MusicGenError
+from ..theory import Progression
 from ..vocabulary import Attributes, kind_programs, program_name
 from .values import (
     check_bars,
     check_seconds,
+    parse_chords,
     parse_genre,
     parse_instruments,
     parse_key,
@@ -32,13 +34,15 @@ class AttributeOverrides:
     bars: int | None = None
     seconds: float | None = None
     without: str | list | tuple | None = None
+    chords: str | Progression | None = None
 
     def resolve(self, prompt: str) -> Attributes:
         """The prompt's attributes with these overrides applied; a genre given here also decides what the prompt's
-        plain "bass" or "guitar" is ("a tune with bass" and ``genre="jazz"``: the upright bass)."""
+        plain "bass" or "guitar" is ("a tune with bass" and ``genre="jazz"``: the upright bass), and a key which
+        form a progression the prompt names takes ("a 12-bar blues" and ``key="A minor"``: the minor blues)."""
         from . import parse_prompt  # the package's parser, which imports this module
 
-        return self.apply(parse_prompt(prompt, self.genre))
+        return self.apply(parse_prompt(prompt, self.genre, self.key))
 
     def apply(self, attributes: Attributes) -> Attributes:
         genre = parse_genre(self.genre) if self.genre is not None else None
@@ -56,6 +60,8 @@ class AttributeOverrides:
             bars=check_bars(self.bars) if self.bars is not None else None,
             seconds=check_seconds(self.seconds) if self.seconds is not None else None,
         )
+        if self.chords is not None:  # a named progression in the form the piece's key takes
+            attributes = attributes.merged(chords=parse_chords(self.chords, attributes.key))
         attributes = self._leave_out(attributes) if self.without is not None else attributes
         if len(attributes.instruments or ()) > MAX_INSTRUMENTS:  # only the prompt's can be more: flags are checked
             names = ", ".join(program_name(p) for p in attributes.instruments)

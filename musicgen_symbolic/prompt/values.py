@@ -1,11 +1,13 @@
 """Single values given on their own (CLI flags, API keywords): a tempo, a key, a metre, instruments, a genre, a
-mood, a length. Each is checked, and a wrong one is a one-line error that says what would do."""
+mood, a length, a chord progression. Each is checked, and a wrong one is a one-line error that says what would
+do."""
 
 from __future__ import annotations
 
 import functools
 import numbers
 import re
+from dataclasses import replace
 
 from ..constants import MAX_BARS, MAX_INSTRUMENTS, MAX_SECONDS, TEMPO_RANGE, TIME_SIGNATURES
 from ..errors import MusicGenError
@@ -18,12 +20,16 @@ from ..lexicon import (
     LETTER_PITCH_CLASSES,
     MODES,
     MOODS,
+    NAMED_PROGRESSIONS,
+    NAMED_PROGRESSIONS_IN_MINOR,
     PLAIN_BASS,
     PLAIN_GUITAR,
+    PROGRESSION_NAMES,
     SCALES,
     TEMPO_WORDS,
     TIME_SIGNATURE_WORDS,
 )
+from ..theory import ROMAN_RE, SYMBOL_RE, Progression, Step, parse_roman, parse_symbol
 from ..vocabulary import DRUMS, GM_NAMES, Key
 from .text import _normalise, _suggest, _text
 
@@ -194,3 +200,119 @@ def check_seconds(seconds: float) -> float:
     if not 1 <= seconds <= MAX_SECONDS:  # NaN fails here too
         raise MusicGenError(f"{seconds:.10g} seconds is out of range: choose 1–{MAX_SECONDS:g} seconds")
     return float(seconds)
+
+
+# --------------------------------------------------------------------------- chord progressions
+
+# A progression's name or one of its words (``lexicon.PROGRESSION_NAMES``) → its name.
+PROGRESSION_ALIASES = {
+    word: name for name, words in PROGRESSION_NAMES.items() for word in (name.lower(), *words)
+}  # fmt: skip
+_DURATION_RE = re.compile(r"(.+?)(?::(\d+(?:\.\d*)?|\.\d+))?")  # "Am7:2", "C:0.5"
+_WRITTEN_NAMED_RE = re.compile(r"(.+?)\s*\((.+)\)")  # "andalusian cadence (i bVII bVI V)", as str() writes it
+_CHORD_SEPARATORS_RE = re.compile(r"[,→–—]|\s-+>?\s|->|=>")  # read as spaces between chords
+_CHORDS_EXAMPLE = "write chord symbols like Am7, F#m7b5, C/E, or Roman numerals like ii7 V7 I"
+
+
+def named_progression(name: str, key: Key | None = None) -> Progression:
+    """A named progression (``lexicon.NAMED_PROGRESSIONS``) in the form ``key``'s mode takes (major without one)."""
+    minor = key is not None and key.mode == "minor"
+    notation = NAMED_PROGRESSIONS_IN_MINOR.get(name) if minor else None
+    return replace(_read_chords(notation or NAMED_PROGRESSIONS[name]), name=name)
+
+
+def parse_chords(value: str | Progression, key: Key | None = None) -> Progression:
+    """A chord progression given on its own (``--chords``): chords separated by spaces, each a chord symbol
+    ("Am7", "F#m7b5", "C/E") or, all of them, Roman numerals ("ii7 V7 I"); "X:N" holds X for N bars (0.5, 1.5
+    …); "|" is a bar line, and chords between two bar lines without durations share the bar ("| C G |": half a bar
+    each); without bar lines each chord lasts a bar. Or a progression's name ("andalusian cadence"), in the form
+    ``key``'s mode takes. A :class:`Progression` is checked as it is."""
+    if isinstance(value, Progression):
+        return check_progression(value)
+    text = " ".join(_text(value, "chords").split())
+    if not text:
+        raise MusicGenError("no chords given: write them like 'Am F C G', 'ii7:2 V7:2 I:4' or 'andalusian cadence'")
+    name = PROGRESSION_ALIASES.get(_normalise(text))
+    if name:
+        return named_progression(name, key)
+    written = _WRITTEN_NAMED_RE.fullmatch(text)
+    if written and _normalise(written.group(1)) in PROGRESSION_ALIASES:
+        return replace(_read_chords(written.group(2)), name=PROGRESSION_ALIASES[_normalise(written.group(1))])
+    return _read_chords(text)
+
+
+def _read_chords(text: str) -> Progression:
+    """The chords of ``parse_chords``' notation, checked."""
+    text = _CHORD_SEPARATORS_RE.sub(" ", text)
+    bar_lines = "|" in text
+    steps: list[Step] = []
+    for bar in text.split("|"):
+        chords = [_DURATION_RE.fullmatch(token).groups() for token in bar.split()]
+        shared = bar_lines and all(bars is None for _, bars in chords)
+        for chord, bars in chords:
+            _check_chord(chord, text)
+            if shared and len(chords) > 2:
+                raise MusicGenError(
+                    f"{len(chords)} chords share the bar '| {bar.strip()} |' in --chords: at most two do (half a "
+                    f"bar each); give each its length, like {chords[0][0]}:1"
+                )
+            length = 1 / len(chords) if shared else float(bars) if bars is not None else 1.0
+            steps.append(Step(chord, _check_chord_length(chord, length, bars)))
+    if not steps:
+        raise MusicGenError(f"no chords in --chords {text.strip()!r}: {_CHORDS_EXAMPLE}")
+    roman = [bool(ROMAN_RE.fullmatch(step.chord)) for step in steps]
+    if any(roman) and not all(roman):
+        symbol, numeral = (
+            next(s.chord for s, r in zip(steps, roman, strict=True) if r is want) for want in (False, True)
+        )
+        raise MusicGenError(
+            f"--chords mixes chord symbols and Roman numerals ({symbol!r}, {numeral!r}): write all chords one way"
+        )
+    return check_progression(Progression(tuple(steps), roman=all(roman)))
+
+
+def _check_chord(chord: str, text: str) -> None:
+    if SYMBOL_RE.fullmatch(chord) or ROMAN_RE.fullmatch(chord):
+        return
+    if not any(SYMBOL_RE.fullmatch(t) or ROMAN_RE.fullmatch(t) for t in re.split(r"[\s|:]+", text)):
+        words = _normalise(text)
+        raise MusicGenError(
+            f"unknown chords or progression {words!r} in --chords{_suggest(words, PROGRESSION_ALIASES)}: "
+            f"{_CHORDS_EXAMPLE}, or name one like 'andalusian cadence'"
+        )
+    raise MusicGenError(f"unknown chord {chord!r} in --chords: {_CHORDS_EXAMPLE}")
+
+
+def _check_chord_length(chord: str, bars: float, written: str | None) -> float:
+    """A chord lasts a whole number of half bars."""
+    if bars <= 0 or bars * 2 != int(bars * 2):
+        shown = f"{chord}:{written}" if written is not None else chord
+        raise MusicGenError(
+            f"{shown!r} in --chords: a chord lasts a whole number of half bars, like {chord}:0.5, {chord}:1 or "
+            f"{chord}:1.5"
+        )
+    return bars
+
+
+def check_progression(progression: Progression) -> Progression:
+    """A progression whose chords read (symbols, or all Roman numerals), each lasting whole half bars, and that
+    is at most ``MAX_BARS`` long."""
+    if not isinstance(progression, Progression):
+        raise MusicGenError(f"chords must be text or a Progression, got {progression!r}")
+    if not progression.steps:
+        raise MusicGenError("no chords given: write them like 'Am F C G', 'ii7:2 V7:2 I:4' or 'andalusian cadence'")
+    for step in progression.steps:
+        try:
+            parse_roman(step.chord, Key(0, "major")) if progression.roman else parse_symbol(step.chord)
+        except (ValueError, TypeError, AttributeError):
+            kind = "Roman numeral" if progression.roman else "chord"
+            raise MusicGenError(f"unknown {kind} {step.chord!r} in --chords: {_CHORDS_EXAMPLE}") from None
+        if isinstance(step.bars, bool) or not isinstance(step.bars, numbers.Real):
+            raise MusicGenError(f"{step.chord!r} in --chords: its length must be a number of bars, got {step.bars!r}")
+        _check_chord_length(step.chord, float(step.bars), None)
+    if progression.bars > MAX_BARS:
+        raise MusicGenError(
+            f"the progression in --chords lasts {progression.bars:g} bars: at most {MAX_BARS} (it repeats to fill "
+            "the piece)"
+        )
+    return progression

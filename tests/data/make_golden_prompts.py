@@ -4,9 +4,9 @@ Run ``python tests/data/make_golden_prompts.py`` after a parser change that is m
 ``git diff tests/data/golden_prompts.jsonl``: every line that moved is a prompt whose reading changed.
 ``tests/test_golden_prompts.py`` fails on any difference until the file is rewritten.
 
-The prompts come from four places, each reproducible: every prompt-like string in the parser's and the CLI's tests,
-the evaluation prompts, training captions drawn with fixed seeds, and phrasings combined from everyday fragments
-(negations, idioms, lengths, tempo words) with a fixed seed.
+The prompts come from five places, each reproducible: every prompt-like string in the parser's and the CLI's tests,
+the evaluation prompts, training captions drawn with fixed seeds, phrasings combined from everyday fragments
+(negations, idioms, lengths, tempo words) with a fixed seed, and prompts that name chord progressions.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).with_name("golden_prompts.jsonl")
-_TEST_FILES = ("test_prompt.py", "test_cli.py", "test_evaluation.py", "test_training.py")
+_TEST_FILES = ("test_prompt.py", "test_cli.py", "test_evaluation.py", "test_training.py", "test_prompt_chords.py")
 
 
 def reading(prompt: str) -> dict:
@@ -42,6 +42,7 @@ def reading(prompt: str) -> dict:
         "mood": a.mood,
         "bars": a.bars,
         "seconds": a.seconds,
+        "chords": str(a.chords) if a.chords else None,
     }
 
 
@@ -137,8 +138,76 @@ def _combined(count: int) -> list[str]:
     return out
 
 
+# Prompts that name a chord progression (symbols, Roman numerals, names, how long each chord lasts), and a few that
+# look like one but are not.
+_PROGRESSIONS = (
+    "a chill lofi beat over Am7 Dm7 G7 Cmaj7 at 75 bpm",
+    "sad piano ballad, Am F C G, 70 bpm",
+    "upbeat pop song in C: C G Am F, drums and bass",
+    "jazz trio playing Dm7 - G7 - Cmaj7 - A7",
+    "neo-soul groove on Ebmaj7 | Dm7 | Cm7 | Bb7 with rhodes",
+    "a synthwave track over Em C G D, 110 bpm",
+    "gospel piano: C/E F G Am",
+    "a dreamy pad going Fmaj7 Em7 Dm7 Cmaj7, slow",
+    "bossa nova over Cmaj7 A7 Dm7 G7 on nylon guitar",
+    "a rock anthem, E B C#m A, distorted guitar and drums",
+    "funk vamp on E9 A9, slap bass",
+    "metal riff over Em C D Em in 7/8",
+    "reggae skank, Am D Am D",
+    "Gm Eb Bb F trap beat with 808s",
+    "country tune, G C D G, fiddle and banjo",
+    "a waltz over Dm Gm A7 Dm in 3/4",
+    "Am | Am | F | G, cinematic strings",
+    "C → G → Am → F, ukulele",
+    "a folk song going G then C then D",
+    "piano chords Bbmaj7 Am7 Dm7, dreamy",
+    "synth pop with F#m D A E, energetic",
+    "a sad tune, Am F C G, two bars each",
+    "Dm7 G7 Cmaj7, each chord for 2 bars, jazz ballad",
+    "C Am F G, two chords per bar, doo-wop",
+    "Em C G D, one chord per bar, 16 bars",
+    "a loop of Am G F E, half a bar each",
+    "the chords change every other bar: Cmaj7 Fmaj7",
+    "I-V-vi-IV pop song in D at 120 bpm",
+    "a I–V–vi–IV ballad in E major with piano and strings",
+    "ii-V-I in Bb, swing, upright bass",
+    "a ii V I jazz lick in F",
+    "i bVI bIII bVII epic trailer music in D minor",
+    "I vi IV V doo-wop in C, 4/4",
+    "vi IV I V emotional pop in G",
+    "a I IV V blues in A",
+    "IV-V-iii-vi j-pop in A major",
+    "i-iv-v minor rock in E minor",
+    "i bVII bVI V flamenco in A minor",
+    "a 12-bar blues in E with harmonica",
+    "twelve bar blues shuffle in A at 100 bpm",
+    "a minor blues in C minor, slow, guitar",
+    "12-bar blues in G minor",
+    "andalusian cadence, flamenco guitar, E phrygian",
+    "pachelbel's canon progression in D for string quartet",
+    "a wedding piece on the canon progression",
+    "a doo-wop ballad with the 50s progression in Bb",
+    "axis progression pop song in C",
+    "pop punk progression at 180 bpm, distorted guitars",
+    "royal road progression, city pop, 100 bpm",
+    "a two five one in C minor, piano trio",
+    "jazz turnaround in F, walking bass",
+    "circle of fifths progression in A minor, baroque harpsichord",
+    "the sensitive female chord progression, acoustic guitar",
+    "an epic progression in C minor, orchestra",
+    "not the 12-bar blues, just a slow jam",
+    "no chords, only drums and percussion",
+    "I want a song about my dog",
+    "A C major piece for solo piano",
+    "a vi editor tutorial background track",
+    "chapter IV of the audiobook, calm strings",
+    "from A to B, a road trip song",
+    "A B testing jingle, upbeat",
+)
+
+
 def collect() -> list[str]:
-    prompts = _test_strings() + _evaluation_prompts() + _captions(500) + _combined(900)
+    prompts = _test_strings() + _evaluation_prompts() + _captions(500) + _combined(900) + list(_PROGRESSIONS)
     return list(dict.fromkeys(p for p in prompts if p.strip()))
 
 

@@ -1,0 +1,272 @@
+"""Harmony plans: the chords a piece follows, given in the prompt or planned for its genre, mode and length.
+
+Without a progression in the prompt, one is planned by a small model of the training data's own harmony: for each
+genre and mode, a first-order Markov chain over bar-long chords written as Roman numerals ("ii7", "V7",
+"Imaj7-vi7" for two chords in a bar), learned from the progressions the procedural composer plays (and, for the
+corpus's genres, common-practice progressions), stored beside the model as ``harmony.json``. A plan draws a loop of
+four bars (eight for slow-moving chords), repeats it, and ends the piece with a cadence (dominant, then tonic) when
+the piece is long enough; the seed makes it reproducible. A key is chosen the same way where the prompt names none.
+
+What the sampler does with a plan is ``pulls.py``; what a chord is, ``theory.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import MusicGenError
+from .theory import Chord, Progression, Step, key_of_progression, parse_roman
+from .vocabulary import Key
+
+HARMONY_FILE = "harmony.json"
+LOOP_BARS = 4
+MOODS_IN_MINOR = frozenset({"sad", "melancholic", "dark", "mysterious", "tense", "epic"})
+MOODS_IN_MAJOR = frozenset({"happy", "uplifting", "peaceful", "romantic", "playful"})
+# Genres the composer does not play come from the corpus: common-practice progressions stand in for its chords.
+COMMON_PRACTICE = {
+    "major": ("I IV V I", "I vi ii V", "I V vi iii IV I IV V", "I ii V I", "I IV I V", "I vi IV V"),
+    "minor": ("i iv V i", "i VI iv V", "i iv bVII bIII bVI iiø7 V i", "i V i V", "i iv i V"),
+}
+CORPUS_GENRES = ("classical", "baroque", "chorale")
+CORPUS_METRES = {  # the metres of the corpus's pieces of those genres, roughly
+    "classical": {"4/4": 0.5, "3/4": 0.3, "2/4": 0.1, "6/8": 0.1},
+    "baroque": {"4/4": 0.6, "3/4": 0.3, "2/4": 0.1},
+    "chorale": {"4/4": 0.9, "3/4": 0.1},
+}
+
+
+@dataclass
+class HarmonyModel:
+    """Markov chains over bar chords (Roman numerals), one per "genre/mode" ("" for any genre)."""
+
+    chains: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)  # context → bar → next bar → count
+    starts: dict[str, dict[str, int]] = field(default_factory=dict)  # context → first bar → count
+    minor_share: dict[str, float] = field(default_factory=dict)  # genre → share of its pieces in minor
+    slow: frozenset[str] = frozenset()  # genres whose chords often last two bars
+    metres: dict[str, dict[str, float]] = field(default_factory=dict)  # genre → "3/4" → share of its pieces
+
+    # ------------------------------------------------------------------ learning
+    @classmethod
+    def learn(cls, progressions: dict[tuple[str, str], list[str]], minor_share: dict[str, float]) -> HarmonyModel:
+        """From progressions per (genre, mode), each a string of bar chords ("ii7 V7 Imaj7-vi7 ii7-V7"), read as
+        loops (the last bar leads back to the first, as they repeat in the pieces)."""
+        model = cls(minor_share=dict(minor_share))
+        for (genre, mode), texts in progressions.items():
+            for context in (f"{genre}/{mode}", f"/{mode}"):
+                chain = model.chains.setdefault(context, {})
+                starts = model.starts.setdefault(context, {})
+                for text in texts:
+                    bars = text.split()
+                    starts[bars[0]] = starts.get(bars[0], 0) + 1
+                    for here, after in zip(bars, bars[1:] + bars[:1], strict=True):
+                        row = chain.setdefault(here, {})
+                        row[after] = row.get(after, 0) + 1
+        return model
+
+    @classmethod
+    def from_training_styles(cls) -> HarmonyModel:
+        """The harmony of this project's training data: the composer's styles and, for the corpus's genres,
+        common-practice progressions."""
+        from .data.composer import STYLES_TABLE
+
+        progressions: dict[tuple[str, str], list[str]] = defaultdict(list)
+        minor_share: dict[str, float] = {}
+        slow = set()
+        for name, style in STYLES_TABLE.items():
+            progressions[name, "major"].extend(style.major)
+            progressions[name, "minor"].extend(style.minor_progressions)
+            minor_share[name] = style.minor
+            if max(style.chord_bars) > 1:
+                slow.add(name)
+        for genre in CORPUS_GENRES:
+            for mode, texts in COMMON_PRACTICE.items():
+                progressions[genre, mode].extend(texts)
+            minor_share[genre] = 0.35
+        model = cls.learn(progressions, minor_share)
+        model.slow = frozenset(slow)
+        model.metres = {
+            name: {f"{n}/{d}": w for (n, d), w in style.meters.items()} for name, style in STYLES_TABLE.items()
+        }
+        model.metres.update(CORPUS_METRES)
+        return model
+
+    # ------------------------------------------------------------------ storage
+    def save_to(self, path: str | Path) -> Path:
+        """Write the model as JSON to ``path`` (a model folder's ``HARMONY_FILE``)."""
+        data = {
+            "chains": self.chains,
+            "starts": self.starts,
+            "minor_share": self.minor_share,
+            "slow": sorted(self.slow),
+            "metres": self.metres,
+        }
+        Path(path).write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+        return Path(path)
+
+    @classmethod
+    def load(cls, folder: str | Path) -> HarmonyModel:
+        """A model folder's ``harmony.json``, or the training styles' harmony when the folder has none."""
+        path = Path(folder) / HARMONY_FILE
+        if not path.is_file():
+            return cls.from_training_styles()
+        try:
+            data = json.loads(path.read_text())
+            slow, metres = frozenset(data.get("slow", ())), data.get("metres", {})
+            return cls(data["chains"], data["starts"], data["minor_share"], slow, metres)
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise MusicGenError(f"{path} is not a valid harmony model ({error})") from error
+
+    # ------------------------------------------------------------------ planning
+    def choose_key(self, genre: str | None, mood: str | None, rng: random.Random) -> Key:
+        """A key for a prompt that names none: the mode from the mood, else from how often the genre is minor."""
+        if mood in MOODS_IN_MINOR:
+            mode = "minor"
+        elif mood in MOODS_IN_MAJOR:
+            mode = "major"
+        else:
+            mode = "minor" if rng.random() < self.minor_share.get(genre or "", 0.4) else "major"
+        return Key(rng.randrange(12), mode)
+
+    def choose_metre(self, genre: str | None, seed: int | None) -> tuple[int, int] | None:
+        """The metre for a prompt that names a genre but no metre, drawn from the genre's own (None without a
+        genre): the model, left to choose, drifted to rare metres (jazz in 3/4 or 5/4 nearly half the time)."""
+        weights = self.metres.get(genre or "")
+        if not weights:
+            return None
+        rng = random.Random(f"metre/{seed}/{genre}" if seed is not None else None)
+        numerator, denominator = _draw({k: round(v * 1000) for k, v in weights.items()}, rng).split("/")
+        return int(numerator), int(denominator)
+
+    def loop(self, genre: str | None, mode: str, rng: random.Random) -> list[str]:
+        """A loop of bar chords drawn from the chain of the genre and mode (any genre's where it has none)."""
+        context = f"{genre}/{mode}" if f"{genre}/{mode}" in self.chains else f"/{mode}"
+        chain, starts = self.chains[context], self.starts[context]
+        bars = LOOP_BARS * (2 if genre in self.slow and rng.random() < 0.5 else 1)
+        for attempt in range(40):  # a loop on one or two chords is a vamp: draw again (then accept two)
+            chords = [_draw(starts, rng)]
+            while len(chords) < LOOP_BARS:
+                chords.append(_draw(chain.get(chords[-1]) or starts, rng))
+            if len(set(chords)) >= (3 if attempt < 30 else 2):
+                break
+        if bars > LOOP_BARS:  # slow harmony: each chord held two bars
+            chords = [c for c in chords for _ in range(2)]
+        return chords
+
+    def plan(
+        self,
+        key: Key | None,
+        genre: str | None,
+        mood: str | None,
+        seed: int | None,
+        progression: Progression | None = None,
+    ) -> HarmonyPlan:
+        """The plan of a piece: the given progression (in its key, or the key its first chord implies), or a loop
+        drawn for the genre and mode with a cadence at the end."""
+        rng = random.Random(f"harmony/{seed}/{genre}/{mood}" if seed is not None else None)
+        if progression is not None:
+            if key is None:
+                key = key_of_progression(progression) if not progression.roman else self.choose_key(genre, mood, rng)
+            return HarmonyPlan(key, _halves(progression, key), given=True)
+        key = key or self.choose_key(genre, mood, rng)
+        loop = self.loop(genre, key.mode, rng)
+        text = " ".join(loop)
+        return HarmonyPlan(key, _halves(_roman_progression(text), key), given=False)
+
+
+def _draw(counts: dict[str, int], rng: random.Random) -> str:
+    total = sum(counts.values())
+    pick = rng.random() * total
+    for chord, count in sorted(counts.items()):
+        pick -= count
+        if pick < 0:
+            return chord
+    return max(counts, key=counts.__getitem__)
+
+
+def _roman_progression(text: str) -> Progression:
+    """Bar chords ("ii7 V7 Imaj7-vi7") as a progression: a bar with two chords gives each half a bar."""
+    steps = []
+    for bar in text.split():
+        chords = bar.split("-")
+        steps.extend(Step(chord, 1 / len(chords)) for chord in chords)
+    return Progression(tuple(steps), roman=True)
+
+
+def _halves(progression: Progression, key: Key) -> tuple[Chord, ...]:
+    """One loop of the progression, chord by half bar."""
+    halves: list[Chord] = []
+    for chord, bars in progression.chords(key):
+        halves.extend([chord] * max(1, round(bars * 2)))
+    if len(halves) % 2:  # a loop ends on a bar line
+        halves.append(halves[-1])
+    return tuple(halves)
+
+
+@dataclass(frozen=True)
+class HarmonyPlan:
+    """The key and the chord of every half bar: ``loop`` repeats; a planned (not given) progression ends with a
+    cadence, the dominant then the tonic, in pieces of at least ``2 · LOOP_BARS`` bars."""
+
+    key: Key
+    loop: tuple[Chord, ...]  # chord per half bar, one loop
+    given: bool = False  # the user's progression: followed exactly, no cadence added
+
+    @property
+    def tonic(self) -> Chord:
+        """The final chord: the loop's own tonic chord (Imaj7 in jazz, i7 in lo-fi), else the plain triad."""
+        own = [c for c in self.loop if c.root == self.key.tonic and c.bass is None]
+        if own:
+            return own[0]
+        major, sevenths = self.key.mode == "major", self._sevenths
+        return parse_roman(("Imaj7" if major else "i7") if sevenths else ("I" if major else "i"), self.key)
+
+    @property
+    def _sevenths(self) -> bool:
+        return any(len(c.tones) >= 4 for c in self.loop)
+
+    @property
+    def dominant(self) -> Chord:
+        """V7 where the loop has seventh chords, else V."""
+        return parse_roman("V7" if self._sevenths else "V", self.key)
+
+    def chord_at(self, half: int, total_bars: int | None) -> Chord:
+        """The chord of half bar ``half`` (0-based) in a piece of ``total_bars`` bars (None: not known yet)."""
+        bar = half // 2
+        if not self.given and total_bars is not None and total_bars >= 2 * LOOP_BARS:
+            if bar == total_bars - 1:
+                return self.tonic
+            if bar == total_bars - 2:
+                return self.dominant if half % 2 else self.loop[half % len(self.loop)]
+        return self.loop[half % len(self.loop)]
+
+    def chords(self, bars: int) -> list[Chord]:
+        """The chord of every half bar of a ``bars``-bar piece."""
+        return [self.chord_at(half, bars) for half in range(2 * bars)]
+
+    def symbols(self, bars: int) -> str:
+        """Bar by bar, as a musician would write it: "Dm | Bb | F | C C7 | …" (a bar's two halves when they differ)."""
+        chords = self.chords(bars)
+        cells = []
+        for bar in range(bars):
+            first, second = chords[2 * bar], chords[2 * bar + 1]
+            cells.append(first.symbol if first == second else f"{first.symbol} {second.symbol}")
+        return " | ".join(cells)
+
+    def changes(self, bars: int, seconds_per_bar: float) -> list[tuple[float, str]]:
+        """(time, chord symbol) wherever the chord changes: the MIDI file's markers."""
+        out: list[tuple[float, str]] = []
+        previous = None
+        for half, chord in enumerate(self.chords(bars)):
+            if chord != previous:
+                out.append((half * seconds_per_bar / 2, chord.symbol))
+                previous = chord
+        return out
+
+
+def tally(plans: list[list[Chord]]) -> Counter:
+    """How often each chord symbol is planned (for tests and reports)."""
+    return Counter(chord.symbol for plan in plans for chord in plan)
