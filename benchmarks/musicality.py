@@ -38,6 +38,8 @@ from pathlib import Path
 import numpy as np
 import pretty_midi
 
+from musicgen_symbolic.data.sources import HELD_OUT_QUARTETS
+
 ROOT = Path(__file__).resolve().parents[1]
 BARS = 16
 SEEDS = (0, 1, 2)
@@ -98,13 +100,7 @@ REAL_COLLECTIONS = (
     ("oneills1850", 8, (40,), 112.0),
     ("essenFolksong", 6, (73,), 100.0),
 )
-QUARTETS = (
-    "haydn/opus1no1/movement1.mxl", "haydn/opus1no1/movement3.mxl", "haydn/opus1no1/movement5.mxl",
-    "haydn/opus74no1/movement1.mxl", "haydn/opus74no1/movement2.mxl", "mozart/k80/movement1.mxl",
-    "mozart/k155/movement1.mxl", "mozart/k155/movement2.mxl", "mozart/k156/movement1.mxl",
-    "mozart/k458/movement1.mxl", "beethoven/opus18no1/movement1.mxl", "beethoven/opus18no1/movement2.mxl",
-    "beethoven/opus18no1/movement3.mxl", "beethoven/opus59no1/movement1.mxl",
-)  # fmt: skip
+QUARTETS = HELD_OUT_QUARTETS  # string quartet movements: never in any training build (data/sources.py)
 QUARTET_PROGRAMS, QUARTET_TEMPO = (40, 40, 41, 42), 100.0
 REAL_GROUPS = {
     "bach": "bach chorale",

@@ -24,6 +24,7 @@ from .vocabulary import Key
 
 HARMONY_FILE = "harmony.json"
 LOOP_BARS = 4
+HOME_START = 0.75  # the share of planned loops that start on the tonic chord (where the genre's loops ever do)
 MOODS_IN_MINOR = frozenset({"sad", "melancholic", "dark", "mysterious", "tense", "epic"})
 MOODS_IN_MAJOR = frozenset({"happy", "uplifting", "peaceful", "romantic", "playful"})
 # Genres the composer does not play come from the corpus: common-practice progressions stand in for its chords.
@@ -146,8 +147,10 @@ class HarmonyModel:
         context = f"{genre}/{mode}" if f"{genre}/{mode}" in self.chains else f"/{mode}"
         chain, starts = self.chains[context], self.starts[context]
         bars = LOOP_BARS * (2 if genre in self.slow and rng.random() < 0.5 else 1)
+        home = {c: n for c, n in starts.items() if c.split("-")[0].rstrip("0123456789majh").lower() == "i"}
         for attempt in range(40):  # a loop on one or two chords is a vamp: draw again (then accept two)
-            chords = [_draw(starts, rng)]
+            # most loops start at home, so that the first bar says where home is
+            chords = [_draw(home if home and rng.random() < HOME_START else starts, rng)]
             while len(chords) < LOOP_BARS:
                 chords.append(_draw(chain.get(chords[-1]) or starts, rng))
             if len(set(chords)) >= (3 if attempt < 30 else 2):
@@ -253,7 +256,8 @@ class HarmonyPlan:
         cells = []
         for bar in range(bars):
             first, second = chords[2 * bar], chords[2 * bar + 1]
-            cells.append(first.symbol if first == second else f"{first.symbol} {second.symbol}")
+            a, b = first.spelled(self.key), second.spelled(self.key)
+            cells.append(a if first == second else f"{a} {b}")
         return " | ".join(cells)
 
     def changes(self, bars: int, seconds_per_bar: float) -> list[tuple[float, str]]:
@@ -262,7 +266,7 @@ class HarmonyPlan:
         previous = None
         for half, chord in enumerate(self.chords(bars)):
             if chord != previous:
-                out.append((half * seconds_per_bar / 2, chord.symbol))
+                out.append((half * seconds_per_bar / 2, chord.spelled(self.key)))
                 previous = chord
         return out
 

@@ -22,11 +22,11 @@ from .planner import HarmonyPlan
 from .theory import Chord, chord_scale
 
 # Logit lifts per unit of strength (``--key-strength``, default 3).
-OUTSIDE = -1.0  # a pitch outside the chord's scale, anywhere
-WEAK_CHORD_TONE = 0.35  # a chord tone off the strong beats
-STRONG_ROOT, STRONG_CHORD_TONE, STRONG_OTHER = 0.8, 0.6, -0.3  # on a strong beat
-BASS_LOWEST, BASS_FIFTH, BASS_OTHER = 1.3, 0.3, -0.7  # a bass note on a strong beat
-BASS_WEAK_LOWEST, BASS_WEAK_CHORD_TONE = 0.5, 0.4  # a bass note elsewhere
+OUTSIDE = -0.8  # a pitch outside the chord's scale, anywhere
+WEAK_CHORD_TONE = 0.7  # a chord tone off the strong beats
+STRONG_ROOT, STRONG_CHORD_TONE, STRONG_OTHER = 1.6, 1.2, -0.6  # on a strong beat
+BASS_LOWEST, BASS_FIFTH, BASS_OTHER = 2.6, 0.6, -1.4  # a bass note on a strong beat
+BASS_WEAK_LOWEST, BASS_WEAK_CHORD_TONE = 1.0, 0.8  # a bass note elsewhere
 KINDS = 4  # rows per chord: weak, strong, bass on a strong beat, bass elsewhere
 BASS_PROGRAMS = range(32, 40)
 

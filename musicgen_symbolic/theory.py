@@ -147,8 +147,26 @@ class Chord:
         name = PITCH_CLASSES[self.root] + self.quality
         return name if self.bass is None else f"{name}/{PITCH_CLASSES[self.bass]}"
 
+    def spelled(self, key: Key | None) -> str:
+        """The symbol with the key's accidentals: sharps in G, D, A, E, B, F♯ major and their relative minors, flats
+        elsewhere ("Gb" in D♭ major, "F#" in D major)."""
+        if key is None:
+            return self.symbol
+        names = SHARP_NAMES if _uses_sharps(key) else FLAT_NAMES
+        name = names[self.root] + self.quality
+        return name if self.bass is None else f"{name}/{names[self.bass]}"
+
     def __str__(self) -> str:
         return self.symbol
+
+
+SHARP_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+FLAT_NAMES = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
+
+
+def _uses_sharps(key: Key) -> bool:
+    major_tonic = key.tonic if key.mode == "major" else (key.tonic + 3) % 12
+    return major_tonic in (7, 2, 9, 4, 11, 6)  # G D A E B F#; C has neither
 
 
 def pitch_class(name: str) -> int:

@@ -115,7 +115,7 @@ def test_generation_follows_a_plan_writes_markers_and_the_planned_metre(tiny_gen
     data = midi_bytes(result.midi)
     markers = markers_of(data)
     assert markers and markers[0][0] == 0
-    assert [text for _, text in markers][0] == result.plan.chords(4)[0].symbol
+    assert [text for _, text in markers][0] == result.plan.chords(4)[0].spelled(result.plan.key)
     midi = pretty_midi.PrettyMIDI(io.BytesIO(data))  # still a clean file
     assert midi.key_signature_changes and midi.key_signature_changes[0].key_number % 12 == result.plan.key.tonic
     off = tiny_generator.generate_many("a jazz tune", bars=4, seed=2, key_strength=0)[0]

@@ -119,15 +119,14 @@ HELD_OUT_EVERY = 20
 V03_FILES = 120
 MULTI_TUNE = ("essenFolksong", "oneills1850", "airdsAirs")
 # Held out whatever their hash: the quartet movements of the evaluation's reference (benchmarks/musicality.py).
-HELD_OUT_FILES = frozenset(
-    {
-        "haydn/opus1no1/movement1.mxl", "haydn/opus1no1/movement3.mxl", "haydn/opus1no1/movement5.mxl",
-        "haydn/opus74no1/movement1.mxl", "haydn/opus74no1/movement2.mxl", "mozart/k80/movement1.mxl",
-        "mozart/k155/movement1.mxl", "mozart/k155/movement2.mxl", "mozart/k156/movement1.mxl",
-        "mozart/k458/movement1.mxl", "beethoven/opus18no1/movement1.mxl", "beethoven/opus18no1/movement2.mxl",
-        "beethoven/opus18no1/movement3.mxl", "beethoven/opus59no1/movement1.mxl",
-    }
+HELD_OUT_QUARTETS = (
+    "haydn/opus1no1/movement1.mxl", "haydn/opus1no1/movement3.mxl", "haydn/opus1no1/movement5.mxl",
+    "haydn/opus74no1/movement1.mxl", "haydn/opus74no1/movement2.mxl", "mozart/k80/movement1.mxl",
+    "mozart/k155/movement1.mxl", "mozart/k155/movement2.mxl", "mozart/k156/movement1.mxl",
+    "mozart/k458/movement1.mxl", "beethoven/opus18no1/movement1.mxl", "beethoven/opus18no1/movement2.mxl",
+    "beethoven/opus18no1/movement3.mxl", "beethoven/opus59no1/movement1.mxl",
 )  # fmt: skip
+HELD_OUT_FILES = frozenset(HELD_OUT_QUARTETS)
 
 
 def _corpus_name(path: str) -> str:
