@@ -149,3 +149,11 @@ def test_melody_shape_changes_only_melody_instruments(tiny_generator):
     drums = tiny_generator.generate_many("rock drums", bars=2, seed=1, instruments="drums, piano")[0]
     same = tiny_generator.generate_many("rock drums", bars=2, seed=1, instruments="drums, piano", melody_shape=0)[0]
     assert drums.tokens == same.tokens
+
+
+def test_the_bundled_harmony_is_the_training_styles_harmony():
+    from musicgen_symbolic.constants import BUNDLED_MODEL_DIR
+
+    bundled = HarmonyModel.load(BUNDLED_MODEL_DIR)
+    assert bundled.chains == MODEL.chains and bundled.starts == MODEL.starts
+    assert bundled.metres == MODEL.metres and bundled.minor_share == MODEL.minor_share and bundled.slow == MODEL.slow
