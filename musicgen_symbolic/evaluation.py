@@ -47,6 +47,7 @@ import pretty_midi
 
 from .errors import MusicGenError
 from .settings import GenerationSettings
+from .theory import MAJOR_SCALE
 from .vocabulary import Attributes, Key, gm_family, program_of
 
 TEMPO_BIN_EDGES = (40, 60, 70, 90, 110, 140, 160, 210)
@@ -65,7 +66,6 @@ KEY_PROFILES = {
         np.array([18.2648, 0.737619, 14.0499, 16.8599, 0.702494, 14.4362, 0.702494, 18.6161, 4.56621, 1.93186, 7.37619, 1.75623]),
     ),
 }  # fmt: skip
-_MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
 PHRASE_BARS = 4
 KEY_BLOCK_BARS = 8
 # What a report records of the generation settings (besides the length): those that change what is played.
@@ -168,7 +168,7 @@ def scale_consistency(midi: pretty_midi.PrettyMIDI) -> float:
     if not pitches:
         return 0.0
     counts = np.bincount(pitches, minlength=12)
-    best = max(sum(counts[(tonic + step) % 12] for step in _MAJOR_SCALE) for tonic in range(12))
+    best = max(sum(counts[(tonic + step) % 12] for step in MAJOR_SCALE) for tonic in range(12))
     return float(best / len(pitches))
 
 

@@ -34,6 +34,7 @@ import torch
 from torch import Tensor
 
 from .constants import DEFAULT_NUDGE_AFTER, POSITIONS_PER_BEAT
+from .theory import MAJOR_SCALE, MINOR_SCALE
 from .tokenizer import KIND, KINDS, NOTE_STARTS, MusicTokenizer
 
 MAX_NOTES_PER_POSITION = 16
@@ -182,7 +183,7 @@ class Grammar:
 
         A soft key constraint: the model still chooses, but chromatic notes become rarer.
         """
-        steps = (0, 2, 4, 5, 7, 9, 11) if mode == "major" else (0, 2, 3, 5, 7, 8, 10, 11)
+        steps = MAJOR_SCALE if mode == "major" else MINOR_SCALE
         by_class = np.full(12, -strength)
         by_class[[(tonic + step) % 12 for step in steps]] = 0.0
         bias = np.zeros(self.vocab_size, dtype=np.float32)

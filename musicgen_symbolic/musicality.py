@@ -39,13 +39,11 @@ import numpy as np
 import pretty_midi
 
 from .errors import MusicGenError
-from .theory import SEVENTHS, Chord, label_chord
+from .theory import SEVENTHS, Chord, label_chord, scale_of
 from .vocabulary import Key
 
 STRONG_WEIGHT = 2.0  # a note sounding on a strong beat counts this many times its seconds
 LEAD_MIN_NOTES = 8
-MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
-MINOR_SCALE = (0, 2, 3, 5, 7, 8, 10, 11)  # natural minor and the leading tone
 # Note lengths and inter-onset intervals in beats (quarter notes): bin centres 1/8 … 6, edges between them.
 DURATION_CENTRES = np.array([0.125, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0])
 DURATION_EDGES = np.concatenate(([0.0], np.sqrt(DURATION_CENTRES[:-1] * DURATION_CENTRES[1:]), [np.inf]))
@@ -203,7 +201,7 @@ def lead_scores(midi: pretty_midi.PrettyMIDI) -> dict[str, float]:
 
 def out_of_scale_rate(midi: pretty_midi.PrettyMIDI, key: Key) -> float:
     """The share of pitched notes outside the key's scale (major; natural minor plus the leading tone)."""
-    scale = {(key.tonic + step) % 12 for step in (MAJOR_SCALE if key.mode == "major" else MINOR_SCALE)}
+    scale = set(scale_of(key))
     pitches = [n.pitch % 12 for n in _pitched(midi)]
     return float(np.mean([p not in scale for p in pitches])) if pitches else math.nan
 

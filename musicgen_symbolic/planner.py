@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -269,8 +269,3 @@ class HarmonyPlan:
                 out.append((half * seconds_per_bar / 2, chord.spelled(self.key)))
                 previous = chord
         return out
-
-
-def tally(plans: list[list[Chord]]) -> Counter:
-    """How often each chord symbol is planned (for tests and reports)."""
-    return Counter(chord.symbol for plan in plans for chord in plan)

@@ -111,8 +111,9 @@ _SUFFIX = "|".join(re.escape(s) for s in sorted(_SPELLINGS, key=len, reverse=Tru
 _NOTE = r"[A-G](?:#|b|♯|♭)?"
 SYMBOL_RE = re.compile(rf"({_NOTE})({_SUFFIX})?(?:/({_NOTE}))?")
 _NUMERALS = {"I": 0, "II": 1, "III": 2, "IV": 3, "V": 4, "VI": 5, "VII": 6}
-_MAJOR_STEPS = (0, 2, 4, 5, 7, 9, 11)
-_MINOR_STEPS = (0, 2, 3, 5, 7, 8, 10)
+MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
+NATURAL_MINOR = (0, 2, 3, 5, 7, 8, 10)
+MINOR_SCALE = (*NATURAL_MINOR, 11)  # natural minor with harmonic minor's leading tone
 # Roman-numeral suffixes: the symbol's, plus the figured-bass shorthand of harmony textbooks.
 _ROMAN_SUFFIXES = {**_SPELLINGS, "h7": "m7b5", "ø7": "m7b5", "o7": "dim7", "°7": "dim7"}
 _ROMAN_SUFFIX = "|".join(re.escape(s) for s in sorted(_ROMAN_SUFFIXES, key=len, reverse=True) if s)
@@ -195,11 +196,11 @@ def parse_roman(text: str, key: Key) -> Chord:
     degree = _NUMERALS[numeral.upper()]
     minor_key = key.mode == "minor"
     if accidental:  # measured from the major scale on the tonic
-        step = _MAJOR_STEPS[degree] + _ACCIDENTALS[accidental]
+        step = MAJOR_SCALE[degree] + _ACCIDENTALS[accidental]
     elif minor_key and numeral == "vii":  # the leading-tone chord of a minor key
         step = 11
     else:
-        step = (_MINOR_STEPS if minor_key else _MAJOR_STEPS)[degree]
+        step = (NATURAL_MINOR if minor_key else MAJOR_SCALE)[degree]
     quality = _ROMAN_SUFFIXES[suffix or ""]
     if numeral.islower() and FAMILY[quality] == "maj":  # "ii7" is minor seventh, "vi" minor
         quality = {"": "m", "7": "m7", "maj7": "mMaj7", "6": "m6", "9": "m9"}.get(quality, quality)
@@ -209,10 +210,10 @@ def parse_roman(text: str, key: Key) -> Chord:
 def roman_of(chord: Chord, key: Key) -> str:
     """The chord as a Roman numeral in ``key`` (accidentals from the major scale): ``"bVII"``, ``"ii7"``."""
     step = (chord.root - key.tonic) % 12
-    if step in _MAJOR_STEPS:
-        accidental, degree = "", _MAJOR_STEPS.index(step)
+    if step in MAJOR_SCALE:
+        accidental, degree = "", MAJOR_SCALE.index(step)
     else:
-        accidental, degree = "b", _MAJOR_STEPS.index(step + 1)
+        accidental, degree = "b", MAJOR_SCALE.index(step + 1)
     numeral = list(_NUMERALS)[degree]
     family = chord.family
     suffix = {"m": "", "m7": "7", "m6": "6", "m9": "9", "dim": "°", "m7b5": "ø7", "dim7": "°7", "aug": "+"}.get(
@@ -312,10 +313,6 @@ def chords_per_half_bar(progression: Progression, key: Key | None, bars: int) ->
     return halves[: 2 * bars]
 
 
-MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
-MINOR_SCALE = (0, 2, 3, 5, 7, 8, 10, 11)  # natural minor with harmonic minor's leading tone
-
-
 def scale_of(key: Key) -> tuple[int, ...]:
     """The key's pitch classes (a minor key keeps its leading tone)."""
     steps = MAJOR_SCALE if key.mode == "major" else MINOR_SCALE
@@ -327,7 +324,7 @@ def chord_scale(chord: Chord, key: Key) -> tuple[int, ...]:
     scale note it alters. A major third is a raised note and replaces the one below (G♯ over E7 in A minor replaces
     G, F♯ over D7 in C replaces F); any other tone is a lowered one and replaces the one above (B♭ over B♭ in C
     replaces B, A♭ over Fm replaces A). The tonic and the chord's own tones are never removed."""
-    pcs = set(MAJOR_SCALE if key.mode == "major" else MINOR_SCALE[:-1])
+    pcs = set(MAJOR_SCALE if key.mode == "major" else NATURAL_MINOR)
     pcs = {(key.tonic + step) % 12 for step in pcs}
     keep = {key.tonic, *chord.tones}
     for interval, tone in zip(QUALITIES[chord.quality], chord.tones, strict=True):
