@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import MusicGenError
-from .theory import Chord, Progression, Step, key_of_progression, parse_roman
+from .theory import Chord, Progression, Step, key_of_progression, loop_halves, parse_roman
 from .vocabulary import Key
 
 HARMONY_FILE = "harmony.json"
@@ -173,11 +173,11 @@ class HarmonyModel:
         if progression is not None:
             if key is None:
                 key = key_of_progression(progression) if not progression.roman else self.choose_key(genre, mood, rng)
-            return HarmonyPlan(key, _halves(progression, key), given=True)
+            return HarmonyPlan(key, loop_halves(progression, key), given=True)
         key = key or self.choose_key(genre, mood, rng)
         loop = self.loop(genre, key.mode, rng)
         text = " ".join(loop)
-        return HarmonyPlan(key, _halves(_roman_progression(text), key), given=False)
+        return HarmonyPlan(key, loop_halves(_roman_progression(text), key), given=False)
 
 
 def _draw(counts: dict[str, int], rng: random.Random) -> str:
@@ -197,16 +197,6 @@ def _roman_progression(text: str) -> Progression:
         chords = bar.split("-")
         steps.extend(Step(chord, 1 / len(chords)) for chord in chords)
     return Progression(tuple(steps), roman=True)
-
-
-def _halves(progression: Progression, key: Key) -> tuple[Chord, ...]:
-    """One loop of the progression, chord by half bar."""
-    halves: list[Chord] = []
-    for chord, bars in progression.chords(key):
-        halves.extend([chord] * max(1, round(bars * 2)))
-    if len(halves) % 2:  # a loop ends on a bar line
-        halves.append(halves[-1])
-    return tuple(halves)
 
 
 @dataclass(frozen=True)

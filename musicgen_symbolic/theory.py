@@ -300,17 +300,23 @@ class Progression:
         return f"{self.name} ({text})" if self.name else text
 
 
-def chords_per_half_bar(progression: Progression, key: Key | None, bars: int) -> list[Chord]:
-    """The chord sounding in each half bar of a ``bars``-bar piece (2 · bars entries): the progression repeated
-    from its start, a chord shorter than half a bar counted in the half bar where it starts."""
-    spans = progression.chords(key)
-    if not spans or progression.bars <= 0:
-        raise ValueError("an empty progression")
+def loop_halves(progression: Progression, key: Key | None) -> tuple[Chord, ...]:
+    """One pass of the progression, chord by half bar (a chord shorter than half a bar counts in the half bar where
+    it starts); a pass that ends mid-bar holds its last chord to the bar line, so every repeat starts on a bar."""
     halves: list[Chord] = []
-    while len(halves) < 2 * bars:
-        for chord, length in spans:
-            halves.extend([chord] * max(1, round(length * 2)))
-    return halves[: 2 * bars]
+    for chord, bars in progression.chords(key):
+        halves.extend([chord] * max(1, round(bars * 2)))
+    if not halves:
+        raise ValueError("an empty progression")
+    if len(halves) % 2:
+        halves.append(halves[-1])
+    return tuple(halves)
+
+
+def chords_per_half_bar(progression: Progression, key: Key | None, bars: int) -> list[Chord]:
+    """The chord sounding in each half bar of a ``bars``-bar piece (2 · bars entries): :func:`loop_halves` repeated."""
+    loop = loop_halves(progression, key)
+    return [loop[half % len(loop)] for half in range(2 * bars)]
 
 
 def scale_of(key: Key) -> tuple[int, ...]:
