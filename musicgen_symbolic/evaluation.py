@@ -251,7 +251,7 @@ def _musicality(midi: pretty_midi.PrettyMIDI, target: Attributes) -> dict[str, f
     from .theory import chords_per_half_bar
 
     key = target.key or estimate_key(midi)
-    progression, plan = getattr(target, "chords", None), None
+    progression, plan = target.chords, None
     if progression is not None:
         try:
             plan = chords_per_half_bar(progression, key, target.bars or max(1, bar_count(midi)))

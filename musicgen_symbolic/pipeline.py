@@ -318,8 +318,7 @@ class MusicGenSymbolic:
         the pulls are off, ``key_strength`` 0)."""
         if settings.key_strength <= 0:
             return None
-        chords = getattr(attributes, "chords", None)
-        return self.harmony.plan(attributes.key, attributes.genre, attributes.mood, settings.seed, chords)
+        return self.harmony.plan(attributes.key, attributes.genre, attributes.mood, settings.seed, attributes.chords)
 
     def _pitch_pull(
         self, key: Key | None, plan: HarmonyPlan | None, strength: float
