@@ -260,6 +260,12 @@ def _add_data(commands: argparse._SubParsersAction) -> None:
         help="quick run: at most this many composer pieces and a fiftieth as many corpus files (the first files "
         "a number takes, also with --music21 all)",
     )
+    build.add_argument(
+        "--tokenizer",
+        type=Path,
+        help="keep this tokenizer's vocabulary (a tokenizer.json or a model folder; chord tokens are added), so "
+        "that a model trained on it can be fine-tuned on the new data with --init-from; default: learn a new one",
+    )
     build.add_argument("--seed", type=int, default=0)
     build.add_argument("--workers", type=int, help="processes (default: up to 2)")
     p.set_defaults(run="_data_build")

@@ -119,14 +119,16 @@ def _generate(args: argparse.Namespace) -> None:
         raise MusicGenError("--soundfont is used only with --wav: add --wav out.wav, or drop it")
     overrides = _given(args, AttributeOverrides)
     asked = AttributeOverrides(**overrides).resolve(args.prompt)  # reject bad input before loading anything
-    _check_output(args.output, (".mid", ".midi"))
+    settings = GenerationSettings(**_given(args, GenerationSettings))
+    takes = range(settings.num_samples)
+    outputs = [(args.output, (".mid", ".midi")), (args.wav, (".wav",)), (args.plot, (".png",))]
+    for path, suffixes in outputs:  # every take's name, before any work
+        for take in takes if path else ():
+            _check_output(_numbered(path, take, len(takes)), suffixes)
     if args.wav:
-        _check_output(args.wav, (".wav",))
         from .render import find_soundfont
 
         find_soundfont(args.soundfont)
-    settings = GenerationSettings(**_given(args, GenerationSettings))
-    from .midi_io import save_midi
     from .pipeline import MusicGenSymbolic
 
     generator = MusicGenSymbolic.from_pretrained(args.model, text_encoder=args.text_encoder)
@@ -137,24 +139,27 @@ def _generate(args: argparse.Namespace) -> None:
         understood = {k: v for k, v in asked.to_dict().items() if v is not None}
         _say("understood: " + ", ".join(f"{k}={v}" for k, v in understood.items()))
         _say(_planned(asked, results[0]))
-    written: list[Path] = []
-    try:
+    for path in _write_takes(args, results):
+        print(path)
+
+
+def _write_takes(args: argparse.Namespace, results: list[GenerationResult]) -> list[Path]:
+    """Every take's MIDI (and WAV, plot), all or nothing: a failure or an interrupt leaves the previous files."""
+    from .midi_io import save_midi
+    from .outputs import Outputs, interruptible
+
+    with interruptible(), Outputs() as outputs:
         for index, result in enumerate(results):
-            written.append(save_midi(result.midi, _numbered(args.output, index, len(results))))
+            midi = save_midi(result.midi, outputs.stage(_numbered(args.output, index, len(results))))
             if args.wav:
                 from .render import render_midi
 
-                written.append(render_midi(written[-1], _numbered(args.wav, index, len(results)), args.soundfont))
+                render_midi(midi, outputs.stage(_numbered(args.wav, index, len(results))), args.soundfont)
             if args.plot:
                 from .plots import plot_midi
 
-                written.append(plot_midi(result.midi, _numbered(args.plot, index, len(results)), title=args.prompt))
-    except BaseException:  # a failed command leaves none of its files behind
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
-    for path in written:
-        print(path)
+                plot_midi(result.midi, outputs.stage(_numbered(args.plot, index, len(results))), title=args.prompt)
+        return outputs.commit()
 
 
 def _planned(asked: Attributes, result: GenerationResult) -> str:
@@ -288,7 +293,7 @@ def _data_build(args: argparse.Namespace) -> None:
     if args.out.exists() and not args.out.is_dir():
         raise MusicGenError(f"--out {args.out} is a file: give a folder for the dataset")
     plan = BuildPlan(composer, music21, str(args.midicaps) if args.midicaps else None, args.seed, caps)
-    manifest = build_dataset(args.out, plan, workers=args.workers)
+    manifest = build_dataset(args.out, plan, workers=args.workers, tokenizer=args.tokenizer)
     print(args.out)
     _say(f"pieces: {manifest['pieces']}")
     _say(f"by source: {manifest['pieces_by_source']}")

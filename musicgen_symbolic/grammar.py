@@ -3,13 +3,17 @@
 The sequence after BOS follows::
 
     piece   := bar+ EOS
-    bar     := Bar TimeSig event*
+    bar     := Bar TimeSig [Chord Chord] event*    (chord tokens only where the tokenizer has them)
     event   := Position [Tempo] note+          (positions strictly increase inside a bar)
     note    := [Program] (Pitch (Velocity Duration | VelDur) | PitchDrum Velocity | DrumVel)
 
 ``Program`` comes only when the instrument changes (the first note always has one). Tokenizers saved
 before ``program_changes`` put a ``Program`` before every note and give drum hits a ``Duration`` too; the
 same state machine reads both forms, from the tokenizer's flags.
+
+The two ``Chord`` tokens name the chords of the bar's two halves (``Chord_N``: none heard); the model reads
+them before it plays the bar. With a harmony plan (``Constraints.chords``) both are forced, so the music
+follows the plan bar by bar; without one the model chooses them, as its own harmony.
 
 Tempo appears exactly once, at the first position of the piece, and the metre is the same in every
 bar. Every requested instrument plays: one not heard by the last bar is the only instrument allowed there.
@@ -27,7 +31,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import numpy as np
 import torch
@@ -36,6 +40,9 @@ from torch import Tensor
 from .constants import DEFAULT_NUDGE_AFTER, POSITIONS_PER_BEAT
 from .theory import MAJOR_SCALE, MINOR_SCALE
 from .tokenizer import KIND, KINDS, NOTE_STARTS, MusicTokenizer
+
+if TYPE_CHECKING:
+    from .theory import Chord
 
 MAX_NOTES_PER_POSITION = 16
 MAX_CACHED_MASKS = 4096
@@ -62,6 +69,12 @@ class NextTokens(NamedTuple):
     metre_choice: bool = False  # the first bar's metre is the model's to choose (the prompt named none)
 
 
+class ChordPlan(Protocol):
+    """The chords a piece follows (``planner.HarmonyPlan``): the chord of each half bar."""
+
+    def chord_at(self, half: int, total_bars: int | None) -> Chord: ...
+
+
 @dataclass(frozen=True)
 class Constraints:
     """What the decoder must obey. ``None`` leaves the choice to the model."""
@@ -73,6 +86,7 @@ class Constraints:
     programs: tuple[int, ...] | None = None
     without: tuple[int, ...] = ()  # where ``programs`` is None, the instruments the model may not choose
     nudge_after: int = DEFAULT_NUDGE_AFTER  # silent bars before a requested instrument is nudged back in; 0: never
+    chords: ChordPlan | None = None  # forces the bars' chord tokens (where the tokenizer has them)
 
 
 class Grammar:
@@ -93,6 +107,8 @@ class Grammar:
             (int(tables.value[i]), int(tables.denominator[i])): int(i) for i in self.ids["TimeSig"]
         }
         self.tempo_ids = self.ids["Tempo"]
+        self.has_chords = tokenizer.chords
+        self.chord_id = tokenizer.chord_id if tokenizer.chords else None
         self.kind_names = [KINDS[code] for code in kind.tolist()]
         self.values = tables.value.tolist()
         self._masks: dict[tuple, NextTokens] = {}
@@ -143,6 +159,9 @@ class Grammar:
         if kind == "tempo":
             (chosen,) = fields
             return self._mask([chosen] if chosen is not None else self.tempo_ids)
+        if kind == "chord":
+            (chosen,) = fields
+            return self._mask([chosen] if chosen is not None else self.ids["Chord"])
         if kind == "programs":
             mask = self._mask([])
             self._allow_instruments(mask, *fields)
@@ -230,6 +249,7 @@ class GrammarState:
         self.bar_positions = 0
         self.position = -1
         self.notes_here = 0
+        self.chords_in_bar = 0
         self.program = 0
         self.last_pitch: dict[int, int] = {}  # program → the pitch it last started (a melody's previous note)
         self.program_id: int | None = None  # the instrument now playing, as its Program token
@@ -301,6 +321,8 @@ class GrammarState:
             return ("bar",)
         if last == "Bar":
             return ("metre", self.time_signature_id)
+        if self.g.has_chords and (last == "TimeSig" or (last == "Chord" and self.chords_in_bar < 2)):
+            return ("chord", self._planned_chord())
         if last == "Position" and not self.tempo_emitted:
             return ("tempo", self.tempo_id)
         if last in ("Position", "Tempo"):
@@ -327,6 +349,13 @@ class GrammarState:
             may_end,
         )
 
+    def _planned_chord(self) -> int | None:
+        """The chord token the plan forces next (None: the model's choice)."""
+        if self.c.chords is None:
+            return None
+        half = 2 * (self.bars_done - 1) + self.chords_in_bar
+        return self.g.chord_id(self.c.chords.chord_at(half, self.target_bars))
+
     # ------------------------------------------------------------------ transitions
     def advance(self, token_id: int) -> None:
         g = self.g
@@ -339,12 +368,15 @@ class GrammarState:
         if name == "Bar":
             self.bars_done += 1
             self.position = -1
+            self.chords_in_bar = 0
             self._update_programs_now()
             self._update_nudges()
         elif name == "TimeSig":
             self.time_signature_id = token_id
             self.bar_positions = value * POSITIONS_PER_BEAT
             self._update_target_bars()
+        elif name == "Chord":
+            self.chords_in_bar += 1
         elif name == "Position":
             self.position = value
             self.notes_here = 0

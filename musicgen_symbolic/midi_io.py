@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pretty_midi
 import symusic
 
 from .errors import MusicGenError
+from .outputs import temporary_beside
 from .vocabulary import DRUMS, Key, program_name, program_of
 
 
@@ -116,24 +116,18 @@ def _with_markers(data: bytes, markers: list[tuple[float, str]], midi: pretty_mi
 
 
 def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place."""
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place (``outputs.py``: the
+    temporary file names this process, so one left by a killed run is removed by the next)."""
     path = Path(path)
     if path.is_dir():
         raise MusicGenError(f"output path {path} is a folder: give a file name")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise MusicGenError(f"cannot write {path}: folder {folder} does not exist")
+    temporary = temporary_beside(path)
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-    except OSError as error:
-        raise MusicGenError(f"cannot write {path}: {error.strerror or error}") from error
-    os.close(handle)
-    try:
-        write(Path(temporary))
+        write(temporary)
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it owner-only; a new file gets the usual mode
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
     return path
 

@@ -290,7 +290,8 @@ class MusicGenSymbolic:
         if attributes.time_signature is None:
             attributes = attributes.merged(time_signature=self.harmony.choose_metre(attributes.genre, settings.seed))
         n = settings.num_samples
-        grammars = [self.grammar.start(_constraints(attributes, settings)) for _ in range(n)]
+        plan = self._plan(attributes, settings)
+        grammars = [self.grammar.start(_constraints(attributes, settings, plan)) for _ in range(n)]
         budget = settings.max_new_tokens or self._token_budget(attributes)
         sampling = SamplingConfig(
             settings.temperature, settings.top_k, settings.top_p, settings.cfg, settings.seed, budget,
@@ -298,7 +299,6 @@ class MusicGenSymbolic:
         )  # fmt: skip
         memory, mask = self.text_encoder.encode([prompt])
         memory, mask = memory.expand(n, -1, -1), mask.expand(n, -1)
-        plan = self._plan(attributes, settings)
         bos = [self.tokenizer.bos_id]
         heard = attributes if plan is None or attributes.key else replace(attributes, key=plan.key)
         prefixes = torch.tensor([self.tokenizer.control_prefix(heard) + bos] * n)
@@ -352,8 +352,9 @@ class MusicGenSymbolic:
         return bars * TOKENS_PER_BAR_BUDGET + 16
 
 
-def _constraints(attributes: Attributes, settings: GenerationSettings) -> Constraints:
-    """What the grammar forces: the attributes the user fixed, and when a silent instrument is nudged back."""
+def _constraints(attributes: Attributes, settings: GenerationSettings, plan: HarmonyPlan | None) -> Constraints:
+    """What the grammar forces: the attributes the user fixed, the plan's chords (where the model has chord
+    tokens), and when a silent instrument is nudged back."""
     return Constraints(
         bars=attributes.bars,
         seconds=attributes.seconds,
@@ -362,6 +363,7 @@ def _constraints(attributes: Attributes, settings: GenerationSettings) -> Constr
         programs=attributes.instruments,
         without=attributes.without or (),
         nudge_after=settings.nudge_after,
+        chords=plan,
     )
 
 

@@ -227,15 +227,19 @@ def roman_of(chord: Chord, key: Key) -> str:
 # The qualities a bar is labelled with: triads, sixths, the common sevenths and sus; rarer colours (9, add9) are
 # heard as their triad or seventh, which is what a chord symbol of the bar would most likely say. Chords with the
 # same notes (Csus2 and Gsus4, C6 and Am7, Am6 and F#m7b5) are told apart by the bass.
-LABELS = ("", "m", "dim", "aug", "sus2", "sus4", "6", "m6", "7", "maj7", "m7", "m7b5", "dim7")
+CHORD_LABELS = ("", "m", "dim", "aug", "sus2", "sus4", "6", "m6", "7", "maj7", "m7", "m7b5", "dim7")
 _TEMPLATES = np.array(
-    [[1.0 if pc in Chord(root, quality).tones else 0.0 for pc in range(12)] for quality in LABELS for root in range(12)]
+    [
+        [1.0 if pc in Chord(root, quality).tones else 0.0 for pc in range(12)]
+        for quality in CHORD_LABELS
+        for root in range(12)
+    ]
 )
-_SIMPLER = np.array([0.0 if len(QUALITIES[q]) == 3 else 0.06 for q in LABELS for _ in range(12)])
+_SIMPLER = np.array([0.0 if len(QUALITIES[q]) == 3 else 0.06 for q in CHORD_LABELS for _ in range(12)])
 _RARER = np.array(
     [
         0.04 if q in ("aug", "sus2", "sus4", "dim7", "dim") else 0.02 if q in ("6", "m6") else 0.0
-        for q in LABELS
+        for q in CHORD_LABELS
         for _ in range(12)
     ]
 )
@@ -261,7 +265,7 @@ def label_chord(weights: np.ndarray, bass: int | None = None) -> Chord | None:
     if bass is not None:
         score = score + 0.08 * (np.arange(len(score)) % 12 == bass)
     best = int(np.argmax(score))
-    return Chord(best % 12, LABELS[best // 12])
+    return Chord(best % 12, CHORD_LABELS[best // 12])
 
 
 # ---------------------------------------------------------------------------- progressions

@@ -14,8 +14,16 @@ when the instrument changes (miditok's ``program_changes``) and give drum hits n
 miditok, the most frequent note-attribute pairs are fused into one token each: ``Velocity Duration`` after a
 pitched note becomes ``VelDur_v_d`` and ``PitchDrum Velocity`` becomes ``DrumVel_p_v``. The pairs are learnt
 from data (like BPE merges, but only ever within a note), so the grammar stays an exact, small state machine.
-Rare pairs keep their two tokens. Tokenizers saved before these options (``program_changes`` off, no fused
-pairs) still load and decode as before.
+Rare pairs keep their two tokens.
+
+A tokenizer made with ``chords=True`` (every one ``data build`` makes) also has 157 chord tokens at the end of
+its vocabulary: after each bar's ``TimeSig`` come the chords of the bar's two halves, ``Chord_Am7 Chord_D7``
+(``Chord_N`` where none is heard), as ``musicality.bar_chords`` hears them in the data. At generation time the
+grammar forces them from the harmony plan, so the model is told the chords before it plays a bar. Being last,
+they extend an older tokenizer's vocabulary without moving it (fine-tuning with ``--init-from``).
+
+Tokenizers saved before these options (``program_changes`` off, no fused pairs, no chords) still load and
+decode as before.
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ from .constants import (
     TIME_SIGNATURES,
 )
 from .errors import MusicGenError
+from .theory import CHORD_LABELS, Chord, parse_symbol
 from .vocabulary import DRUMS, GENRE_LABELS, MOOD_LABELS, PITCH_CLASSES, Attributes, Key
 
 CONTROL_SLOTS = ("KEY", "BPM", "METER", "GENRE", "MOOD") + ("INST",) * MAX_INSTRUMENTS
@@ -120,6 +129,7 @@ KINDS = (
     "Duration",
     "VelDur",
     "DrumVel",
+    "Chord",
 )
 KIND = {name: i for i, name in enumerate(KINDS)}
 NOTE_STARTS = ("Pitch", "PitchDrum", "DrumVel")  # the kinds a note can begin with (after its optional Program)
@@ -131,6 +141,15 @@ FUSED_KINDS = {"VelDur": ("Velocity", "Duration", "Pitch"), "DrumVel": ("PitchDr
 _FUSED_AFTER_KIND = {KIND[k]: None if before is None else KIND[before] for k, (_, _, before) in FUSED_KINDS.items()}
 MAX_FUSED_PER_KIND = 512
 FUSED_MIN_COUNT = 2
+
+
+def chord_tokens() -> list[str]:
+    """The chord tokens, in a fixed order: ``Chord_N`` (no chord heard), then every root (C, C#, …) in every
+    quality ``theory.label_chord`` can hear ("Chord_C", "Chord_Am7", "Chord_F#m7b5")."""
+    names = ["Chord_N"]
+    for quality in CHORD_LABELS:
+        names += [f"Chord_{Chord(root, quality).symbol}" for root in range(12)]
+    return names
 
 
 def _fused_kind(first: str, second: str) -> str:
@@ -165,7 +184,9 @@ def learn_fused_pairs(
 class MusicTokenizer:
     """REMI tokens for the music and control tokens for the attributes, in one vocabulary."""
 
-    def __init__(self, remi: REMI | None = None, fused_pairs: Sequence[tuple[str, str]] = ()) -> None:
+    def __init__(
+        self, remi: REMI | None = None, fused_pairs: Sequence[tuple[str, str]] = (), chords: bool = False
+    ) -> None:
         self.remi = remi or build_remi()
         self.vocab: dict[str, int] = dict(self.remi.vocab)
         missing = [t for t in control_tokens() if t not in self.vocab]
@@ -185,6 +206,12 @@ class MusicTokenizer:
             self.vocab[name] = index
             pair = (self.vocab[first], self.vocab[second])
             self._fuse[pair], self._unfuse[index] = index, pair
+        # Chord tokens come last, so a tokenizer with them extends the same tokenizer without (``--init-from``).
+        self.chords = chords
+        self._chord_ids: dict[tuple[int, str] | None, int] = {}
+        if chords:
+            for name in chord_tokens():
+                self.vocab[name] = self._chord_ids[_chord_key(name)] = len(self.vocab)
         self.id_to_token = {i: t for t, i in self.vocab.items()}
         self.pad_id = self.vocab["PAD_None"]
         self.bos_id = self.vocab["BOS_None"]
@@ -194,15 +221,17 @@ class MusicTokenizer:
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> None:
-        self.remi.save(Path(path), additional_attributes={"fused_pairs": [list(p) for p in self.fused_pairs]})
+        extra = {"fused_pairs": [list(p) for p in self.fused_pairs], "chord_tokens": self.chords}
+        self.remi.save(Path(path), additional_attributes=extra)
 
     @classmethod
     def load(cls, path: str | Path) -> MusicTokenizer:
         try:
             # Read here, not from miditok's copy of the file's extra fields, so that a change there cannot
             # silently drop them (tokenizers before v0.3 have none).
-            fused = json.loads(Path(path).read_text()).get("fused_pairs", [])
-            return cls(REMI(params=Path(path)), [tuple(pair) for pair in fused])
+            saved = json.loads(Path(path).read_text())
+            fused, chords = saved.get("fused_pairs", []), bool(saved.get("chord_tokens", False))
+            return cls(REMI(params=Path(path)), [tuple(pair) for pair in fused], chords=chords)
         except MusicGenError:
             raise
         except Exception as error:  # miditok raises assorted errors on malformed JSON
@@ -276,6 +305,31 @@ class MusicTokenizer:
         programs = np.flatnonzero(kinds[earlier] == PROGRAM)
         return window if not len(programs) else window[:first] + [int(earlier[programs[-1]])] + window[first:]
 
+    def chord_id(self, chord: Chord | None) -> int:
+        """The chord token for ``chord`` (its root and quality; a bass note is not told), ``Chord_N`` for None."""
+        return self._chord_ids[None if chord is None else (chord.root, chord.quality)]
+
+    def chord_of(self, token_id: int) -> Chord | None:
+        """The chord a chord token names (None for ``Chord_N``)."""
+        return _chord_of(self.id_to_token[token_id])
+
+    def with_chords(self, ids: Sequence[int], halves: Sequence[Chord | None]) -> list[int]:
+        """``ids`` (music tokens) with two chord tokens after each bar's ``TimeSig``: the chords of its two halves
+        (``halves``: two per bar; ``Chord_N`` past their end)."""
+        kinds = self.tables.kind
+        bar_kind, metre_kind = KIND["Bar"], KIND["TimeSig"]
+        out: list[int] = []
+        bar = -1
+        for n, token in enumerate(ids):
+            out.append(token)
+            if kinds[token] == bar_kind:
+                bar += 1
+            opens_bar = kinds[token] == metre_kind and n > 0 and kinds[ids[n - 1]] == bar_kind
+            if opens_bar:
+                pair = halves[2 * bar : 2 * bar + 2]
+                out += [self.chord_id(chord) for chord in (*pair, None, None)[:2]]
+        return out
+
     def fused_parts(self, token_id: int) -> tuple[int, int] | None:
         """The two REMI token ids a fused token stands for (None for any other token)."""
         return self._unfuse.get(token_id)
@@ -294,7 +348,7 @@ class MusicTokenizer:
     def decode(self, ids: list[int]) -> symusic.Score:
         """Token ids → a score; special and control tokens are dropped first."""
         kinds = self.tables.kind
-        music = [i for i in ids if kinds[i] not in (KIND["special"], KIND["control"])]
+        music = [i for i in ids if kinds[i] not in (KIND["special"], KIND["control"], KIND["Chord"])]
         return self.remi.decode(self.unfuse(music))
 
     def tokens(self, ids: list[int]) -> list[str]:
@@ -316,6 +370,8 @@ class MusicTokenizer:
             name, _, raw = token.partition("_")
             if token in controls:
                 kind[index] = KIND["control"]
+            elif name == "Chord" and self.chords:
+                kind[index] = KIND["Chord"]
             elif name in KIND and name not in ("special", "control"):
                 kind[index] = KIND[name]
                 if name in ("Position", "Program", "Pitch", "PitchDrum"):
@@ -330,3 +386,14 @@ class MusicTokenizer:
             else:
                 kind[index] = KIND["special"]
         return TokenTables(kind, value, denominator, tempo)
+
+
+def _chord_of(name: str) -> Chord | None:
+    """``Chord_N`` → None, ``Chord_Am7`` → A minor seventh."""
+    symbol = name.partition("_")[2]
+    return None if symbol == "N" else parse_symbol(symbol)
+
+
+def _chord_key(name: str) -> tuple[int, str] | None:
+    chord = _chord_of(name)
+    return None if chord is None else (chord.root, chord.quality)

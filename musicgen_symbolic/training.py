@@ -246,18 +246,29 @@ def initial_model(config: TrainConfig, tokenizer: MusicTokenizer, encoder: TextE
 
 
 def extend_vocabulary(weights: dict, old: MusicTokenizer, new: MusicTokenizer, names: str) -> dict:
-    """Embeddings for a tokenizer that only adds fused tokens: each new row is the mean of its two parts' rows.
-
-    This lets a model trained before fused tokens existed start training on data that has them.
-    """
+    """Embeddings for a tokenizer that only adds tokens at the end: fused tokens (each new row the mean of its two
+    parts' rows) and chord tokens (the mean of its tones' ``Pitch`` rows in the middle octave; ``Chord_N`` the mean
+    of all the old rows). This lets a model trained before those tokens existed start training on data that has
+    them."""
     same_prefix = all(new.vocab.get(token) == index for token, index in old.vocab.items())
-    parts = [new.fused_parts(index) for index in range(len(old), len(new))]
-    if not same_prefix or any(p is None or max(p) >= len(old) for p in parts):
-        raise MusicGenError(f"{names} use different tokenizers (only added fused tokens can be bridged)")
+    parts = [_parts_of(new, index) for index in range(len(old), len(new))]
+    if not same_prefix or any(p is None or (p and max(p) >= len(old)) for p in parts):
+        raise MusicGenError(f"{names} use different tokenizers (only added fused or chord tokens can be bridged)")
     embedding = weights["token_embedding.weight"]
-    added = torch.stack([embedding[list(p)].mean(0) for p in parts]) if parts else embedding[:0]
-    extended = torch.cat([embedding, added])
+    rows = [embedding[list(p)].mean(0) if p else embedding.mean(0) for p in parts]
+    extended = torch.cat([embedding, torch.stack(rows)]) if rows else embedding
     return {**weights, "token_embedding.weight": extended, "lm_head.weight": extended}
+
+
+def _parts_of(tokenizer: MusicTokenizer, index: int) -> list[int] | None:
+    """The old tokens a new token's embedding starts from (``[]``: all of them), None if it cannot be bridged."""
+    fused = tokenizer.fused_parts(index)
+    if fused is not None:
+        return list(fused)
+    if tokenizer.tables.kind[index] != KIND["Chord"]:
+        return None
+    chord = tokenizer.chord_of(index)
+    return [] if chord is None else [tokenizer.vocab[f"Pitch_{60 + tone}"] for tone in chord.tones]
 
 
 def text_condition(model: MusicTransformer, encoder: TextEncoder, captions: list[str], dropped: torch.Tensor):  # noqa: ANN201

@@ -31,6 +31,7 @@ import symusic
 from ..errors import MusicGenError
 from ..grammar import Constraints, Grammar
 from ..midi_io import midi_bytes, write_atomic
+from ..musicality import bar_chords
 from ..tokenizer import KIND, MusicTokenizer, learn_fused_pairs
 from ..vocabulary import Attributes
 from .features import describe_midi
@@ -110,6 +111,8 @@ def _encode(piece: SourcePiece, tokenizer: MusicTokenizer, grammar: Grammar) -> 
     try:
         score = symusic.Score.from_midi(midi_bytes(piece.midi))
         ids = tokenizer.encode_score(score)
+        if tokenizer.chords:
+            ids = tokenizer.with_chords(ids, bar_chords(piece.midi, per_half_bar=True))
     except Exception:
         return None
     tempo = piece.attributes.tempo or 120.0
@@ -217,7 +220,8 @@ def _first_pieces(plan: BuildPlan, composed_shards: int) -> list[SourcePiece]:
 
 
 def learn_tokenizer(pieces: list[SourcePiece]) -> MusicTokenizer:
-    """The default tokenizer plus the note-attribute pairs most frequent in ``pieces`` (the first shard's)."""
+    """The default tokenizer plus the note-attribute pairs most frequent in ``pieces`` (the first shard's), with
+    chord tokens: every bar's two half-bar chords, as ``musicality.bar_chords`` hears them."""
     base = MusicTokenizer()
 
     def token_strings():  # noqa: ANN202
@@ -228,7 +232,22 @@ def learn_tokenizer(pieces: list[SourcePiece]) -> MusicTokenizer:
                 continue
             yield base.tokens(ids)
 
-    return MusicTokenizer(base.remi, learn_fused_pairs(token_strings()))
+    return MusicTokenizer(base.remi, learn_fused_pairs(token_strings()), chords=True)
+
+
+def _use_tokenizer(folder: Path, given: Path) -> None:
+    """Write ``given``'s vocabulary with chord tokens as the build's tokenizer (the same one on a resumed build)."""
+    path = given / "tokenizer.json" if given.is_dir() else given
+    if not path.is_file():
+        raise MusicGenError(f"--tokenizer {given}: no tokenizer.json there")
+    source = MusicTokenizer.load(path)
+    wanted = MusicTokenizer(source.remi, source.fused_pairs, chords=True)
+    existing = folder / "tokenizer.json"
+    if existing.exists():
+        if MusicTokenizer.load(existing).vocab != wanted.vocab:
+            raise MusicGenError(f"{folder} was built with another tokenizer than {given}; use a new folder")
+        return
+    write_atomic(existing, wanted.save)
 
 
 def _require_music21() -> None:
@@ -266,10 +285,17 @@ def _attributes_json(a: Attributes) -> dict:
     }
 
 
-def build_dataset(folder: str | Path, plan: BuildPlan, workers: int | None = None, progress: bool = True) -> dict:
+def build_dataset(
+    folder: str | Path,
+    plan: BuildPlan,
+    workers: int | None = None,
+    progress: bool = True,
+    tokenizer: str | Path | None = None,
+) -> dict:
     """Build (or resume building) ``folder``: tokenizer.json, one shard per ``SHARD_SIZE`` pieces, manifest.json.
     Composed shards already written are kept, so an interrupted build goes on where it stopped; MidiCaps shards
-    are written again each time, from the table as it is now."""
+    are written again each time, from the table as it is now. ``tokenizer`` (a tokenizer.json or a model folder):
+    its vocabulary is kept, with chord tokens added, instead of learning fused pairs from the first shard."""
     from tqdm import tqdm
 
     folder = Path(folder)
@@ -287,6 +313,8 @@ def build_dataset(folder: str | Path, plan: BuildPlan, workers: int | None = Non
         raise MusicGenError(f"{folder} was built with another plan ({plan_file.read_text()}); use a new folder")
     plan_file.write_text(plan_json)
     total = sum(_shard_count(plan))
+    if tokenizer is not None:
+        _use_tokenizer(folder, Path(tokenizer))
     if not (folder / "tokenizer.json").exists():
         first = _first_pieces(plan, total)
         write_atomic(folder / "tokenizer.json", learn_tokenizer(first).save)
