@@ -403,7 +403,7 @@ def evaluate_prompts(
             if generator is not None:
                 midi = generator.generate(case.caption, settings, bars=case.bars)
             else:
-                midi = pretty_midi.PrettyMIDI(str(Path(midi_dir) / f"{case.id}.mid"))
+                midi = pretty_midi.PrettyMIDI(str(_file_of(Path(midi_dir), case.id)))
             row["valid"] = 1.0
         except Exception as error:  # an invalid or missing file counts against valid-decode rate
             row.update(valid=0.0, error=f"{type(error).__name__}: {error}")
@@ -417,6 +417,17 @@ def evaluate_prompts(
     if settings is not None and generator is not None:
         report["settings"] = {**_reported(settings), **({"bars": bars} if bars else {})}
     return report
+
+
+def _file_of(folder: Path, case_id: str) -> Path:
+    """``<folder>/<id>.mid``, refusing an id that names a file elsewhere and anything but a regular file (a FIFO
+    would block the read forever)."""
+    path = folder / f"{case_id}.mid"
+    if Path(case_id).name != case_id or case_id in ("", ".", ".."):
+        raise MusicGenError(f"the id {case_id!r} is not a plain file name inside --midi-dir")
+    if not path.is_file():
+        raise MusicGenError(f"no regular file {path}")
+    return path
 
 
 def _reported(settings: GenerationSettings) -> dict:

@@ -69,6 +69,13 @@ _WHOLES = ("num_samples", "top_k", "nudge_after")
 _REALS = ("temperature", "top_p", "cfg", "key_strength", "melody_shape")
 
 
+MIN_NEW_TOKENS = 16
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
 def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
@@ -80,8 +87,14 @@ def _check_types(settings: GenerationSettings) -> None:
             kind = "a whole number" if whole else "a number"
             raise MusicGenError(f"{_flag(name)} must be {kind}, got {value!r}")
     tokens = settings.max_new_tokens
-    if tokens is not None and (isinstance(tokens, bool) or not isinstance(tokens, numbers.Integral) or tokens < 1):
-        raise MusicGenError(f"max_new_tokens must be a whole number ≥ 1, got {tokens!r}")
+    if tokens is not None and (not _whole(tokens) or tokens < MIN_NEW_TOKENS):
+        raise MusicGenError(
+            f"max_new_tokens must be a whole number ≥ {MIN_NEW_TOKENS} (room for a bar with a note), got {tokens!r}"
+        )
+    seed = settings.seed
+    if seed is not None and (not _whole(seed) or not 0 <= seed < 2**63):
+        # Python's random.Random(-1) is random.Random(1): a negative seed would silently repeat a positive one.
+        raise MusicGenError(f"--seed must be a whole number from 0 to 2^63-1, got {seed!r}")
     if settings.precision not in PRECISIONS:
         raise MusicGenError(f"--precision must be one of {', '.join(PRECISIONS)}, got {settings.precision!r}")
 

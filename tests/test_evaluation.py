@@ -292,3 +292,20 @@ def test_evaluate_makes_the_report_folder(tmp_path, scale_midi, capsys):
     argv = ["evaluate", "--prompts", tmp_path / "p.jsonl", "--midi-dir", tmp_path / "midi", "--out", out]
     assert main([str(a) for a in argv]) == 0, capsys.readouterr().err
     assert out.is_file() and out.with_suffix(".md").is_file()
+
+
+def test_midi_dir_ids_stay_inside_the_folder_and_fifos_are_skipped(tmp_path, scale_midi):
+    import os
+    import shutil
+
+    from musicgen_symbolic.evaluation import PromptCase, evaluate_prompts
+    from musicgen_symbolic.vocabulary import Attributes
+
+    (tmp_path / "midi").mkdir()
+    shutil.copy(scale_midi, tmp_path / "midi" / "a.mid")
+    shutil.copy(scale_midi, tmp_path / "outside.mid")
+    os.mkfifo(tmp_path / "midi" / "pipe.mid")
+    cases = [PromptCase(i, "solo piano", Attributes(), None) for i in ("a", "../outside", "pipe")]
+    rows = evaluate_prompts(cases, midi_dir=tmp_path / "midi", progress=False)["rows"]  # returns: no blocking read
+    assert [r["valid"] for r in rows] == [1.0, 0.0, 0.0]
+    assert "not a plain file name" in rows[1]["error"] and "no regular file" in rows[2]["error"]

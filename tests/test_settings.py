@@ -43,7 +43,13 @@ def test_defaults_are_the_documented_constants():
         (dict(nudge_after=constants.MAX_BARS + 1), "--nudge-after must be 0–"),
         (dict(num_samples=True), "--num-samples must be a whole number"),
         (dict(num_samples=65), "--num-samples must be 1–64"),
-        (dict(max_new_tokens=0), "max_new_tokens must be a whole number ≥ 1"),
+        (dict(max_new_tokens=0), "max_new_tokens must be a whole number ≥ 16"),
+        (dict(max_new_tokens=5), "max_new_tokens must be a whole number ≥ 16 (room for a bar"),
+        (dict(seed=-1), "--seed must be a whole number from 0"),
+        (dict(seed="1"), "--seed must be a whole number"),
+        (dict(seed=1.5), "--seed must be a whole number"),
+        (dict(seed=True), "--seed must be a whole number"),
+        (dict(seed=2**63), "--seed must be a whole number from 0 to 2"),
         (dict(precision="fp64"), "--precision must be one of int8, bf16, fp32"),
     ],
 )
@@ -63,6 +69,21 @@ def test_any_number_is_either_accepted_within_range_or_a_clear_error(temperature
         assert str(error).startswith(("--temperature", "--nudge-after")) and "\n" not in str(error)
     else:
         assert 0 <= s.temperature <= 5 and not math.isnan(s.temperature) and 0 <= s.nudge_after <= 256
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.one_of(
+        st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=4), st.lists(st.integers(), max_size=2)
+    )
+)
+def test_any_seed_is_either_a_whole_number_in_range_or_a_clear_error(seed):
+    try:
+        s = GenerationSettings(seed=seed)
+    except MusicGenError as error:
+        assert str(error).startswith("--seed must be a whole number") and "\n" not in str(error)
+    else:
+        assert s.seed is None or (type(s.seed) is int and 0 <= s.seed < 2**63)
 
 
 def test_updated_copies_and_refuses_unknown_names():
