@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -838,3 +840,27 @@ def test_keys_are_spelled_as_musicians_spell_them():
 
 def test_a_tempo_words_plural_is_no_tempo_and_no_crash():
     assert parse_prompt("the groove slows down and fasts end").tempo is None
+
+
+@pytest.mark.parametrize(
+    "call,fragment",
+    [
+        (lambda: parse_prompt(b"piano"), "the prompt must be text, got bytes"),
+        (lambda: parse_prompt(5), "the prompt must be text, got int"),
+        (lambda: parse_prompt("a \ud800 piano"), "not valid text at character 3: is it UTF-8?"),
+        (lambda: AttributeOverrides(tempo=[120]).resolve("piano"), "tempo must be a number of beats per minute"),
+        (lambda: AttributeOverrides(tempo=True).resolve("piano"), "tempo must be a number of beats per minute"),
+    ],
+)
+def test_wrong_types_are_clear_errors(call, fragment):
+    with pytest.raises(MusicGenError, match=re.escape(fragment)):
+        call()
+
+
+def test_a_non_utf8_prompt_on_the_command_line_is_refused_before_loading(capsys, tmp_path):
+    from musicgen_symbolic.cli import main
+
+    prompt = b"a calm \xff piano".decode("utf-8", "surrogateescape")  # what Python makes of such argv bytes
+    code = main(["generate", prompt, "-o", str(tmp_path / "x.mid"), "--model", str(tmp_path / "no-model")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.strip() == "error: the prompt is not valid text at character 8: is it UTF-8?"

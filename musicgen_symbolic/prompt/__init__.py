@@ -56,8 +56,14 @@ def parse_prompt(prompt: str, genre: str | None = None, key: str | None = None) 
     """Extract every attribute the prompt states; the rest stay ``None``. ``genre`` (a flag's) decides what a
     plain "bass" or "guitar" in the prompt is, instead of the prompt's own genre; ``key`` (a flag's) which form a
     named progression takes ("a 12-bar blues" in a minor key is a minor blues), instead of the prompt's key."""
+    if prompt is not None and not isinstance(prompt, str):
+        raise MusicGenError(f"the prompt must be text, got {type(prompt).__name__}")
     if not prompt or not prompt.strip():
         raise MusicGenError("the prompt is empty: describe the music, e.g. 'a calm piano piece in D minor'")
+    try:
+        prompt.encode("utf-8")
+    except UnicodeEncodeError as error:  # a lone surrogate: bytes that were not UTF-8 (os.fsdecode's escapes)
+        raise MusicGenError(f"the prompt is not valid text at character {error.start + 1}: is it UTF-8?") from None
     text = _normalise(prompt)
     bars, seconds = _find_length(text)
     found_genre = _find_genre(text)

@@ -45,6 +45,8 @@ _PROGRAM_VALUE_RE = re.compile(r"\d{1,3}")
 
 def parse_tempo(value: str | float) -> float:
     """Parse a tempo given as a number ("126", "126 bpm") or a word ("Allegro", "slow")."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise MusicGenError(f"tempo must be a number of beats per minute or a tempo word, got {value!r}")
     if isinstance(value, (int, float)):
         bpm = float(value)
     else:
