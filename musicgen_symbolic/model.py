@@ -18,6 +18,21 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 
+# Bounds on a config's sizes, checked before anything is allocated: a model folder's config.json is input, and
+# absurd sizes would otherwise allocate gigabytes before failing (the bundled model: 1,732 / 256 / 4 / 4 / 384 / 1,024).
+SIZE_LIMITS = {
+    "vocab_size": (1, 65_536),
+    "d_model": (1, 8_192),
+    "n_layer": (1, 128),
+    "n_head": (1, 128),
+    "d_text": (1, 8_192),
+    "max_seq_len": (1, 65_536),
+    "n_kv_head": (1, 128),
+}
+
+MAX_PARAMETERS = 2_000_000_000
+
+
 @dataclass
 class ModelConfig:
     vocab_size: int
@@ -31,12 +46,29 @@ class ModelConfig:
     n_kv_head: int | None = None  # key/value heads (grouped-query attention); None: one per query head
 
     def __post_init__(self) -> None:
+        for name, (low, high) in SIZE_LIMITS.items():
+            value = getattr(self, name)
+            if value is None and name == "n_kv_head":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise ValueError(f"{name} must be a whole number {low}–{high}, got {value!r}")
+        if isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float)) or not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be 0 ≤ dropout < 1, got {self.dropout!r}")
+        if isinstance(self.rope_base, bool) or not isinstance(self.rope_base, (int, float)) or not self.rope_base > 1:
+            raise ValueError(f"rope_base must be a number above 1, got {self.rope_base!r}")
+        if self.approximate_parameters > MAX_PARAMETERS:
+            raise ValueError(f"about {self.approximate_parameters:,} parameters: more than {MAX_PARAMETERS:,}")
         if self.d_model % self.n_head:
             raise ValueError(f"d_model {self.d_model} is not a multiple of n_head {self.n_head}")
         if self.n_kv_head is not None and self.n_kv_head < 1:
             raise ValueError(f"n_kv_head must be at least 1, got {self.n_kv_head}")
         if self.n_head % self.kv_heads:
             raise ValueError(f"n_head {self.n_head} is not a multiple of n_kv_head {self.kv_heads}")
+
+    @property
+    def approximate_parameters(self) -> int:
+        """Self- and cross-attention plus the MLP, ~16·d² a layer, and the embedding: within a few % of the truth."""
+        return 16 * self.n_layer * self.d_model**2 + self.vocab_size * self.d_model
 
     @property
     def kv_heads(self) -> int:

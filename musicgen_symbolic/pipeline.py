@@ -230,6 +230,7 @@ class MusicGenSymbolic:
             raise MusicGenError(
                 f"tokenizer in {folder} has {len(tokenizer)} tokens, the model expects {model_config.vocab_size}"
             )
+        _check_weight_shapes(folder / WEIGHTS_FILE, model_config)
         model = MusicTransformer(model_config)
         try:
             weights = load_file(str(folder / WEIGHTS_FILE))
@@ -365,6 +366,26 @@ def _constraints(attributes: Attributes, settings: GenerationSettings, plan: Har
         nudge_after=settings.nudge_after,
         chords=plan,
     )
+
+
+def _check_weight_shapes(path: Path, config: ModelConfig) -> None:
+    """Compare the weight file's tensor shapes (read from its header) with those ``config`` gives, before any
+    allocation: a config.json that disagrees with its weights is refused, never half-loaded."""
+    from safetensors import safe_open
+
+    with torch.device("meta"):  # shapes only, no memory
+        expected = {name: tuple(t.shape) for name, t in MusicTransformer(config).state_dict().items()}
+    try:
+        with safe_open(str(path), "pt") as weights:
+            found = {name: tuple(weights.get_slice(name).get_shape()) for name in weights.keys()}  # noqa: SIM118
+    except Exception as error:
+        raise MusicGenError(f"cannot load weights from {path}: {error}") from error
+    extra = sorted(set(found) - set(expected))
+    if extra:
+        raise MusicGenError(f"{path} holds tensors its config.json has no place for, such as {extra[0]} (n_layer?)")
+    for name, shape in found.items():
+        if shape != expected[name]:
+            raise MusicGenError(f"{path}: {name} has shape {list(shape)}, config.json implies {list(expected[name])}")
 
 
 def _check_format(folder: Path, config: dict) -> None:

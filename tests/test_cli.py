@@ -271,3 +271,30 @@ def test_render_never_imports_torch(tmp_path, scale_midi):
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert result.stdout.split()[-3:] == ["0", "False", "False"]
+
+
+@pytest.mark.parametrize(
+    "change,fragment",
+    [
+        ({"n_layer": 0}, "n_layer must be a whole number 1–128, got 0"),
+        ({"n_layer": -3}, "n_layer must be a whole number 1–128, got -3"),
+        ({"n_layer": 1}, "holds tensors its config.json has no place for, such as blocks.1."),
+        ({"n_layer": 3}, "missing tensors such as blocks.2."),
+        ({"d_model": 8192, "n_layer": 128}, "parameters: more than 2,000,000,000"),
+        ({"max_seq_len": 10**9}, "max_seq_len must be a whole number 1–65536"),
+        ({"vocab_size": 5000}, "tokens, the model expects 5000"),
+        ({"d_model": 128}, "has shape"),
+        ({"dropout": "0.1"}, "dropout must be 0 ≤ dropout < 1"),
+    ],
+)
+def test_a_model_config_that_disagrees_with_its_weights_is_refused(capsys, tmp_path, tiny_model_dir, change, fragment):
+    import shutil
+
+    broken = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, broken)
+    config = json.loads((broken / "config.json").read_text())
+    config["model"].update(change)
+    (broken / "config.json").write_text(json.dumps(config))
+    code, _, err = run(capsys, "generate", "jazz", "-o", tmp_path / "x.mid", "--model", broken)
+    assert_one_line_error(code, err, fragment)
+    assert not (tmp_path / "x.mid").exists()
