@@ -17,7 +17,6 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-
 # Bounds on a config's sizes, checked before anything is allocated: a model folder's config.json is input, and
 # absurd sizes would otherwise allocate gigabytes before failing (the bundled model: 1,732 / 256 / 4 / 4 / 384 / 1,024).
 SIZE_LIMITS = {
