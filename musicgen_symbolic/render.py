@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import wave
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +33,9 @@ from .midi_io import write_atomic
 
 DRUM_CHANNEL = 9
 SILENCE = 1e-5  # peak amplitude below which a rendering is silent
+CHUNK_FRAMES = 65_536  # samples rendered (and converted) at a time
+MAX_RENDER_SECONDS = 3_600.0  # an hour: a 10-hour note is refused before rendering, not after using 10 GB
+MAX_RENDER_MESSAGES = 2_000_000
 
 
 def find_soundfont(explicit: str | Path | None = None) -> Path:
@@ -117,14 +121,31 @@ def _write_float(fluidsynth):  # noqa: ANN001, ANN202
     )
 
 
-def synthesize(
-    midi_path: str | Path, soundfont: str | Path | None = None, sample_rate: int = SAMPLE_RATE
-) -> np.ndarray:
-    """Render a MIDI file to float32 stereo samples (N, 2), including a release tail."""
+def read_events(midi_path: str | Path) -> list[mido.Message]:
+    """The file's messages in playing order, refused before any rendering when they are too many or last too long
+    (a 43-byte file can hold a 10-hour note)."""
     try:
-        events = list(mido.MidiFile(str(midi_path)))
+        midi = mido.MidiFile(str(midi_path))
+        if sum(len(track) for track in midi.tracks) > MAX_RENDER_MESSAGES:
+            raise MusicGenError(f"{midi_path} has more than {MAX_RENDER_MESSAGES:,} MIDI events: too many to render")
+        events = list(midi)
+    except MusicGenError:
+        raise
     except Exception as error:
         raise MusicGenError(f"{midi_path} is not a readable MIDI file ({type(error).__name__}: {error})") from error
+    seconds = sum(message.time for message in events)
+    if seconds > MAX_RENDER_SECONDS:
+        raise MusicGenError(
+            f"{midi_path} lasts {seconds / 60:,.0f} minutes: rendering takes at most {MAX_RENDER_SECONDS / 60:.0f}"
+        )
+    return events
+
+
+def render_chunks(
+    events: list[mido.Message], soundfont: str | Path | None = None, sample_rate: int = SAMPLE_RATE
+) -> Iterator[np.ndarray]:
+    """Float32 stereo samples (n, 2) of ``events`` plus a release tail, a chunk of at most ``CHUNK_FRAMES`` at a
+    time, so that memory stays small whatever the length."""
     fluidsynth = _fluidsynth()
     write_float = _write_float(fluidsynth)
     synth = fluidsynth.Synth(gain=0.5, samplerate=float(sample_rate))
@@ -139,23 +160,30 @@ def synthesize(
             )
         for channel in range(16):
             synth.program_select(channel, font, 128 if channel == DRUM_CHANNEL else 0, 0)
-        chunks: list[np.ndarray] = []
 
-        def advance(seconds: float) -> None:
+        def advance(seconds: float) -> Iterator[np.ndarray]:
             frames = int(round(seconds * sample_rate))
             while frames > 0:
-                n = min(frames, 65536)
+                n = min(frames, CHUNK_FRAMES)
                 left, right = (np.zeros(n, dtype=np.float32) for _ in range(2))
                 write_float(synth.synth, n, left.ctypes.data, 0, 1, right.ctypes.data, 0, 1)
-                chunks.append(np.stack([left, right], axis=1))
+                yield np.stack([left, right], axis=1)
                 frames -= n
 
         for message in events:
-            advance(message.time)
+            yield from advance(message.time)
             _send(synth, font, message)
-        advance(RENDER_TAIL_SECONDS)
+        yield from advance(RENDER_TAIL_SECONDS)
     finally:
         synth.delete()
+
+
+def synthesize(
+    midi_path: str | Path, soundfont: str | Path | None = None, sample_rate: int = SAMPLE_RATE
+) -> np.ndarray:
+    """Render a MIDI file to float32 stereo samples (N, 2), including a release tail (in memory: for short files;
+    :func:`render_midi` streams)."""
+    chunks = list(render_chunks(read_events(midi_path), soundfont, sample_rate))
     return np.concatenate(chunks) if chunks else np.zeros((0, 2), dtype=np.float32)
 
 
@@ -180,10 +208,15 @@ def to_pcm16(samples: np.ndarray, peak_dbfs: float = PEAK_DBFS) -> np.ndarray:
     Below ``SILENCE`` (-100 dBFS) there is nothing to hear: a file without notes gives FluidSynth's rounding noise,
     which normalising would raise to full scale, so it stays silence."""
     peak = float(np.max(np.abs(samples))) if samples.size else 0.0
-    if peak < SILENCE:
-        return np.zeros(samples.shape, dtype=np.int16)
-    samples = samples * (10 ** (peak_dbfs / 20) / peak)
-    return np.clip(np.round(samples * 32767), -32768, 32767).astype(np.int16)
+    return _scaled(samples, _gain(peak, peak_dbfs))
+
+
+def _gain(peak: float, peak_dbfs: float = PEAK_DBFS) -> float:
+    return 0.0 if peak < SILENCE else 10 ** (peak_dbfs / 20) / peak
+
+
+def _scaled(samples: np.ndarray, gain: float) -> np.ndarray:
+    return np.clip(np.round(samples * (gain * 32767)), -32768, 32767).astype(np.int16)
 
 
 def write_wav(path: str | Path, pcm: np.ndarray, sample_rate: int = SAMPLE_RATE) -> Path:
@@ -200,8 +233,69 @@ def write_wav(path: str | Path, pcm: np.ndarray, sample_rate: int = SAMPLE_RATE)
 def render_midi(
     midi_path: str | Path, wav_path: str | Path, soundfont: str | Path | None = None, sample_rate: int = SAMPLE_RATE
 ) -> Path:
-    """Render ``midi_path`` to a 16-bit stereo WAV at ``wav_path`` (written atomically)."""
+    """Render ``midi_path`` to a 16-bit stereo WAV at ``wav_path`` (written atomically), peak-normalised.
+
+    Streamed in two passes, so memory stays a few chunks whatever the length: the float samples go to a temporary
+    file while their peak is found, then are scaled into the WAV. FluidSynth's own warnings (a 20,000-note chord
+    gave 73,906 lines) are kept off the terminal and summed up in one ``warning:`` line."""
     if not Path(midi_path).is_file():
         raise MusicGenError(f"no such MIDI file: {midi_path}")
-    pcm = to_pcm16(synthesize(midi_path, soundfont, sample_rate))
-    return write_wav(wav_path, pcm, sample_rate)
+    events = read_events(midi_path)
+    with tempfile.TemporaryFile() as spool, _captured_stderr() as warnings:
+        peak = 0.0
+        for chunk in render_chunks(events, soundfont, sample_rate):
+            peak = max(peak, float(np.max(np.abs(chunk))) if chunk.size else 0.0)
+            spool.write(chunk.tobytes())
+        gain = _gain(peak)
+
+        def write(tmp: Path) -> None:
+            spool.seek(0)
+            with wave.open(str(tmp), "wb") as wav:
+                wav.setnchannels(2)
+                wav.setsampwidth(2)
+                wav.setframerate(sample_rate)
+                while data := spool.read(CHUNK_FRAMES * 8):
+                    wav.writeframes(_scaled(np.frombuffer(data, dtype=np.float32), gain).tobytes())
+
+        written = write_atomic(wav_path, write)
+    if warnings.count:
+        print(
+            f"warning: FluidSynth reported {warnings.count} problem(s) while rendering, e.g. {warnings.first!r} "
+            f"({ENV_DEBUG}=1 shows them all)",
+            file=sys.stderr,
+        )
+    return written
+
+
+class _Captured:
+    """What a C library wrote to stderr: how many lines, and the first."""
+
+    count: int = 0
+    first: str = ""
+
+
+@contextmanager
+def _captured_stderr() -> Iterator[_Captured]:
+    """Collect what C libraries write to stderr meanwhile (counted when the block ends); with
+    $MUSICGEN_SYMBOLIC_DEBUG, or where there is no stderr to redirect, it goes through as usual."""
+    captured = _Captured()
+    try:
+        if os.environ.get(ENV_DEBUG) or sys.stderr is None:
+            raise OSError
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield captured
+        return
+    with tempfile.TemporaryFile() as capture:
+        try:
+            os.dup2(capture.fileno(), 2)
+            yield captured
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            while block := capture.read(1 << 20):
+                if not captured.first:
+                    captured.first = next((ln.strip() for ln in block.decode("utf-8", "replace").splitlines()), "")
+                captured.count += block.count(b"\n")

@@ -82,3 +82,54 @@ def test_no_soundfont_anywhere_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(render, "PROJECT_SOUNDFONT_DIR", render.Path("/nonexistent"))
     with pytest.raises(MusicGenError, match="apt-get install fluid-soundfont-gm"):
         find_soundfont()
+
+
+def _one_piano(path, notes, tempo=120.0):
+    midi = pretty_midi.PrettyMIDI(initial_tempo=tempo)
+    piano = pretty_midi.Instrument(0)
+    piano.notes += notes
+    midi.instruments.append(piano)
+    midi.write(str(path))
+    return path
+
+
+def test_a_ten_hour_note_is_refused_before_rendering(tmp_path, capsys):
+    from musicgen_symbolic.cli import main
+
+    import mido
+
+    midi = mido.MidiFile(ticks_per_beat=96)  # a few dozen bytes: the slowest tempo MIDI has, one note
+    track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=0xFFFFFF), mido.Message("note_on", note=60)])
+    track.append(mido.Message("note_off", note=60, time=96 * 2146))  # 2,146 beats of 16.8 s: ten hours
+    midi.tracks.append(track)
+    path = tmp_path / "long.mid"
+    midi.save(str(path))
+    code = main(["render", str(path), "-o", str(tmp_path / "long.wav")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.strip() == f"error: {path} lasts 600 minutes: rendering takes at most 60", err
+    assert not (tmp_path / "long.wav").exists()
+
+
+def test_rendering_streams_in_bounded_memory(tmp_path):
+    import tracemalloc
+
+    notes = [pretty_midi.Note(80, 48 + i % 24, i * 0.5, i * 0.5 + 0.4) for i in range(360)]  # three minutes
+    path = _one_piano(tmp_path / "three-minutes.mid", notes)
+    tracemalloc.start()
+    out = render_midi(path, tmp_path / "three-minutes.wav")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    rate, _, frames = _read(out)
+    assert abs(len(frames) / rate - (180 + RENDER_TAIL_SECONDS)) < 0.1
+    whole = len(frames) * 2 * 4  # the float samples held at once, as before
+    assert peak < whole / 8, f"{peak / 2**20:.1f} MiB traced for {whole / 2**20:.1f} MiB of float samples"
+
+
+def test_fluidsynth_warnings_are_one_summary_line(tmp_path, capfd):
+    notes = [pretty_midi.Note(100, 21 + i % 88, 0.0, 0.5) for i in range(20_000)]  # a 20,000-note chord
+    out = render_midi(_one_piano(tmp_path / "chord.mid", notes), tmp_path / "chord.wav")
+    err = capfd.readouterr().err
+    assert out.is_file()
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) <= 1, lines[:3]
+    assert not lines or (lines[0].startswith("warning: FluidSynth reported") and "problem(s)" in lines[0])
