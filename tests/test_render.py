@@ -94,9 +94,9 @@ def _one_piano(path, notes, tempo=120.0):
 
 
 def test_a_ten_hour_note_is_refused_before_rendering(tmp_path, capsys):
-    from musicgen_symbolic.cli import main
-
     import mido
+
+    from musicgen_symbolic.cli import main
 
     midi = mido.MidiFile(ticks_per_beat=96)  # a few dozen bytes: the slowest tempo MIDI has, one note
     track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=0xFFFFFF), mido.Message("note_on", note=60)])
