@@ -48,6 +48,7 @@ from .errors import MusicGenError
 from .midi_io import load_midi, write_atomic
 
 DEFAULT_MELS = 128
+MAX_SPECTROGRAM_BYTES = 2 * 2**30  # what one plot may allocate for its spectrogram
 MAX_FFT = 65536  # samples: 1.5 s at 44.1 kHz, beyond any useful analysis frame (and memory grows with it)
 
 if TYPE_CHECKING:
@@ -94,6 +95,7 @@ def spectrogram_arrays(
     mono = _mono(samples)
     if mono.size == 0:
         raise MusicGenError("no audio samples to analyse")
+    _check_spectrogram_size(mono.size, sample_rate, n_fft, hop)
     if mono.size < n_fft:  # centred frames reflect-pad by n_fft // 2: give them enough signal
         mono = np.pad(mono, (0, n_fft - mono.size))
     power = spectrogram(
@@ -245,6 +247,19 @@ def _check_spectrogram_options(sample_rate: int, n_fft: int, hop: int, n_mels: i
         raise MusicGenError(f"hop must be at most {MAX_FFT}, got {hop}")
     if n_mels > n_fft // 2 + 1:
         raise MusicGenError(f"n_mels must be at most n_fft / 2 + 1 = {n_fft // 2 + 1} (the STFT's bins), got {n_mels}")
+
+
+def _check_spectrogram_size(samples: int, sample_rate: int, n_fft: int, hop: int) -> None:
+    """Refuse, before allocating, a spectrogram that would need more than ``MAX_SPECTROGRAM_BYTES``: its frames
+    (complex, 16 bytes a bin) and the framed signal (8 bytes a sample) together."""
+    frames = max(samples, n_fft) // hop + 1  # a short signal is padded to one frame
+    need = frames * (n_fft // 2 + 1) * 16 + frames * n_fft * 8
+    if need > MAX_SPECTROGRAM_BYTES:
+        raise MusicGenError(
+            f"n_fft {n_fft} with hop {hop} on {samples / sample_rate:.1f} s of audio makes {frames:,} frames of "
+            f"{n_fft // 2 + 1:,} bins (about {need / 2**30:.1f} GiB, more than {MAX_SPECTROGRAM_BYTES // 2**30} GiB): "
+            "raise --hop or lower --n-fft"
+        )
 
 
 def _mono(samples: np.ndarray) -> np.ndarray:

@@ -170,6 +170,7 @@ def test_plot_command_and_generate_plot(scale_midi, sine_wav, tmp_path, tiny_mod
         (["--n-fft", "1000000"], "n_fft must be 16–65536"),
         (["--n-fft", "256", "--n-mels", "200"], "n_mels must be at most n_fft / 2 + 1 = 129"),
         (["--hop", "100000"], "hop must be at most 65536"),
+        (["--n-fft", "65536", "--hop", "1"], "with hop 1 on 1.0 s of audio makes 65,537 frames of 32,769 bins"),
     ],
 )
 def test_spectrogram_options_out_of_range(sine_wav, tmp_path, capsys, argv, fragment):
