@@ -41,6 +41,7 @@ import torch
 
 from .constants import DEFAULT_MUSICGEN_CFG, DEFAULT_MUSICGEN_DURATION, DEFAULT_MUSICGEN_MODEL, DEFAULT_MUSICGEN_TOP_K
 from .errors import MusicGenError
+from .hub import reachable, require_safetensors
 
 MAX_DURATION = 120.0
 MAX_CFG = 20.0
@@ -142,7 +143,8 @@ def _load(source: str, local_only: bool) -> tuple[Any, Any, ChromaSettings | Non
         raise MusicGenError(f"{source} is not a readable MusicGen checkpoint (its config.json has no model_type)")
     else:
         raise MusicGenError(f"{source} is not a MusicGen checkpoint (its config says model_type {model_type!r})")
-    model = model_class.from_pretrained(source, local_files_only=local_only)
+    require_safetensors(source, "the MusicGen folder")
+    model = model_class.from_pretrained(source, local_files_only=local_only, use_safetensors=True)
     if model_type != MELODY_MODEL_TYPE:
         return model, AutoProcessor.from_pretrained(source, local_files_only=local_only), None, None
     from transformers.utils import cached_file
@@ -273,7 +275,7 @@ class MusicGenAudio:
         except MusicGenError:
             raise
         except Exception as error:
-            if constants.HF_HUB_OFFLINE:
+            if constants.HF_HUB_OFFLINE or not reachable():
                 raise _not_on_disk(name) from error
         try:
             return _load(name, local_only=False)

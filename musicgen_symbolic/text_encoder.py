@@ -30,6 +30,7 @@ from torch import Tensor
 
 from .constants import ENV_CACHE_DIR
 from .errors import MusicGenError
+from .hub import reachable, require_safetensors
 
 MINILM = "minilm"
 MINILM_FOLDER = "all-MiniLM-L6-v2"
@@ -202,12 +203,13 @@ def load_text_encoder(spec: str = MINILM) -> TextEncoder:
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
+    require_safetensors(name, "the T5 folder")
     try:
         tokenizer, model = _load_t5(name, local_only=True)
     except (OSError, ValueError) as local_error:
         from huggingface_hub import constants
 
-        if Path(name).is_dir() or constants.HF_HUB_OFFLINE:
+        if Path(name).is_dir() or constants.HF_HUB_OFFLINE or not reachable():
             raise _t5_missing(name) from local_error
         try:
             tokenizer, model = _load_t5(name, local_only=False)
@@ -225,7 +227,7 @@ def _load_t5(name: str, local_only: bool):  # noqa: ANN202
     from transformers import AutoTokenizer, T5EncoderModel
 
     tokenizer = AutoTokenizer.from_pretrained(name, local_files_only=local_only)
-    return tokenizer, T5EncoderModel.from_pretrained(name, local_files_only=local_only)
+    return tokenizer, T5EncoderModel.from_pretrained(name, local_files_only=local_only, use_safetensors=True)
 
 
 def _t5_missing(name: str) -> MusicGenError:

@@ -242,11 +242,19 @@ def test_missing_weights_hub_unreachable(monkeypatch):
         calls.append(local_files_only)
         raise OSError("We couldn't connect to 'https://huggingface.co'")
 
+    import musicgen_symbolic.audio_backend as backend
+
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
     monkeypatch.setattr(PretrainedConfig, "get_config_dict", unreachable)
+    monkeypatch.setattr(backend, "reachable", lambda: True)  # the host answers, the download fails
     with pytest.raises(MusicGenError, match="hf download facebook/musicgen-small"):
         MusicGenAudio.from_pretrained(device="cpu")
     assert calls == [True, False]  # the cache first, then the hub
+    calls.clear()
+    monkeypatch.setattr(backend, "reachable", lambda: False)  # no connection at all: no download is tried
+    with pytest.raises(MusicGenError, match="hf download facebook/musicgen-small"):
+        MusicGenAudio.from_pretrained(device="cpu")
+    assert calls == [True]
 
 
 def test_bad_folders(tmp_path):
@@ -418,3 +426,15 @@ def test_cli_musicgen_errors_are_one_line(tiny_musicgen_dir, tmp_path, capsys):
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and fragment in err[0]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_pickle_only_musicgen_folder_is_refused_unread(tmp_path, tiny_musicgen_dir):
+    import shutil
+
+    folder = tmp_path / "musicgen-pickled"
+    shutil.copytree(tiny_musicgen_dir, folder)
+    for weights in folder.glob("*.safetensors"):
+        weights.unlink()
+    (folder / "pytorch_model.bin").write_bytes(b"\x80\x04 not read: it would be unpickled")
+    with pytest.raises(MusicGenError, match="only as pytorch_model.bin, which loading would unpickle"):
+        MusicGenAudio.from_pretrained(str(folder))

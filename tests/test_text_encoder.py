@@ -70,3 +70,29 @@ def test_encoder_moves_to_a_device_with_its_inputs(tiny_t5_dir):
     encoder = load_text_encoder("minilm").to("meta")  # T5's forward pass reads values, which meta tensors lack
     embeddings, mask = encoder.encode(["a waltz"])
     assert encoder.device.type == embeddings.device.type == mask.device.type == "meta"
+
+
+def test_an_unreachable_hub_fails_fast_with_advice(tmp_path, monkeypatch):
+    """Not marked offline, but no connection: the advice comes in seconds, not after the hub client's retries."""
+    import time
+
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path))
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # the discard port: nothing listens there
+    started = time.perf_counter()
+    with pytest.raises(MusicGenError, match="hf download google/flan-t5-base"):
+        load_text_encoder("t5:google/flan-t5-base")
+    assert time.perf_counter() - started < 10
+
+
+def test_a_pickle_only_t5_folder_is_refused_unread(tmp_path, tiny_t5_dir):
+    import shutil
+
+    folder = tmp_path / "flan-t5-pickled"
+    shutil.copytree(tiny_t5_dir, folder)
+    (folder / "model.safetensors").unlink()
+    (folder / "pytorch_model.bin").write_bytes(b"\x80\x04 not read: it would be unpickled")
+    with pytest.raises(MusicGenError, match="only as pytorch_model.bin, which loading would unpickle: convert it"):
+        load_text_encoder(f"t5:{folder}")
