@@ -31,6 +31,10 @@ from .constants import (
 PRECISION_HELP = (
     "weights while decoding: int8 (default: fastest, same evaluation scores), bf16, or fp32 (the exact model)"
 )
+THREADS_HELP = (
+    "threads for generation: a number, or 'auto' (default, or $MUSICGEN_SYMBOLIC_THREADS): as many as cores the "
+    "machine's load leaves free, at least one, so that a busy CPU slows generation gracefully"
+)
 
 EXAMPLES = """examples:
   musicgen-symbolic generate "a calm lo-fi piece in D minor at 80 bpm with electric piano, bass and drums" -o song.mid --wav song.wav
@@ -131,6 +135,7 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
         "--text-encoder", help="override check: 'minilm' or 't5:<hub id or folder>' (must match the model)"
     )
     setup.add_argument("--precision", choices=PRECISIONS, help=PRECISION_HELP)
+    setup.add_argument("--threads", help=THREADS_HELP)
     setup.add_argument(
         "--soundfont",
         type=Path,
@@ -339,6 +344,7 @@ def _add_evaluate(commands: argparse._SubParsersAction) -> None:
         "--nudge-after", type=int, metavar="BARS", help=f"(default {DEFAULT_NUDGE_AFTER}; 0 = never)"
     )
     generation.add_argument("--precision", choices=PRECISIONS, help=PRECISION_HELP)
+    generation.add_argument("--threads", help=THREADS_HELP)
     generation.add_argument(
         "--bars",
         type=int,

@@ -130,7 +130,9 @@ def _generate(args: argparse.Namespace) -> None:
 
         find_soundfont(args.soundfont)
     from .pipeline import MusicGenSymbolic
+    from .threads import apply as apply_threads
 
+    apply_threads(args.threads)
     generator = MusicGenSymbolic.from_pretrained(args.model, text_encoder=args.text_encoder)
     if not generator.trained and not args.quiet:
         _say("warning: this model is UNTRAINED (random weights): expect random notes that still obey the attributes")
@@ -346,6 +348,9 @@ def _evaluate(args: argparse.Namespace) -> None:
         from .pipeline import MusicGenSymbolic
 
         settings = GenerationSettings(**{"seed": 0, **given})
+        from .threads import apply as apply_threads
+
+        apply_threads(args.threads)
         generator = MusicGenSymbolic.from_pretrained(args.model)
     elif not args.midi_dir.is_dir():
         raise MusicGenError(f"no such folder: {args.midi_dir}")
