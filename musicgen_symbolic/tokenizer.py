@@ -230,6 +230,10 @@ class MusicTokenizer:
             # Read here, not from miditok's copy of the file's extra fields, so that a change there cannot
             # silently drop them (tokenizers before v0.3 have none).
             saved = json.loads(Path(path).read_text())
+            try:
+                _check_sizes(saved)
+            except MusicGenError as error:
+                raise MusicGenError(f"tokenizer file {path} has sizes out of range: {error}") from None
             fused, chords = saved.get("fused_pairs", []), bool(saved.get("chord_tokens", False))
             return cls(REMI(params=Path(path)), [tuple(pair) for pair in fused], chords=chords)
         except MusicGenError:
@@ -386,6 +390,38 @@ class MusicTokenizer:
             else:
                 kind[index] = KIND["special"]
         return TokenTables(kind, value, denominator, tempo)
+
+
+# A tokenizer.json is input: sizes far beyond any real tokenizer's would allocate gigabytes inside miditok
+# before failing. (What this version writes: 32 velocities, 64 tempos, 8 positions a beat, 769 fused pairs.)
+_SIZE_LIMITS = {"num_velocities": 128, "num_tempos": 1024, "control_change_n_bins": 128, "max_pitch_interval": 128}
+_MAX_POSITIONS_PER_BEAT, _MAX_BEATS, _MAX_LISTED = 64, 256, 4096
+
+
+def _check_sizes(saved: dict) -> None:
+    """Refuse a tokenizer file whose vocabulary sizes are out of all proportion, before miditok builds it."""
+    config = saved.get("config")
+    if not isinstance(config, dict):
+        raise MusicGenError("it has no tokenizer config")
+    for name, high in _SIZE_LIMITS.items():
+        value = config.get(name, 0)
+        if not isinstance(value, int) or not 0 <= value <= high:
+            raise MusicGenError(f"{name} must be a whole number 0–{high}, got {value!r}")
+    for name in ("beat_res", "beat_res_rest"):
+        for span, resolution in (config.get(name) or {}).items():
+            beats = [int(b) for b in str(span).split("_") if b.lstrip("-").isdigit()]
+            if not isinstance(resolution, int) or not 0 < resolution <= _MAX_POSITIONS_PER_BEAT:
+                raise MusicGenError(f"{name} {span}: at most {_MAX_POSITIONS_PER_BEAT} positions a beat")
+            if any(not 0 <= b <= _MAX_BEATS for b in beats):
+                raise MusicGenError(f"{name} {span}: spans reach at most {_MAX_BEATS} beats")
+    listed = {"special_tokens": config.get("special_tokens"), "fused_pairs": saved.get("fused_pairs")}
+    listed.update({f"time_signature_range {k}": v for k, v in (config.get("time_signature_range") or {}).items()})
+    for name, values in listed.items():
+        if values is not None and (not isinstance(values, list) or len(values) > _MAX_LISTED):
+            raise MusicGenError(f"{name}: a list of at most {_MAX_LISTED} entries")
+    bend = config.get("pitch_bend_range")
+    if bend is not None and (not isinstance(bend, list) or len(bend) != 3 or not 0 < int(bend[2]) <= 1024):
+        raise MusicGenError("pitch_bend_range: [low, high, at most 1024 steps]")
 
 
 def _chord_of(name: str) -> Chord | None:

@@ -159,3 +159,25 @@ def test_old_layout_tokenizer_loads_and_its_pieces_satisfy_the_grammar(tmp_path,
         sum(t.startswith("Program") for s in scores for t in k.tokens(k.encode_score(s))) for k in (legacy, compact)
     ]
     assert programs[1] < 0.8 * programs[0]
+
+
+@pytest.mark.parametrize(
+    "change,fragment",
+    [
+        ({"num_velocities": 10**9}, "num_velocities must be a whole number 0–128"),
+        ({"beat_res": {"0_4": 10**6}}, "beat_res 0_4: at most 64 positions a beat"),
+        ({"beat_res": {"0_100000": 8}}, "beat_res 0_100000: spans reach at most 256 beats"),
+        ({"num_tempos": -1}, "num_tempos must be a whole number 0–1024"),
+    ],
+)
+def test_a_tokenizer_file_with_absurd_sizes_is_refused_before_building(tmp_path, change, fragment):
+    import json
+
+    from musicgen_symbolic.errors import MusicGenError
+
+    MusicTokenizer().save(tmp_path / "tokenizer.json")
+    saved = json.loads((tmp_path / "tokenizer.json").read_text())
+    saved["config"].update(change)
+    (tmp_path / "tokenizer.json").write_text(json.dumps(saved))
+    with pytest.raises(MusicGenError, match=f"has sizes out of range: {fragment}"):
+        MusicTokenizer.load(tmp_path / "tokenizer.json")
