@@ -864,3 +864,27 @@ def test_a_non_utf8_prompt_on_the_command_line_is_refused_before_loading(capsys,
     code = main(["generate", prompt, "-o", str(tmp_path / "x.mid"), "--model", str(tmp_path / "no-model")])
     err = capsys.readouterr().err
     assert code == 2 and err.strip() == "error: the prompt is not valid text at character 8: is it UTF-8?"
+
+
+def test_a_prompt_over_the_limit_is_refused_and_saying_so():
+    from musicgen_symbolic.prompt import MAX_PROMPT_CHARACTERS
+
+    with pytest.raises(MusicGenError, match=f"at most {MAX_PROMPT_CHARACTERS:,}"):
+        parse_prompt("calm piano " * 1000)
+
+
+def test_parsing_time_grows_linearly_with_the_prompt():
+    """_find_label once compared every mood/genre word with every instrument mention: 100k characters took 29 s."""
+    import time
+
+    def seconds(repeats: int) -> float:
+        prompt = "a calm jazz piece with piano and sad strings, " * repeats
+        best = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            parse_prompt(prompt)
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    small, large = seconds(10), seconds(80)  # 460 and 3,680 characters: 8 times as long
+    assert large / small < 24, f"{small * 1e3:.1f} ms, then {large * 1e3:.1f} ms"  # quadratic would be ~64

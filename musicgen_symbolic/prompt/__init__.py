@@ -52,6 +52,9 @@ __all__ = [
 ]
 
 
+MAX_PROMPT_CHARACTERS = 4_000
+
+
 def parse_prompt(prompt: str, genre: str | None = None, key: str | None = None) -> Attributes:
     """Extract every attribute the prompt states; the rest stay ``None``. ``genre`` (a flag's) decides what a
     plain "bass" or "guitar" in the prompt is, instead of the prompt's own genre; ``key`` (a flag's) which form a
@@ -60,6 +63,11 @@ def parse_prompt(prompt: str, genre: str | None = None, key: str | None = None) 
         raise MusicGenError(f"the prompt must be text, got {type(prompt).__name__}")
     if not prompt or not prompt.strip():
         raise MusicGenError("the prompt is empty: describe the music, e.g. 'a calm piano piece in D minor'")
+    if len(prompt) > MAX_PROMPT_CHARACTERS:
+        raise MusicGenError(
+            f"the prompt has {len(prompt):,} characters: at most {MAX_PROMPT_CHARACTERS:,} (the text encoder reads "
+            "about the first thousand anyway)"
+        )
     try:
         prompt.encode("utf-8")
     except UnicodeEncodeError as error:  # a lone surrogate: bytes that were not UTF-8 (os.fsdecode's escapes)
