@@ -33,7 +33,7 @@ from .prompt import AttributeOverrides
 from .pulls import ChordPull, MelodyPull, Pulls
 from .settings import GenerationSettings, split_options
 from .text_encoder import MINILM, TextEncoder, load_text_encoder, parse_spec
-from .tokenizer import PREFIX_LENGTH, MusicTokenizer
+from .tokenizer import KIND, PREFIX_LENGTH, MusicTokenizer
 from .vocabulary import Attributes, Key
 
 CONFIG_FILE = "config.json"
@@ -342,9 +342,24 @@ class MusicGenSymbolic:
         key = attributes.key or (plan.key if plan else None)
         end = state.seconds_at(tempo_bpm)
         midi = score_to_midi(score, tempo_bpm, attributes.time_signature, key, end)
-        if plan is not None and end and state.bars_done:
-            set_markers(midi, plan.changes(state.bars_done, end / state.bars_done))
+        if end and state.bars_done:
+            bar_seconds = end / state.bars_done
+            changes = plan.changes(state.bars_done, bar_seconds) if plan else self._own_chords(tokens, key, bar_seconds)
+            set_markers(midi, changes)
         return GenerationResult(midi, attributes, tokens, tempo_bpm, plan)
+
+    def _own_chords(self, tokens: list[int], key: Key | None, bar_seconds: float) -> list[tuple[float, str]]:
+        """Without a plan, the chords the model chose (its chord tokens, two a bar) where they change: markers."""
+        if not self.tokenizer.chords:
+            return []
+        kinds = self.tokenizer.tables.kind
+        halves = [self.tokenizer.chord_of(t) for t in tokens if kinds[t] == KIND["Chord"]]
+        out, previous = [], None
+        for half, chord in enumerate(halves):
+            if chord is not None and chord != previous:
+                out.append((half * bar_seconds / 2, chord.spelled(key)))
+            previous = chord
+        return out
 
     def _token_budget(self, attributes: Attributes) -> int:
         bars = attributes.bars

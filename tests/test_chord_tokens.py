@@ -193,7 +193,10 @@ def test_without_pulls_the_model_writes_its_own_chords(chord_model_dir):
     generator = MusicGenSymbolic.from_pretrained(chord_model_dir)
     (result,) = generator.generate_many("piano", bars=3, seed=1, key_strength=0)
     assert result.plan is None
-    assert len(_chords_of(generator.tokenizer, result.tokens)) == 6
+    chosen = _chords_of(generator.tokenizer, result.tokens)
+    assert len(chosen) == 6
+    changes = [c.symbol for n, c in enumerate(chosen) if c is not None and (n == 0 or c != chosen[n - 1])]
+    assert [text for _, text in _markers(result.midi)] == changes  # the model's own chords are the markers
 
 
 def _markers(midi):
