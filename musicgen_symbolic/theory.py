@@ -228,6 +228,8 @@ def roman_of(chord: Chord, key: Key) -> str:
 # heard as their triad or seventh, which is what a chord symbol of the bar would most likely say. Chords with the
 # same notes (Csus2 and Gsus4, C6 and Am7, Am6 and F#m7b5) are told apart by the bass.
 CHORD_LABELS = ("", "m", "dim", "aug", "sus2", "sus4", "6", "m6", "7", "maj7", "m7", "m7b5", "dim7")
+# A quality the labeller never names → the label it hears such a chord as (its seventh or triad).
+HEARD_AS = {"9": "7", "maj9": "maj7", "m9": "m7", "add9": "", "mMaj7": "m", "7sus4": "sus4"}
 _TEMPLATES = np.array(
     [
         [1.0 if pc in Chord(root, quality).tones else 0.0 for pc in range(12)]

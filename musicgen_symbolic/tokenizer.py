@@ -50,7 +50,7 @@ from .constants import (
     TIME_SIGNATURES,
 )
 from .errors import MusicGenError
-from .theory import CHORD_LABELS, Chord, parse_symbol
+from .theory import CHORD_LABELS, HEARD_AS, Chord, parse_symbol
 from .vocabulary import DRUMS, GENRE_LABELS, MOOD_LABELS, PITCH_CLASSES, Attributes, Key
 
 CONTROL_SLOTS = ("KEY", "BPM", "METER", "GENRE", "MOOD") + ("INST",) * MAX_INSTRUMENTS
@@ -310,8 +310,11 @@ class MusicTokenizer:
         return window if not len(programs) else window[:first] + [int(earlier[programs[-1]])] + window[first:]
 
     def chord_id(self, chord: Chord | None) -> int:
-        """The chord token for ``chord`` (its root and quality; a bass note is not told), ``Chord_N`` for None."""
-        return self._chord_ids[None if chord is None else (chord.root, chord.quality)]
+        """The chord token for ``chord`` (its root and quality; a bass note is not told; a colour the labeller does
+        not name, such as a ninth, as the chord it is heard as: ``theory.HEARD_AS``), ``Chord_N`` for None."""
+        if chord is None:
+            return self._chord_ids[None]
+        return self._chord_ids[chord.root, HEARD_AS.get(chord.quality, chord.quality)]
 
     def chord_of(self, token_id: int) -> Chord | None:
         """The chord a chord token names (None for ``Chord_N``)."""

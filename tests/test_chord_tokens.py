@@ -203,3 +203,15 @@ def _markers(midi):
     from musicgen_symbolic.midi_io import markers_of
 
     return markers_of(midi_bytes(midi))
+
+
+def test_every_quality_a_progression_can_name_has_a_chord_token():
+    """A plan may hold a ninth ("D9" in a jazz prompt): it is forced as the chord the labeller hears it as."""
+    from musicgen_symbolic.theory import HEARD_AS, QUALITIES
+
+    tokenizer = MusicTokenizer(chords=True)
+    assert set(QUALITIES) == set(CHORD_LABELS) | set(HEARD_AS) and set(HEARD_AS.values()) <= set(CHORD_LABELS)
+    for quality in QUALITIES:
+        for root in range(12):
+            token = tokenizer.id_to_token[tokenizer.chord_id(Chord(root, quality, bass=(root + 4) % 12))]
+            assert token == f"Chord_{Chord(root, HEARD_AS.get(quality, quality)).symbol}"
