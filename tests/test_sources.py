@@ -192,7 +192,9 @@ def test_the_command_line_takes_all_and_caps(capsys, tmp_path, monkeypatch):
 
     plans = []
     monkeypatch.setattr(
-        build, "build_dataset", lambda out, plan, workers: plans.append(plan) or {"pieces": {}, "pieces_by_source": {}}
+        build,
+        "build_dataset",
+        lambda out, plan, workers, tokenizer=None: plans.append(plan) or {"pieces": {}, "pieces_by_source": {}},
     )
     out = str(tmp_path / "d")
     assert main(["data", "build", "--out", out, "--music21", "all", "--music21-cap", "essenFolksong=10",

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from musicgen_symbolic.theory import (
-    LABELS,
+    CHORD_LABELS,
     QUALITIES,
     Chord,
     Progression,
@@ -107,7 +107,7 @@ def _profile(notes: dict[int, float]) -> np.ndarray:
     return weights
 
 
-@pytest.mark.parametrize("quality", LABELS)
+@pytest.mark.parametrize("quality", CHORD_LABELS)
 @pytest.mark.parametrize("root", [0, 4, 9])
 def test_every_labelled_chord_is_heard_from_its_own_tones(root, quality):
     tones = Chord(root, quality).tones

@@ -176,7 +176,7 @@ def test_fine_tuning_into_grouped_query_attention(tiny_data, tmp_path, tiny_t5_d
 
     for extra, message in [
         (["--kv-heads", "3"], "not a multiple of n_kv_head 3"),
-        (["--kv-heads", "0"], "n_kv_head must be at least 1"),
+        (["--kv-heads", "0"], "n_kv_head must be a whole number 1–128, got 0"),
     ]:
         code = main([str(a) for a in ["train", "--out", tmp_path / "bad", *common, "--init-from", base, *extra]])
         err = capsys.readouterr().err
