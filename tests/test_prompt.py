@@ -866,6 +866,15 @@ def test_a_non_utf8_prompt_on_the_command_line_is_refused_before_loading(capsys,
     assert code == 2 and err.strip() == "error: the prompt is not valid text at character 8: is it UTF-8?"
 
 
+def test_a_prompt_is_parsed_once():
+    from musicgen_symbolic.prompt import _parse_once
+
+    _parse_once.cache_clear()
+    first = parse_prompt("a calm waltz in D minor for strings")
+    assert parse_prompt("a calm waltz in D minor for strings") is first
+    assert _parse_once.cache_info().hits == 1
+
+
 def test_a_prompt_over_the_limit_is_refused_and_saying_so():
     from musicgen_symbolic.prompt import MAX_PROMPT_CHARACTERS
 
@@ -880,9 +889,9 @@ def test_parsing_time_grows_linearly_with_the_prompt():
     def seconds(repeats: int) -> float:
         prompt = "a calm jazz piece with piano and sad strings, " * repeats
         best = float("inf")
-        for _ in range(3):
+        for attempt in range(3):
             started = time.perf_counter()
-            parse_prompt(prompt)
+            parse_prompt(f"{prompt}take {attempt}")  # a new prompt each time: parsed, not found in the cache
             best = min(best, time.perf_counter() - started)
         return best
 

@@ -135,3 +135,33 @@ def test_set_generation_params_changes_the_generators_defaults(tiny_generator):
             tiny_generator.set_generation_params(cfg=99)
     finally:
         tiny_generator.settings = before
+
+
+_ANY_VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
+    st.lists(st.integers(0, 130), max_size=3),
+    st.tuples(st.integers(-5, 20), st.integers(-5, 20)),
+    st.binary(max_size=4),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from([f.name for f in dataclasses.fields(GenerationSettings)]), _ANY_VALUE)
+def test_any_value_for_any_generation_setting_is_accepted_or_a_clear_error(name, value):
+    try:
+        GenerationSettings(**{name: value})
+    except MusicGenError as error:
+        assert "\n" not in str(error) and str(error)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from([f.name for f in dataclasses.fields(AttributeOverrides)]), _ANY_VALUE)
+def test_any_value_for_any_attribute_is_accepted_or_a_clear_error(name, value):
+    try:
+        AttributeOverrides(**{name: value}).resolve("a calm piece for piano")
+    except MusicGenError as error:
+        assert "\n" not in str(error) and str(error)

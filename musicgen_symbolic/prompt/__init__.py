@@ -12,6 +12,8 @@ checks single values given on their own.
 
 from __future__ import annotations
 
+import functools
+
 from ..errors import MusicGenError
 from ..vocabulary import Attributes
 from .chords import _find_chords, _first_chords, _without_chord_symbols
@@ -72,6 +74,19 @@ def parse_prompt(prompt: str, genre: str | None = None, key: str | None = None) 
         prompt.encode("utf-8")
     except UnicodeEncodeError as error:  # a lone surrogate: bytes that were not UTF-8 (os.fsdecode's escapes)
         raise MusicGenError(f"the prompt is not valid text at character {error.start + 1}: is it UTF-8?") from None
+    if isinstance(genre, (str, type(None))) and isinstance(key, (str, type(None))):
+        return _parse_once(prompt, genre, key)
+    return _parse(prompt, genre, key)  # a wrong type: parse_genre / parse_key say so
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_once(prompt: str, genre: str | None, key: str | None) -> Attributes:
+    """The same prompt is parsed once: the CLI reads it before loading the model (to refuse bad input early),
+    the generator again; Attributes are immutable, so sharing them is safe."""
+    return _parse(prompt, genre, key)
+
+
+def _parse(prompt: str, genre: str | None, key: str | None) -> Attributes:
     text = _normalise(prompt)
     bars, seconds = _find_length(text)
     found_genre = _find_genre(text)
