@@ -46,6 +46,7 @@ import numpy as np
 import pretty_midi
 
 from .errors import MusicGenError
+from .midi_io import load_midi
 from .settings import GenerationSettings
 from .theory import MAJOR_SCALE
 from .vocabulary import Attributes, Key, gm_family, program_of
@@ -403,7 +404,7 @@ def evaluate_prompts(
             if generator is not None:
                 midi = generator.generate(case.caption, settings, bars=case.bars)
             else:
-                midi = pretty_midi.PrettyMIDI(str(_file_of(Path(midi_dir), case.id)))
+                midi = load_midi(_file_of(Path(midi_dir), case.id))
             row["valid"] = 1.0
         except Exception as error:  # an invalid or missing file counts against valid-decode rate
             row.update(valid=0.0, error=f"{type(error).__name__}: {error}")

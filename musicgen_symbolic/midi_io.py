@@ -115,6 +115,13 @@ def _with_markers(data: bytes, markers: list[tuple[float, str]], midi: pretty_mi
     return out.getvalue()
 
 
+# What a MIDI file read as input may hold (load_midi): far beyond any song, short of what costs minutes or gigabytes.
+MAX_MIDI_BYTES = 16 * 2**20
+MAX_MIDI_NOTES = 500_000
+MAX_MIDI_TRACKS = 256
+MAX_MIDI_SECONDS = 3_600.0
+
+
 def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place (``outputs.py``: the
     temporary file names this process, so one left by a killed run is removed by the next)."""
@@ -144,11 +151,26 @@ def save_midi(midi: pretty_midi.PrettyMIDI, path: str | Path) -> Path:
 
 
 def load_midi(path: str | Path) -> pretty_midi.PrettyMIDI:
-    """Open a MIDI file for rendering or analysis, with a clear error for anything else."""
+    """Open a MIDI file for rendering, analysis or training data, with a clear error for anything else, and for a
+    file too large to handle (``MAX_MIDI_BYTES``; then ``MAX_MIDI_NOTES`` notes, ``MAX_MIDI_TRACKS`` tracks and
+    ``MAX_MIDI_SECONDS``), before its cost grows with it."""
     path = Path(path)
     if not path.is_file():
         raise MusicGenError(f"no such MIDI file: {path}")
+    size = path.stat().st_size
+    if size > MAX_MIDI_BYTES:
+        raise MusicGenError(f"{path} has {size / 2**20:.0f} MiB: MIDI files of at most {MAX_MIDI_BYTES >> 20} MiB")
     try:
-        return pretty_midi.PrettyMIDI(str(path))
+        midi = pretty_midi.PrettyMIDI(str(path))
     except Exception as error:  # mido/pretty_midi raise many types on malformed input
         raise MusicGenError(f"{path} is not a readable MIDI file ({type(error).__name__}: {error})") from error
+    notes = sum(len(instrument.notes) for instrument in midi.instruments)
+    if notes > MAX_MIDI_NOTES or len(midi.instruments) > MAX_MIDI_TRACKS:
+        raise MusicGenError(
+            f"{path} has {notes:,} notes in {len(midi.instruments)} tracks: "
+            f"at most {MAX_MIDI_NOTES:,} notes and {MAX_MIDI_TRACKS} tracks"
+        )
+    seconds = midi.get_end_time()
+    if seconds > MAX_MIDI_SECONDS:
+        raise MusicGenError(f"{path} lasts {seconds / 60:,.0f} minutes: at most {MAX_MIDI_SECONDS / 60:.0f}")
+    return midi

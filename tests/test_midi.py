@@ -1,4 +1,5 @@
 import mido
+import pretty_midi
 import pytest
 
 from musicgen_symbolic.errors import MusicGenError
@@ -56,3 +57,19 @@ def test_non_midi_is_a_clear_error(tmp_path):
     bad.write_text("this is not MIDI")
     with pytest.raises(MusicGenError, match="not a readable MIDI file"):
         load_midi(bad)
+
+
+def test_a_midi_file_beyond_the_input_limits_is_refused_with_its_numbers(tmp_path):
+    from musicgen_symbolic.midi_io import MAX_MIDI_TRACKS
+
+    midi = pretty_midi.PrettyMIDI()
+    for n in range(MAX_MIDI_TRACKS + 1):
+        track = pretty_midi.Instrument(n % 128)
+        track.notes.append(pretty_midi.Note(80, 60, 0.0, 0.5))
+        midi.instruments.append(track)
+    midi.write(str(tmp_path / "wide.mid"))
+    with pytest.raises(MusicGenError, match=f"has 257 notes in 257 tracks: at most .* and {MAX_MIDI_TRACKS} tracks"):
+        load_midi(tmp_path / "wide.mid")
+    (tmp_path / "huge.mid").write_bytes(b"MThd" + bytes(17 * 2**20))
+    with pytest.raises(MusicGenError, match="has 17 MiB: MIDI files of at most 16 MiB"):
+        load_midi(tmp_path / "huge.mid")

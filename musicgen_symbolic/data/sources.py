@@ -23,6 +23,7 @@ import pretty_midi
 
 from ..constants import TIME_SIGNATURES
 from ..errors import MusicGenError
+from ..midi_io import load_midi
 from ..prompt import parse_prompt
 from ..vocabulary import Attributes, Key, program_name, program_of
 
@@ -339,13 +340,13 @@ def midicaps_pieces(table: Path, root: Path | None = None, skipped: list[Path] |
     root = root or table.parent
     for row in _midicaps_rows(table):
         path = _location(row, root)
-        try:
-            midi = pretty_midi.PrettyMIDI(str(path))
-        except Exception:  # noqa: BLE001 — missing, unreadable or not MIDI: any of them is skipped
+        try:  # missing, unreadable, not MIDI, too large (load_midi's limits) or an unreadable caption: skipped
+            midi = load_midi(path)
+            stated = parse_prompt(row["caption"]) if row["caption"].strip() else Attributes()
+        except MusicGenError:
             if skipped is not None:
                 skipped.append(path)
             continue
-        stated = parse_prompt(row["caption"]) if row["caption"].strip() else Attributes()
         tempo = stated.tempo or float(midi.get_tempo_changes()[1][0]) if len(midi.get_tempo_changes()[1]) else None
         signature = stated.time_signature or (
             (midi.time_signature_changes[0].numerator, midi.time_signature_changes[0].denominator)
