@@ -312,6 +312,12 @@ class MusicGenSymbolic:
             rows = Sampler(decoder, sampling, self.tokenizer).run(
                 prefixes, null_prefix, memory, mask, grammars, on_token, scale, tonic
             )
+        short = [g for g in grammars if g.target_bars and g.bars_done < g.target_bars]
+        if short and settings.max_new_tokens:
+            raise MusicGenError(
+                f"max_new_tokens {settings.max_new_tokens} ran out after {short[0].bars_done} of "
+                f"{short[0].target_bars} bars: raise it, or leave it unset (enough for the length asked for)"
+            )
         return [self._result(tokens, state, attributes, plan) for tokens, state in zip(rows, grammars, strict=True)]
 
     def _plan(self, attributes: Attributes, settings: GenerationSettings) -> HarmonyPlan | None:

@@ -246,7 +246,7 @@ def test_restart_window_names_the_instrument_playing(fused_tokenizer):
         ("jazz", dict(top_k=2.5), "--top-k must be a whole number"),
         ("jazz", dict(cfg="3"), "--cfg must be a number"),
         ("jazz", dict(num_samples=True), "--num-samples must be a whole number"),
-        ("jazz", dict(max_new_tokens=-1), "max_new_tokens must be a whole number ≥ 1"),
+        ("jazz", dict(max_new_tokens=-1), "max_new_tokens must be a whole number ≥ 16"),
     ],
 )
 def test_wrong_types_in_the_api_are_clear_errors(tiny_generator, prompt, kwargs, fragment):
@@ -348,3 +348,11 @@ def test_nudged_instruments_get_their_shares_together_at_most_half():
 def test_key_strength_may_be_a_numpy_number(tiny_generator):
     midi = tiny_generator.generate("piano in C major", bars=1, seed=0, key_strength=np.float64(3))
     assert midi.instruments and midi.instruments[0].notes
+
+
+def test_a_token_budget_too_small_for_the_length_is_an_error(tiny_generator):
+    from musicgen_symbolic.errors import MusicGenError
+
+    with pytest.raises(MusicGenError, match="max_new_tokens 16 ran out after 1 of 8 bars: raise it"):
+        tiny_generator.generate("piano", bars=8, seed=0, max_new_tokens=16)
+    assert tiny_generator.generate("piano", bars=1, seed=0, max_new_tokens=400).get_end_time() > 0
