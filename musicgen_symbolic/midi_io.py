@@ -8,7 +8,6 @@ drums sit on channel 10. The tempo written is the exact one requested, not the n
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pretty_midi
 import symusic
 
 from .errors import MusicGenError
-from .outputs import temporary_beside
+from .outputs import publish, temporary_beside
 from .vocabulary import DRUMS, Key, program_name, program_of
 
 
@@ -131,18 +130,11 @@ def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
     temporary = temporary_beside(path)
     try:
         write(temporary)
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it owner-only; a new file gets the usual mode
-        os.replace(temporary, path)
+        publish(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
     return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def save_midi(midi: pretty_midi.PrettyMIDI, path: str | Path) -> Path:

@@ -40,6 +40,12 @@ def temporary_beside(path: Path) -> Path:
     return Path(name)
 
 
+def publish(temporary: Path, path: Path) -> None:
+    """Rename a finished temporary file onto ``path``, with the mode a new file gets (mkstemp's are owner-only)."""
+    os.chmod(temporary, 0o666 & ~_umask())
+    os.replace(temporary, path)
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -96,9 +102,7 @@ class Outputs:
         """Rename every staged file into place; returns the destinations in the order staged."""
         done = []
         for path, temporary in self._pending.items():
-            mode = 0o666 & ~_umask()  # mkstemp makes owner-only files; a new output gets the usual mode
-            os.chmod(temporary, mode)
-            os.replace(temporary, path)
+            publish(temporary, path)
             done.append(path)
         self._pending.clear()
         return done

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from ctypes import c_int, c_void_p
 from pathlib import Path
+from typing import IO
 
 import mido
 import numpy as np
@@ -29,12 +30,12 @@ from .constants import (
     SYSTEM_SOUNDFONTS,
 )
 from .errors import MusicGenError
-from .midi_io import write_atomic
+from .midi_io import MAX_MIDI_SECONDS, write_atomic
 
 DRUM_CHANNEL = 9
 SILENCE = 1e-5  # peak amplitude below which a rendering is silent
 CHUNK_FRAMES = 65_536  # samples rendered (and converted) at a time
-MAX_RENDER_SECONDS = 3_600.0  # an hour: a 10-hour note is refused before rendering, not after using 10 GB
+MAX_RENDER_SECONDS = MAX_MIDI_SECONDS  # an hour: a 10-hour note is refused before rendering, not after 10 GB
 MAX_RENDER_MESSAGES = 2_000_000
 
 
@@ -85,24 +86,30 @@ def _fluidsynth():  # noqa: ANN202
 
 
 @contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    """Discard what C libraries write to stderr (file descriptor 2) meanwhile; not with $MUSICGEN_SYMBOLIC_DEBUG,
-    and not where there is no stderr to silence."""
+def _stderr_into(target: IO) -> Iterator[bool]:
+    """Send what C libraries write to stderr (file descriptor 2) into ``target`` meanwhile; yields whether it does:
+    not with $MUSICGEN_SYMBOLIC_DEBUG, and not where there is no stderr to redirect."""
     try:
         if os.environ.get(ENV_DEBUG) or sys.stderr is None:
             raise OSError
         sys.stderr.flush()
         saved = os.dup(2)
     except (OSError, ValueError):
-        yield
+        yield False
         return
     try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            yield
+        os.dup2(target.fileno(), 2)
+        yield True
     finally:
         os.dup2(saved, 2)
         os.close(saved)
+
+
+@contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Discard what C libraries write to stderr meanwhile (see :func:`_stderr_into`)."""
+    with open(os.devnull, "w") as devnull, _stderr_into(devnull):
+        yield
 
 
 def _write_float(fluidsynth):  # noqa: ANN001, ANN202
@@ -276,26 +283,13 @@ class _Captured:
 
 @contextmanager
 def _captured_stderr() -> Iterator[_Captured]:
-    """Collect what C libraries write to stderr meanwhile (counted when the block ends); with
-    $MUSICGEN_SYMBOLIC_DEBUG, or where there is no stderr to redirect, it goes through as usual."""
+    """Collect what C libraries write to stderr meanwhile, counted when the block ends (see :func:`_stderr_into`)."""
     captured = _Captured()
-    try:
-        if os.environ.get(ENV_DEBUG) or sys.stderr is None:
-            raise OSError
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):
-        yield captured
-        return
     with tempfile.TemporaryFile() as capture:
-        try:
-            os.dup2(capture.fileno(), 2)
+        with _stderr_into(capture):
             yield captured
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            capture.seek(0)
-            while block := capture.read(1 << 20):
-                if not captured.first:
-                    captured.first = next((ln.strip() for ln in block.decode("utf-8", "replace").splitlines()), "")
-                captured.count += block.count(b"\n")
+        capture.seek(0)
+        while block := capture.read(1 << 20):
+            if not captured.first:
+                captured.first = next((ln.strip() for ln in block.decode("utf-8", "replace").splitlines()), "")
+            captured.count += block.count(b"\n")
