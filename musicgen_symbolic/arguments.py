@@ -22,6 +22,7 @@ from .constants import (
     DEFAULT_TEMPERATURE,
     DEFAULT_TOP_K,
     DEFAULT_TOP_P,
+    DEFAULT_VARIATION,
     ENV_MODEL_DIR,
     ENV_SOUNDFONT,
     MAX_BARS,
@@ -75,6 +76,19 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
     music.add_argument("--genre", help="e.g. jazz, lo-fi, rock, waltz, ambient, classical")
     music.add_argument("--mood", help="e.g. calm, happy, sad, dark, epic, dreamy")
     music.add_argument("--chords", help="e.g. 'Am F C G', 'Am:2 F:2 | C G' (X:N: N bars), 'ii7 V7 I', '12-bar blues'")
+    music.add_argument(
+        "--form",
+        help="the sections in order, each NAME or NAME:BARS: 'intro:4 verse:8 chorus:8 verse:8 chorus:8 outro:4', "
+        "letters 'AABA' (A returns), or a name: rondo, verse-chorus, binary, ternary. Sections without bars share "
+        "the length. Default: one phrase up to 8 bars; longer pieces A A, A A B A, or verse and chorus (by genre)",
+    )
+    music.add_argument(
+        "--loop",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="write the piece to tile seamlessly: no ending, nothing sounding past the last bar line, and the last "
+        "bar leading back to the first",
+    )
     length = music.add_mutually_exclusive_group()
     length.add_argument(
         "--bars", type=int, help=f"length in bars (default {DEFAULT_BARS} when the prompt gives no length)"
@@ -114,6 +128,13 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
         type=float,
         help="how strongly a melody instrument's line (violin, flute, sax, trumpet, synth lead …) moves by step "
         f"rather than repeating a note or leaping; 0–10, 0 = off (default {DEFAULT_MELODY_SHAPE:g})",
+    )
+    sampling.add_argument(
+        "--variation",
+        type=float,
+        help="how much a returning section (a second verse, the last A of AABA) differs from its first time: the "
+        "share of its bars played afresh, later bars of a section more than its first; 0 = verbatim, 1 = all new "
+        f"(default {DEFAULT_VARIATION:g})",
     )
     sampling.add_argument(
         "--nudge-after",
@@ -186,6 +207,12 @@ def _add_plot(commands: argparse._SubParsersAction) -> None:
     )
     p.add_argument("input", type=Path, help=".mid/.midi or .wav (16-bit PCM)")
     p.add_argument("-o", "--output", required=True, type=Path, help="PNG to write")
+    p.add_argument(
+        "--similarity",
+        action="store_true",
+        help="MIDI: draw the bar-by-bar self-similarity matrix instead of the piano roll: the form at a glance "
+        "(a returning section is a bright diagonal, its sections are marked)",
+    )
     p.add_argument("--n-fft", type=int, help="WAV: FFT size in samples, 16–65536 (default 2048)")
     p.add_argument("--hop", type=int, help="WAV: hop between frames in samples (default 512)")
     p.add_argument(

@@ -49,12 +49,14 @@ def _check_output(path: Path, suffixes: tuple[str, ...], new_folder: bool = Fals
 
 # Flags that only one backend reads: given to the other, they would be silently ignored.
 _MUSICAL_ATTRIBUTES = (
-    "tempo", "key", "time_signature", "instruments", "without", "genre", "mood", "bars", "seconds", "chords",
+    "tempo", "key", "time_signature", "instruments", "without", "genre", "mood", "bars", "seconds", "chords", "form",
+    "loop",
 )  # fmt: skip
 _SYMBOLIC_ONLY = (
     *_MUSICAL_ATTRIBUTES,
     "key_strength",
     "nudge_after",
+    "variation",
     "model",
     "text_encoder",
     "precision",
@@ -173,7 +175,9 @@ def _planned(asked: Attributes, result: GenerationResult) -> str:
         if asked.key is None:
             parts.append(f"key={plan.key.name}")
         bars = len(result.midi.get_downbeats())
-        parts.append(f"chords={plan.symbols(min(bars, 8))}" + (" …" if bars > 8 else ""))
+        parts.append(f"chords={plan.symbols(min(bars, 8), bars)}" + (" …" if bars > 8 else ""))
+    if result.form is not None and len(result.form.sections) > 1 and asked.form is None:
+        parts.append("form=" + " ".join(f"{s.name}:{s.bars}" for s in result.form.sections))
     return "planned: " + (", ".join(parts) or "nothing")
 
 
@@ -210,6 +214,15 @@ def _plot(args: argparse.Namespace) -> None:
     options = {name: getattr(args, name) for name in SPECTROGRAM_OPTIONS if getattr(args, name) is not None}
     if options and args.input.suffix.lower() != ".wav":
         raise MusicGenError(f"{_flags(options)}: spectrogram options, for a .wav input only")
+    if args.similarity:
+        from .plots import MIDI_SUFFIXES, plot_similarity
+
+        if args.input.suffix.lower() not in MIDI_SUFFIXES:
+            raise MusicGenError("--similarity: for a .mid or .midi input only")
+        if not args.input.is_file():
+            raise MusicGenError(f"no such file: {args.input}")
+        print(plot_similarity(args.input, args.output))
+        return
     print(plot_file(args.input, args.output, **options))
 
 

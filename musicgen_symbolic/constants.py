@@ -52,6 +52,7 @@ DEFAULT_TOP_P = 0.95
 DEFAULT_CFG = 3.0
 DEFAULT_KEY_STRENGTH = 3.0  # when a key is asked for: out-of-scale penalty; tonic-chord lifts (grammar.tonic_lift)
 DEFAULT_MELODY_SHAPE = 6.0  # a melody instrument's pull towards stepwise lines (pulls.MelodyPull); 0: off
+DEFAULT_VARIATION = 0.2  # the share of a returning section's bars played afresh (form.FormPlan); 0: verbatim
 DEFAULT_NUDGE_AFTER = 4  # silent bars after which a requested instrument is nudged back in; 0: never
 MAX_BARS = 256
 MAX_SECONDS = 600.0

@@ -21,8 +21,12 @@ Definitions (all per file; a report averages them over files that have the targe
 * CR — compression ratio of the note set, COSIATEC-style: notes are points (onset on a sixteenth-note
   grid, pitch); the largest maximal translatable patterns (SIA) and their translators form translational
   equivalence classes, chosen greedily by compression; CR = points / (Σ(|pattern| + |translators| − 1)
-  + uncovered points). 1 means no repetition; higher means more structure (capped at the first 400 notes
-  and the 40 largest patterns, so it runs in well under a second).
+  + uncovered points). 1 means no repetition; higher means more structure (capped at the first 1,200 notes
+  and the 40 largest patterns, so it runs in about a second; it read 400 notes before the form issue, about 13
+  bars of a 32-bar piece, so that repeats later in a piece were not seen).
+* the form as heard (``structure.py``): bars copying an earlier bar (transposition-invariant), the longest
+  repeated run, whether material returns, and with the sections (the file's ``[Verse 2]`` markers) how returning
+  sections match their first time and how different sections contrast.
 * groove consistency: 1 − mean Hamming distance between the onset patterns (sixteenth-note grid) of
   consecutive bars, divided by the grid size (Wu & Yang's grooving similarity).
 * pitch-class entropy (bits, 0–3.58), scale consistency (largest share of pitched notes inside one
@@ -48,6 +52,7 @@ import pretty_midi
 from .errors import MusicGenError
 from .midi_io import load_midi
 from .settings import GenerationSettings
+from .structure import structure_scores
 from .theory import MAJOR_SCALE
 from .vocabulary import Attributes, Key, gm_family, program_of
 
@@ -202,8 +207,11 @@ def empty_bar_rate(midi: pretty_midi.PrettyMIDI) -> float:
     return float(1 - filled.mean())
 
 
-def score_midi(midi: pretty_midi.PrettyMIDI, target: Attributes) -> dict[str, float]:
-    """Every metric that applies to this target; values are 0/1 matches or rates."""
+def score_midi(
+    midi: pretty_midi.PrettyMIDI, target: Attributes, sections: list[tuple[int, str]] | None = None
+) -> dict[str, float]:
+    """Every metric that applies to this target; values are 0/1 matches or rates. ``sections``: (first bar,
+    material label) of the piece's sections, for the form's metrics (``structure.py``)."""
     result: dict[str, float] = {
         "pitch_class_entropy": pitch_class_entropy(midi),
         "scale_consistency": scale_consistency(midi),
@@ -242,6 +250,7 @@ def score_midi(midi: pretty_midi.PrettyMIDI, target: Attributes) -> dict[str, fl
         result["family_precision"], result["family_recall"], result["family_f1"] = families
         result["instrument_coverage"] = instrument_coverage(midi, wanted)
     result.update(_musicality(midi, target))
+    result.update(structure_scores(midi, sections))
     return result
 
 
@@ -280,7 +289,7 @@ def first_tempo(midi: pretty_midi.PrettyMIDI) -> float:
     return float(tempi[0]) if len(tempi) else 120.0
 
 
-def _grid_points(midi: pretty_midi.PrettyMIDI, limit: int = 400) -> list[tuple[int, int]]:
+def _grid_points(midi: pretty_midi.PrettyMIDI, limit: int = 1200) -> list[tuple[int, int]]:
     """(onset in sixteenth notes, pitch) for every note, drums included, first ``limit`` by time."""
     bpm = first_tempo(midi)
     points = {
@@ -293,23 +302,24 @@ def compression_ratio(midi: pretty_midi.PrettyMIDI, max_patterns: int = 40) -> f
     points = _grid_points(midi)
     if len(points) < 2:
         return 1.0
-    point_set = set(points)
-    patterns: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for i, a in enumerate(points):
-        for b in points[i + 1 :]:
-            patterns.setdefault((b[0] - a[0], b[1] - a[1]), []).append(a)
-    largest = sorted(patterns.values(), key=len, reverse=True)[:max_patterns]
+    # Points as integers (onset · 512 + pitch, pitches below 256), so that numpy compares whole sets at once.
+    codes = np.array([onset * 512 + pitch for onset, pitch in points], dtype=np.int64)
+    first, second = np.triu_indices(len(codes), k=1)
+    vectors = codes[second] - codes[first]  # SIA: the translation from every point to every later one
+    order = np.argsort(vectors, kind="stable")
+    vectors, starts = vectors[order], first[order]
+    boundaries = np.flatnonzero(np.diff(vectors)) + 1
+    groups = np.split(starts, boundaries)  # each vector's maximal translatable pattern (its start points)
+    largest = sorted(groups, key=len, reverse=True)[:max_patterns]
     classes = []
-    for pattern in largest:
-        anchor = pattern[0]
-        translators = [
-            (p[0] - anchor[0], p[1] - anchor[1])
-            for p in points
-            if all((q[0] + p[0] - anchor[0], q[1] + p[1] - anchor[1]) in point_set for q in pattern)
-        ]
-        covered = {(q[0] + t[0], q[1] + t[1]) for q in pattern for t in translators}
-        classes.append((covered, len(pattern) + len(translators) - 1))
-    uncovered, cost = set(points), 0
+    for members in largest:
+        pattern = codes[members]
+        # translators: the shifts of the pattern (its anchor moved onto each point) that stay inside the set
+        shifts = codes - pattern[0]
+        inside = np.isin(pattern[:, None] + shifts[None, :], codes).all(axis=0)
+        covered = set((pattern[:, None] + shifts[inside][None, :]).ravel().tolist())
+        classes.append((covered, len(pattern) + int(inside.sum()) - 1))
+    uncovered, cost = set(codes.tolist()), 0
     while True:
         best = max(classes, key=lambda c: len(c[0] & uncovered) / c[1], default=None)
         if best is None or len(best[0] & uncovered) <= best[1]:
@@ -402,22 +412,37 @@ def evaluate_prompts(
         started = time.perf_counter()
         try:
             if generator is not None:
-                midi = generator.generate(case.caption, settings, bars=case.bars)
+                result = generator.generate_many(case.caption, settings, bars=case.bars)[0]
+                midi, layout = result.midi, result.form
+                sections = [(s.start, s.label) for s in layout.sections] if layout else None
             else:
-                midi = load_midi(_file_of(Path(midi_dir), case.id))
+                midi, sections = _midi_with_sections(_file_of(Path(midi_dir), case.id))
             row["valid"] = 1.0
         except Exception as error:  # an invalid or missing file counts against valid-decode rate
             row.update(valid=0.0, error=f"{type(error).__name__}: {error}")
             rows.append(row)
             continue
         row["seconds"] = time.perf_counter() - started
-        row.update(score_midi(midi, case.target))
+        row.update(score_midi(midi, case.target, sections))
         rows.append(row)
     metrics = [{k: v for k, v in r.items() if isinstance(v, float)} for r in rows]
     report = {"summary": summarise(metrics), "rows": rows, "settings": {}}
     if settings is not None and generator is not None:
         report["settings"] = {**_reported(settings), **({"bars": bars} if bars else {})}
     return report
+
+
+def _midi_with_sections(path: Path) -> tuple[pretty_midi.PrettyMIDI, list[tuple[int, str]]]:
+    """A file and the sections its ``[Verse 2]`` markers name (pretty_midi reads no markers)."""
+    from .midi_io import markers_of
+    from .structure import bar_length_ticks, sections_from_markers
+
+    midi = load_midi(path)
+    try:
+        markers = markers_of(path.read_bytes())
+    except Exception:  # noqa: BLE001 - a file pretty_midi reads but mido does not: no sections
+        markers = []
+    return midi, sections_from_markers(markers, bar_length_ticks(midi))
 
 
 def _file_of(folder: Path, case_id: str) -> Path:
@@ -504,6 +529,12 @@ REPORT_METRICS = (
     "scale_consistency",
     "empty_bar_rate",
     *MUSICALITY_METRICS,
+    "CR",
+    "copied_bar_share",
+    "longest_repeat_bars",
+    "returns",
+    "section_match",
+    "section_contrast",
     "seconds",
 )
 

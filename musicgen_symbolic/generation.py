@@ -42,11 +42,9 @@ class SamplingConfig:
 
 
 class Lift(Protocol):
-    """Anything that lifts pitch logits by the decoding rows' places: a :class:`PitchLift`, or several."""
+    """Anything that lifts logits by the decoding rows' places: a :class:`PitchLift`, a drum fill, or several."""
 
-    def rows(self, grammars: list[GrammarState]) -> list: ...
-
-    def apply(self, logits: Tensor, rows: list) -> None: ...
+    def lift(self, logits: Tensor, grammars: list[GrammarState], nexts: list[NextTokens]) -> None: ...
 
 
 class PitchLift:
@@ -64,6 +62,11 @@ class PitchLift:
 
     def rows(self, grammars: list[GrammarState]) -> list[int]:
         return [int(grammar.at_anchor) for grammar in grammars]
+
+    def lift(self, logits: Tensor, grammars: list[GrammarState], nexts: list[NextTokens]) -> None:
+        """Lift ``logits`` in place where a pitched note may come next."""
+        if any(n.pitched for n in nexts):
+            self.apply(logits, self.rows(grammars))
 
     def apply(self, logits: Tensor, rows: list[int]) -> None:
         """Lift the rows of ``logits`` (R, V) in place, each by its own row of ``values``."""
@@ -178,11 +181,17 @@ class Sampler:
             metre = [n.metre_choice for n in nexts]
             if any(metre):  # the metre the prompt did not name: unguided (see _guide)
                 logits = torch.where(torch.tensor(metre).unsqueeze(1), conditional, logits)
+        endings = [(row, n.ending) for row, n in enumerate(nexts) if n.ending is not None]
+        if endings:  # moving on counts as ending (see grammar.NextTokens.ending)
+            logits = logits.clone()
+            for row, columns in endings:
+                eos = grammars[row].g.eos_id
+                logits[row, eos] = torch.cat([logits[row, columns], logits[row, eos : eos + 1]]).logsumexp(0)
         logits = logits + masks
         if logit_bias is not None:
             logits += logit_bias
-        if pitch_lift is not None and any(n.pitched for n in nexts):
-            pitch_lift.apply(logits, pitch_lift.rows(grammars))
+        if pitch_lift is not None:
+            pitch_lift.lift(logits, grammars, nexts)
         greedy = config.temperature < 1e-6  # (also avoids 0/0 in float32)
         if not greedy and config.temperature != 1.0:  # before the nudge, so that its shares hold at any temperature
             logits = (logits - logits.amax(-1, keepdim=True)) / config.temperature  # finite for tiny temperatures

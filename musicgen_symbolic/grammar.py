@@ -20,6 +20,13 @@ bar. Every requested instrument plays: one not heard by the last bar is the only
 What the user fixed (tempo, metre, instruments, length) is forced here, so every sampled sequence decodes to
 a valid MIDI file that obeys those attributes.
 
+With a form (``Constraints.form``, a ``form.FormPlan``), a bar that repeats an earlier one is the earlier bar's
+tokens again, forced one by one (``("forced", token)``) so that the model reads them through its cache and what
+follows hears them; a ``Program`` token is added or dropped where the instrument in force before the bar differs,
+and the bar closes when the copy ends. The instruments a section rests (an intro's drums) leave its bars'
+choices, and the piece's last bar plays on its first position only: one chord, held (``pipeline`` lets it ring
+to the end).
+
 A requested instrument silent for ``Constraints.nudge_after`` whole bars is nudged back in
 (:attr:`GrammarState.nudges`): wherever an instrument is chosen (about ten times a bar), the sampler gives its
 ``Program`` token at least a small probability, which grows with the silence; so it comes back within a bar
@@ -40,6 +47,7 @@ from torch import Tensor
 from .constants import DEFAULT_NUDGE_AFTER, POSITIONS_PER_BEAT
 from .theory import MAJOR_SCALE, MINOR_SCALE
 from .tokenizer import KIND, KINDS, NOTE_STARTS, MusicTokenizer
+from .vocabulary import ROLE_PROGRAMS
 
 if TYPE_CHECKING:
     from .theory import Chord
@@ -54,6 +62,7 @@ MAX_NUDGE = 0.25  # ... up to this
 MAX_NUDGED_SHARE = 0.5  # the most that all the nudged instruments get together at one choice
 TONIC_LIFT = 2 / 3  # the tonic's logit lift at anchors, per unit of key strength (third and fifth: half)
 CENTRE_LIFT = 0.3  # the same on every other note: the key's tonal centre, gently, all through the piece
+HELD_MIN_NOTES = 3  # the held last chord has at least this many notes
 PHRASE_BARS = 4  # anchors: the first beat of bars 1, 5, 9… (where phrases start), and the whole last bar
 
 
@@ -67,6 +76,21 @@ class NextTokens(NamedTuple):
     note_columns: Tensor | None  # the same tokens as indices
     pitched: bool  # a pitched note may start next (where a key's pitch lift applies)
     metre_choice: bool = False  # the first bar's metre is the model's to choose (the prompt named none)
+    ending: Tensor | None = None  # tokens whose probability goes to EOS instead (moving on, in the held last bar)
+
+
+class FormRules(Protocol):
+    """What a form asks of each bar (``form.FormPlan``); bars are 0-based, ``total_bars`` None until known."""
+
+    def copy_of(self, bar: int, total_bars: int | None) -> int | None: ...
+
+    def ends_held(self, bar: int, total_bars: int | None) -> bool: ...
+
+    def fills(self, bar: int, total_bars: int | None) -> bool: ...
+
+    def rests(self, bar: int, total_bars: int | None) -> frozenset[str]: ...
+
+    def starts_section(self, bar: int, total_bars: int | None) -> bool: ...
 
 
 class ChordPlan(Protocol):
@@ -87,6 +111,7 @@ class Constraints:
     without: tuple[int, ...] = ()  # where ``programs`` is None, the instruments the model may not choose
     nudge_after: int = DEFAULT_NUDGE_AFTER  # silent bars before a requested instrument is nudged back in; 0: never
     chords: ChordPlan | None = None  # forces the bars' chord tokens (where the tokenizer has them)
+    form: FormRules | None = None  # returning bars replayed, rests, the held last bar
 
 
 class Grammar:
@@ -119,6 +144,10 @@ class Grammar:
         self._drum_starts = np.concatenate([self.ids["PitchDrum"], self.ids["DrumVel"]])
         self._any_note_start = self._mask(np.concatenate([self.ids["Pitch"], self._drum_starts]))
         self._velocity_starts = np.concatenate([self.ids["Velocity"], self.ids["VelDur"]])
+        self.role_ids = {  # Program tokens by the role a section may rest
+            role: frozenset(i for p, i in self.program_id.items() if p in programs)
+            for role, programs in ROLE_PROGRAMS.items()
+        }
 
     def _mask(self, ids) -> np.ndarray:  # noqa: ANN001
         mask = np.zeros(self.vocab_size, dtype=bool)
@@ -142,15 +171,28 @@ class Grammar:
                 note_starts, note_columns = torch.from_numpy(carrying), torch.from_numpy(np.flatnonzero(carrying))
             pitched = bool(allowed[self.ids["Pitch"]].any())
             metre_choice = key == ("metre", None)
+            ending = self._ending(key)
             masks = self._masks[key] = NextTokens(
-                allowed, additive, choice, note_starts, note_columns, pitched, metre_choice
+                allowed, additive, choice, note_starts, note_columns, pitched, metre_choice, ending
             )
         return masks
+
+    def _ending(self, key: tuple) -> Tensor | None:
+        """In the held last bar, after its first position's notes: the later positions, where the model would move
+        on. Their probability is the piece's end (else it piles notes on the chord, a bass up to C8)."""
+        if key[0] != "boundary" or key[2] != 1 or not key[7]:  # held (one position) and allowed to end
+            return None
+        return torch.from_numpy(self.position_ids[1:].astype(np.int64))
 
     def _build(self, key: tuple) -> np.ndarray:
         kind, *fields = key
         if kind == "end":
             return self._mask([self.eos_id])
+        if kind == "forced":
+            return self._mask([fields[0]])
+        if kind == "close":  # a replayed bar is complete: the next bar, or the end
+            may_open_bar, may_end = fields
+            return self._mask(([*self.ids["Bar"]] if may_open_bar else []) + ([self.eos_id] if may_end else []))
         if kind == "bar":
             return self._mask(self.ids["Bar"])
         if kind == "metre":
@@ -270,6 +312,16 @@ class GrammarState:
             self.program_ids = tuple(sorted(i for p, i in grammar.program_id.items() if p not in constraints.without))
         self.programs_now = self.program_ids
         self.nudges: tuple[tuple[int, float], ...] = ()  # (Program token, least probability) of silent instruments
+        # The form's bookkeeping: every bar's tokens and the instrument in force before it (for replays), the bar
+        # being replayed, the instruments resting, and whether this bar is the held last one.
+        self.played: list[list[int]] = []
+        self.program_before: list[int | None] = []
+        self.replay: list[int] | None = None
+        self.replayed = 0  # tokens of ``replay`` emitted so far
+        self.replay_program: int | None = None  # the replayed bar's instrument in force, as its Program token
+        self.resting: frozenset[int] = frozenset()
+        self.recalled: set[int] = set()  # instruments back from a rest, nudged at once until they play
+        self.held = False
 
     # ------------------------------------------------------------------ queries
     @property
@@ -280,6 +332,27 @@ class GrammarState:
         on downbeats)."""
         return (self.position == 0 and (self.bars_done - 1) % PHRASE_BARS == 0) or self._may_end()
 
+    @property
+    def bar(self) -> int:
+        """The bar being played, 0-based."""
+        return max(self.bars_done, 1) - 1
+
+    @property
+    def filling(self) -> bool:
+        """On the last beat of a bar before a new section (or of a loop's last bar): where drums fill."""
+        form, length = self.c.form, self.bar_positions
+        on_last_beat = length > 0 and self.position >= length - POSITIONS_PER_BEAT
+        return form is not None and on_last_beat and self.replay is None and form.fills(self.bar, self.target_bars)
+
+    @property
+    def section_downbeat(self) -> bool:
+        """On the first beat of a section after the first, or of the held last bar: where a crash cymbal marks the
+        arrival."""
+        form = self.c.form
+        if form is None or self.position != 0 or self.replay is not None:
+            return False
+        return self.held or form.starts_section(self.bar, self.target_bars)
+
     def _may_open_bar(self) -> bool:
         return self.target_bars is None or self.bars_done < self.target_bars
 
@@ -287,8 +360,11 @@ class GrammarState:
         return self.target_bars is not None and self.bars_done >= self.target_bars
 
     def _update_programs_now(self) -> None:
-        """Requested instruments not heard yet become the only choice in the last bar."""
-        self.programs_now = tuple(sorted(self.unused)) if self.unused and self._may_end() else self.program_ids
+        """Requested instruments not heard yet become the only choice in the last bar; elsewhere those not resting."""
+        if self.unused and self._may_end():
+            self.programs_now = tuple(sorted(self.unused))
+        else:
+            self.programs_now = tuple(p for p in self.program_ids if p not in self.resting)
 
     def next_tokens(self, tokens_left: int) -> NextTokens:
         """What may come next, with ``tokens_left`` tokens of budget (EOS is forced near the end)."""
@@ -316,6 +392,10 @@ class GrammarState:
         """Everything the next-token mask depends on; masks are built once per distinct key."""
         if self.finished:
             return ("end",)
+        if self.replay is not None:
+            if self.replayed < len(self.replay):
+                return ("forced", self._replay_next())
+            return ("close", self._may_open_bar(), self._may_end() and not self.unused)
         last = self.last
         if last == "BOS":
             return ("bar",)
@@ -337,11 +417,11 @@ class GrammarState:
         if tokens_left < TOKENS_TO_CLOSE:
             return ("end",)
         more_notes = note_ended and self.notes_here < MAX_NOTES_PER_POSITION
-        may_end = self._may_end() and not self.unused
+        may_end = self._may_end() and not self.unused and (not self.held or self.notes_here >= HELD_MIN_NOTES)
         return (
             "boundary",
             self.position,
-            self.bar_positions,
+            min(self.bar_positions, 1) if self.held else self.bar_positions,  # the held last bar: its first position
             more_notes,
             self.programs_now,
             self._continuing(),
@@ -356,6 +436,15 @@ class GrammarState:
         half = 2 * (self.bars_done - 1) + self.chords_in_bar
         return self.g.chord_id(self.c.chords.chord_at(half, self.target_bars))
 
+    def _replay_next(self) -> int:
+        """The next token of the bar being replayed: its own, or the ``Program`` token of the instrument its next
+        note belongs to, where that differs from the one now in force (the copy follows other notes than the
+        original did)."""
+        token = self.replay[self.replayed]
+        if self.g.kind_names[token] in NOTE_STARTS and self.program_id != self.replay_program:
+            return self.replay_program
+        return token
+
     # ------------------------------------------------------------------ transitions
     def advance(self, token_id: int) -> None:
         g = self.g
@@ -365,16 +454,23 @@ class GrammarState:
         name = g.kind_names[token_id]
         value = g.values[token_id]
         self.last_id = token_id
+        if self.c.form is not None:
+            self._follow_form(token_id, name)
         if name == "Bar":
             self.bars_done += 1
             self.position = -1
+            self.notes_here = 0
             self.chords_in_bar = 0
+            self._enter_bar()
             self._update_programs_now()
             self._update_nudges()
         elif name == "TimeSig":
             self.time_signature_id = token_id
             self.bar_positions = value * POSITIONS_PER_BEAT
+            known = self.target_bars is not None
             self._update_target_bars()
+            if not known and self.target_bars is not None:  # the length just became known: the bar's rules too
+                self._bar_rules(replaying=False)
         elif name == "Chord":
             self.chords_in_bar += 1
         elif name == "Position":
@@ -383,13 +479,17 @@ class GrammarState:
         elif name == "Tempo":
             self.tempo_emitted = True
             self.tempo_id = token_id
+            known = self.target_bars is not None
             self._update_target_bars()
+            if not known and self.target_bars is not None:
+                self._bar_rules(replaying=False)
         elif name in NOTE_STARTS:
             self.notes_here += 1
             if name == "Pitch":
                 self.last_pitch[self.program] = int(value)
             if self.program_id in self.heard_in_bar:
                 self.heard_in_bar[self.program_id] = self.bars_done
+                self.recalled.discard(self.program_id)
                 if self.nudges:
                     self._update_nudges()
         elif name == "Program":
@@ -400,12 +500,64 @@ class GrammarState:
                 self._update_programs_now()
         self.last = name
 
+    def _follow_form(self, token_id: int, name: str) -> None:
+        """Record the token in its bar (a replay's source); step through the bar being replayed."""
+        if name == "Bar":
+            self.played.append([])
+            self.program_before.append(self.program_id)
+        elif self.played and name != "Tempo":  # the tempo is said once, in the first bar: never replayed
+            self.played[-1].append(token_id)
+        if self.replay is not None and self.replayed < len(self.replay):
+            if token_id == self.replay[self.replayed]:
+                self.replayed += 1
+                if name == "Program":
+                    self.replay_program = token_id
+            self._skip_replayed_programs(token_id if name == "Program" else self.program_id)
+
+    def _skip_replayed_programs(self, current: int | None) -> None:
+        """Pass over the replayed bar's ``Program`` tokens that name the instrument already in force (with
+        ``Program`` tokens only at changes, writing one again is not allowed)."""
+        replay = self.replay
+        while (
+            self.g.program_changes
+            and self.replayed < len(replay)
+            and self.g.kind_names[replay[self.replayed]] == "Program"
+            and replay[self.replayed] == current
+        ):
+            self.replay_program = current
+            self.replayed += 1
+
+    def _enter_bar(self) -> None:
+        self.replay = None
+        if self.c.form is not None:
+            self._bar_rules()
+
+    def _bar_rules(self, replaying: bool = True) -> None:
+        """What the form asks of the bar just opened: a replay of an earlier bar, rests, the held ending."""
+        form, bar, total = self.c.form, self.bar, self.target_bars
+        source = form.copy_of(bar, total) if replaying else None
+        if source is not None and source < len(self.played) - 1:
+            self.replay, self.replayed = [t for t in self.played[source] if t != self.tempo_id], 0
+            self.replay_program = self.program_before[source]
+            self._skip_replayed_programs(self.program_id)
+        roles = form.rests(bar, total)
+        resting = frozenset().union(*(self.g.role_ids[role] for role in roles)) & set(self.program_ids)
+        resting = resting if resting and set(self.program_ids) - resting else frozenset()
+        self.recalled |= (self.resting - resting) & set(self.heard_in_bar)
+        self.resting = resting
+        for program_id in self.resting & set(self.heard_in_bar):  # a rest asked for is not a silence to nudge
+            self.heard_in_bar[program_id] = self.bars_done
+        self.held = form.ends_held(bar, total)
+        self._update_programs_now()
+
     def _update_nudges(self) -> None:
         """The requested instruments silent for ``nudge_after`` whole bars or more, with their least probability."""
         nudges = []
         for program_id, heard in self.heard_in_bar.items():
             beyond = self.bars_done - 1 - heard - self.c.nudge_after  # silent whole bars beyond the quiet ones
-            if beyond >= 0:
+            if program_id in self.recalled:
+                nudges.append((program_id, MAX_NUDGE))
+            elif beyond >= 0:
                 nudges.append((program_id, min(NUDGE_PER_BAR * (beyond + 1), MAX_NUDGE)))
         self.nudges = tuple(nudges)
 

@@ -776,3 +776,50 @@ EACH_CHORD = (
 # bars" is the piece's length).
 CHORD_LASTING = ("lasting", "lasts", "held for", "ringing for", "played for", "for", "of")
 CHORDS_LASTING = ("lasting", "held for", "ringing for", "of")
+
+# --------------------------------------------------------------------------- form
+
+# Section names (``form.SECTION_WORDS`` has the names a form uses) as a prompt writes them.
+SECTION_PHRASES: dict[str, tuple[str, ...]] = {
+    "intro": ("intro", "introduction"),
+    "verse": ("verse", "verses"),
+    "pre-chorus": ("pre-chorus", "prechorus", "pre chorus"),
+    "chorus": ("chorus", "choruses", "refrain"),
+    "bridge": ("bridge", "middle eight", "middle 8"),
+    "breakdown": ("breakdown",),
+    "build": ("build-up", "buildup", "build up", "build"),
+    "drop": ("drop", "drops"),
+    "outro": ("outro", "coda"),
+}
+# Forms named in a prompt → ``form.NAMED_FORMS`` names.
+FORM_PHRASES: dict[str, str] = {
+    "rondo": "rondo",
+    "rondo form": "rondo",
+    "binary form": "binary",
+    "ternary form": "ternary",
+    "strophic": "strophic",
+    "strophic form": "strophic",
+    "through-composed": "through-composed",
+    "verse-chorus": "verse-chorus",
+    "verse/chorus": "verse-chorus",
+    "verse-chorus form": "verse-chorus",
+    "song form": "song",
+}
+# A section word followed by one of these is not a section of this piece: "intro music for a podcast", "a chorus
+# effect on the guitar", "chorus of voices", "drop D tuning".
+NOT_SECTION_AFTER = (
+    "music", "theme", "themes", "jingle", "song", "track", "tune", "piece", "for", "to", "of", "effect", "effects",
+    "pedal", "sting", "bumper", "video", "d", "tuning", "the", "a", "it", "in", "out", "off", "by", "down",
+)  # fmt: skip
+# "drop" and "build" are sections only after one of these ("the drop", "a huge build-up"); elsewhere they are verbs.
+SECTION_VERB_ARTICLES = (
+    "a", "an", "the", "big", "huge", "massive", "heavy", "hard", "bass", "first", "second", "final", "last",
+    "epic", "slow", "long", "short", "then", "and", "before", "after", "into",
+)  # fmt: skip
+VERB_LIKE_SECTIONS = ("drop", "drops", "build", "build up")
+# Words that join sections written in order: "intro, verse, chorus", "verse then chorus", "intro → drop".
+SECTION_JOINS = (",", "-", "–", "—", "→", "->", ">", "/", "then", "and then", "and", "followed by", "into")
+ORDER_JOINS = ("-", "–", "—", "→", ">", "then", "followed by", "into")  # those that say the order
+# A run of letters names a form ("AABA") only with a letter repeated or "form" after it; "ABBA" is the band.
+LETTER_FORM_EXCEPTIONS = ("abba",)
+LOOP_WORDS = ("loop", "loopable", "seamless loop", "seamlessly looping")  # "a looping bass line" is a bass part

@@ -64,6 +64,16 @@ def score_to_midi(
     return midi
 
 
+def hold_last_notes(midi: pretty_midi.PrettyMIDI, start: float, end: float) -> None:
+    """Let the pitched notes that start at or after ``start`` (the last bar) ring until ``end``: a held final chord."""
+    for instrument in midi.instruments:
+        if instrument.is_drum:
+            continue
+        for note in instrument.notes:
+            if note.start >= start - 1e-6:
+                note.end = max(note.end, end)
+
+
 def midi_bytes(midi: pretty_midi.PrettyMIDI) -> bytes:
     """The file's bytes, with the markers set by :func:`set_markers` (pretty_midi itself writes none)."""
     buffer = io.BytesIO()

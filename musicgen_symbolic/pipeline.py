@@ -24,13 +24,14 @@ from .constants import (
 )
 from .decoder import FastDecoder
 from .errors import MusicGenError
+from .form import FormPlan, Layout
 from .generation import PitchLift, Sampler, SamplingConfig
 from .grammar import Constraints, Grammar, GrammarState
-from .midi_io import score_to_midi, set_markers, write_atomic
+from .midi_io import hold_last_notes, score_to_midi, set_markers, write_atomic
 from .model import ModelConfig, MusicTransformer
 from .planner import HARMONY_FILE, HarmonyModel, HarmonyPlan
 from .prompt import AttributeOverrides
-from .pulls import ChordPull, MelodyPull, Pulls
+from .pulls import ChordPull, FillPull, MelodyPull, Pulls
 from .settings import GenerationSettings, split_options
 from .text_encoder import MINILM, TextEncoder, load_text_encoder, parse_spec
 from .tokenizer import KIND, PREFIX_LENGTH, MusicTokenizer
@@ -56,6 +57,7 @@ class GenerationResult:
     tokens: list[int]
     tempo: float
     plan: HarmonyPlan | None = None  # the key and chords the pitches were pulled towards
+    form: Layout | None = None  # the sections the piece was played in
 
 
 def default_model_dir() -> Path:
@@ -286,13 +288,19 @@ class MusicGenSymbolic:
         settings = (settings or self.settings).updated(**changes)
         decoder = self.decoder(settings.precision)
         attributes = self.resolve_attributes(prompt, **overrides)
+        attributes = _length_of_form(attributes)
         if attributes.bars is None and attributes.seconds is None:
             attributes = attributes.merged(bars=DEFAULT_BARS)
         if attributes.time_signature is None:
             attributes = attributes.merged(time_signature=self.harmony.choose_metre(attributes.genre, settings.seed))
         n = settings.num_samples
-        plan = self._plan(attributes, settings)
-        grammars = [self.grammar.start(_constraints(attributes, settings, plan)) for _ in range(n)]
+        form = FormPlan(
+            attributes.form, attributes.genre, settings.seed, settings.variation, bool(attributes.loop),
+            round(attributes.chords.bars) if attributes.chords else None,
+        )  # fmt: skip
+        plan = self._plan(attributes, settings, form)
+        form.same_chords = plan.same_chords if plan is not None else None
+        grammars = [self.grammar.start(_constraints(attributes, settings, plan, form)) for _ in range(n)]
         budget = settings.max_new_tokens or self._token_budget(attributes)
         sampling = SamplingConfig(
             settings.temperature, settings.top_k, settings.top_p, settings.cfg, settings.seed, budget,
@@ -305,12 +313,13 @@ class MusicGenSymbolic:
         prefixes = torch.tensor([self.tokenizer.control_prefix(heard) + bos] * n)
         null_prefix = torch.tensor(self.tokenizer.null_prefix() + bos)
         scale, tonic = self._pitch_pull(attributes.key, plan, settings.key_strength)
+        lifts = [tonic] if tonic is not None else []
         if settings.melody_shape > 0:
-            melody = MelodyPull(self.grammar, settings.melody_shape)
-            tonic = melody if tonic is None else Pulls(tonic, melody)
+            lifts.append(MelodyPull(self.grammar, settings.melody_shape))
+        lifts.append(FillPull(self.grammar))
         with _progress_bar(progress, grammars) as on_token:
             rows = Sampler(decoder, sampling, self.tokenizer).run(
-                prefixes, null_prefix, memory, mask, grammars, on_token, scale, tonic
+                prefixes, null_prefix, memory, mask, grammars, on_token, scale, Pulls(*lifts)
             )
         short = [g for g in grammars if g.target_bars and g.bars_done < g.target_bars]
         if short and settings.max_new_tokens:
@@ -318,14 +327,17 @@ class MusicGenSymbolic:
                 f"max_new_tokens {settings.max_new_tokens} ran out after {short[0].bars_done} of "
                 f"{short[0].target_bars} bars: raise it, or leave it unset (enough for the length asked for)"
             )
-        return [self._result(tokens, state, attributes, plan) for tokens, state in zip(rows, grammars, strict=True)]
+        return [
+            self._result(tokens, state, attributes, plan, form) for tokens, state in zip(rows, grammars, strict=True)
+        ]
 
-    def _plan(self, attributes: Attributes, settings: GenerationSettings) -> HarmonyPlan | None:
+    def _plan(self, attributes: Attributes, settings: GenerationSettings, form: FormPlan) -> HarmonyPlan | None:
         """The chords the pitches follow: the prompt's progression, else one planned for the genre (none when
         the pulls are off, ``key_strength`` 0)."""
         if settings.key_strength <= 0:
             return None
-        return self.harmony.plan(attributes.key, attributes.genre, attributes.mood, settings.seed, attributes.chords)
+        a = attributes
+        return self.harmony.plan(a.key, a.genre, a.mood, settings.seed, a.chords, form)
 
     def _pitch_pull(
         self, key: Key | None, plan: HarmonyPlan | None, strength: float
@@ -341,18 +353,22 @@ class MusicGenSymbolic:
         return scale, PitchLift(pitches, torch.from_numpy(self.grammar.tonic_lift(key.tonic, key.mode, strength)))
 
     def _result(
-        self, tokens: list[int], state: GrammarState, attributes: Attributes, plan: HarmonyPlan | None
+        self, tokens: list[int], state: GrammarState, attributes: Attributes, plan: HarmonyPlan | None, form: FormPlan
     ) -> GenerationResult:
         tempo_bpm = attributes.tempo or round(state.tempo_bpm or 120.0)
         score = self.tokenizer.decode(tokens)
         key = attributes.key or (plan.key if plan else None)
         end = state.seconds_at(tempo_bpm)
         midi = score_to_midi(score, tempo_bpm, attributes.time_signature, key, end)
+        layout = None
         if end and state.bars_done:
             bar_seconds = end / state.bars_done
             changes = plan.changes(state.bars_done, bar_seconds) if plan else self._own_chords(tokens, key, bar_seconds)
-            set_markers(midi, changes)
-        return GenerationResult(midi, attributes, tokens, tempo_bpm, plan)
+            layout = form.layout(state.bars_done)
+            set_markers(midi, changes + layout.markers(bar_seconds))
+            if form.ends_held(state.bars_done - 1, state.target_bars):
+                hold_last_notes(midi, end - bar_seconds, end)
+        return GenerationResult(midi, attributes, tokens, tempo_bpm, plan, layout)
 
     def _own_chords(self, tokens: list[int], key: Key | None, bar_seconds: float) -> list[tuple[float, str]]:
         """Without a plan, the chords the model chose (its chord tokens, two a bar) where they change: markers."""
@@ -374,9 +390,27 @@ class MusicGenSymbolic:
         return bars * TOKENS_PER_BAR_BUDGET + 16
 
 
-def _constraints(attributes: Attributes, settings: GenerationSettings, plan: HarmonyPlan | None) -> Constraints:
+def _length_of_form(attributes: Attributes) -> Attributes:
+    """A form whose sections all have lengths fixes the piece's (a different length asked for is an error)."""
+    form = attributes.form
+    if form is None or form.bars is None:
+        return attributes
+    if attributes.seconds is not None:
+        raise MusicGenError(
+            f"the form {form} lasts {form.bars} bars: ask for a length in bars, or leave the sections' lengths out"
+        )
+    if attributes.bars is not None and attributes.bars != form.bars:
+        raise MusicGenError(
+            f"the form {form} lasts {form.bars} bars but {attributes.bars} bars were asked for: change one of them"
+        )
+    return attributes.merged(bars=form.bars)
+
+
+def _constraints(
+    attributes: Attributes, settings: GenerationSettings, plan: HarmonyPlan | None, form: FormPlan
+) -> Constraints:
     """What the grammar forces: the attributes the user fixed, the plan's chords (where the model has chord
-    tokens), and when a silent instrument is nudged back."""
+    tokens), the form, and when a silent instrument is nudged back."""
     return Constraints(
         bars=attributes.bars,
         seconds=attributes.seconds,
@@ -386,6 +420,7 @@ def _constraints(attributes: Attributes, settings: GenerationSettings, plan: Har
         without=attributes.without or (),
         nudge_after=settings.nudge_after,
         chords=plan,
+        form=form,
     )
 
 

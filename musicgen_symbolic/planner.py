@@ -19,12 +19,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import MusicGenError
+from .form import FormPlan
 from .theory import Chord, Progression, Step, key_of_progression, loop_halves, parse_roman
 from .vocabulary import Key
 
 HARMONY_FILE = "harmony.json"
 LOOP_BARS = 4
 HOME_START = 0.75  # the share of planned loops that start on the tonic chord (where the genre's loops ever do)
+CONTRAST_HOME_START = 0.25  # the same for a contrasting section's loop
+# Sections with material of their own, whose chords are drawn apart from the main loop's (``form.py`` names them).
+CONTRASTING_LABELS = ("B", "C", "D", "E", "F", "G", "H", "chorus", "pre-chorus", "bridge", "breakdown", "build",
+                      "drop", "solo")  # fmt: skip
 MOODS_IN_MINOR = frozenset({"sad", "melancholic", "dark", "mysterious", "tense", "epic"})
 MOODS_IN_MAJOR = frozenset({"happy", "uplifting", "peaceful", "romantic", "playful"})
 # Genres the composer does not play come from the corpus: common-practice progressions stand in for its chords.
@@ -142,15 +147,16 @@ class HarmonyModel:
         numerator, denominator = _draw({k: round(v * 1000) for k, v in weights.items()}, rng).split("/")
         return int(numerator), int(denominator)
 
-    def loop(self, genre: str | None, mode: str, rng: random.Random) -> list[str]:
-        """A loop of bar chords drawn from the chain of the genre and mode (any genre's where it has none)."""
+    def loop(self, genre: str | None, mode: str, rng: random.Random, home_start: float = HOME_START) -> list[str]:
+        """A loop of bar chords drawn from the chain of the genre and mode (any genre's where it has none);
+        ``home_start``: the share of loops that start on the tonic chord (lower for a contrasting section)."""
         context = f"{genre}/{mode}" if f"{genre}/{mode}" in self.chains else f"/{mode}"
         chain, starts = self.chains[context], self.starts[context]
         bars = LOOP_BARS * (2 if genre in self.slow and rng.random() < 0.5 else 1)
         home = {c: n for c, n in starts.items() if c.split("-")[0].rstrip("0123456789majh").lower() == "i"}
         for attempt in range(40):  # a loop on one or two chords is a vamp: draw again (then accept two)
             # most loops start at home, so that the first bar says where home is
-            chords = [_draw(home if home and rng.random() < HOME_START else starts, rng)]
+            chords = [_draw(home if home and rng.random() < home_start else starts, rng)]
             while len(chords) < LOOP_BARS:
                 chords.append(_draw(chain.get(chords[-1]) or starts, rng))
             if len(set(chords)) >= (3 if attempt < 30 else 2):
@@ -166,18 +172,30 @@ class HarmonyModel:
         mood: str | None,
         seed: int | None,
         progression: Progression | None = None,
+        form: FormPlan | None = None,
     ) -> HarmonyPlan:
         """The plan of a piece: the given progression (in its key, or the key its first chord implies), or a loop
-        drawn for the genre and mode with a cadence at the end."""
+        drawn for the genre and mode with a cadence at the end. With a ``form``, each contrasting section (chorus,
+        bridge, B …) gets a loop of its own, drawn with its own seed and starting away from home more often; the
+        first section's material, intro and outro play the main loop."""
         rng = random.Random(f"harmony/{seed}/{genre}/{mood}" if seed is not None else None)
         if progression is not None:
             if key is None:
                 key = key_of_progression(progression) if not progression.roman else self.choose_key(genre, mood, rng)
-            return HarmonyPlan(key, loop_halves(progression, key), given=True)
+            return HarmonyPlan(key, loop_halves(progression, key), given=True, form=form)
         key = key or self.choose_key(genre, mood, rng)
-        loop = self.loop(genre, key.mode, rng)
-        text = " ".join(loop)
-        return HarmonyPlan(key, loop_halves(_roman_progression(text), key), given=False)
+        main = self.loop(genre, key.mode, rng)
+        sections = []
+        for label in CONTRASTING_LABELS if form is not None else ():
+            drawn = random.Random(f"harmony/{seed}/{genre}/{mood}/{label}" if seed is not None else None)
+            loop = self.loop(genre, key.mode, drawn, home_start=CONTRAST_HOME_START)
+            for _ in range(8):  # a contrasting section that plays the main loop contrasts with nothing
+                if loop != main:
+                    break
+                loop = self.loop(genre, key.mode, drawn, home_start=CONTRAST_HOME_START)
+            sections.append((label, loop_halves(_roman_progression(" ".join(loop)), key)))
+        halves = loop_halves(_roman_progression(" ".join(main)), key)
+        return HarmonyPlan(key, halves, given=False, form=form, section_loops=tuple(sections))
 
 
 def _draw(counts: dict[str, int], rng: random.Random) -> str:
@@ -202,11 +220,18 @@ def _roman_progression(text: str) -> Progression:
 @dataclass(frozen=True)
 class HarmonyPlan:
     """The key and the chord of every half bar: ``loop`` repeats; a planned (not given) progression ends with a
-    cadence, the dominant then the tonic, in pieces of at least ``2 · LOOP_BARS`` bars."""
+    cadence, the dominant then the tonic, in pieces of at least ``2 · LOOP_BARS`` bars.
+
+    With a form (``form.FormPlan``), every section starts its loop from its first bar (so a returning section has
+    the chords it had), a contrasting section plays its own loop (``section_loops``), a planned progression ends
+    every section but the last on the dominant (a half cadence), and a loop's last bar ends on the dominant,
+    leading back to the first chord."""
 
     key: Key
     loop: tuple[Chord, ...]  # chord per half bar, one loop
     given: bool = False  # the user's progression: followed exactly, no cadence added
+    form: FormPlan | None = field(default=None, repr=False)
+    section_loops: tuple[tuple[str, tuple[Chord, ...]], ...] = ()  # section label → its own loop
 
     @property
     def tonic(self) -> Chord:
@@ -226,23 +251,47 @@ class HarmonyPlan:
         """V7 where the loop has seventh chords, else V."""
         return parse_roman("V7" if self._sevenths else "V", self.key)
 
+    @property
+    def all_chords(self) -> list[Chord]:
+        """Every chord the plan may name, once each."""
+        chords = [*self.loop, *(c for _, loop in self.section_loops for c in loop), self.tonic, self.dominant]
+        return list(dict.fromkeys(chords))
+
     def chord_at(self, half: int, total_bars: int | None) -> Chord:
         """The chord of half bar ``half`` (0-based) in a piece of ``total_bars`` bars (None: not known yet)."""
         bar = half // 2
-        if not self.given and total_bars is not None and total_bars >= 2 * LOOP_BARS:
+        if self.form is None or total_bars is None:
+            loop, start = self.loop, 0
+        else:
+            section = self.form.layout(total_bars).section_at(bar)
+            loop, start = dict(self.section_loops).get(section.label, self.loop), section.start
+        chord = loop[(half - 2 * start) % len(loop)]
+        if self.given or total_bars is None:
+            return chord
+        looping = self.form is not None and self.form.loop
+        if looping:
+            return self.dominant if bar == total_bars - 1 and half % 2 else chord
+        if total_bars >= 2 * LOOP_BARS:
             if bar == total_bars - 1:
                 return self.tonic
             if bar == total_bars - 2:
-                return self.dominant if half % 2 else self.loop[half % len(self.loop)]
-        return self.loop[half % len(self.loop)]
+                return self.dominant if half % 2 else chord
+        if self.form is not None and half % 2 and self.form.layout(total_bars).before_new_section(bar):
+            return self.dominant  # a half cadence: the section ends open, the next one resolves it
+        return chord
+
+    def same_chords(self, bar: int, other: int, total_bars: int) -> bool:
+        """Whether two bars have the same chords in both halves."""
+        return all(self.chord_at(2 * bar + h, total_bars) == self.chord_at(2 * other + h, total_bars) for h in (0, 1))
 
     def chords(self, bars: int) -> list[Chord]:
         """The chord of every half bar of a ``bars``-bar piece."""
         return [self.chord_at(half, bars) for half in range(2 * bars)]
 
-    def symbols(self, bars: int) -> str:
-        """Bar by bar, as a musician would write it: "Dm | Bb | F | C C7 | …" (a bar's two halves when they differ)."""
-        chords = self.chords(bars)
+    def symbols(self, bars: int, total_bars: int | None = None) -> str:
+        """Bar by bar, as a musician would write it: "Dm | Bb | F | C C7 | …" (a bar's two halves when they differ):
+        the first ``bars`` bars of a piece of ``total_bars`` (default: as many)."""
+        chords = [self.chord_at(half, total_bars or bars) for half in range(2 * bars)]
         cells = []
         for bar in range(bars):
             first, second = chords[2 * bar], chords[2 * bar + 1]

@@ -168,6 +168,48 @@ def plot_midi(midi: str | Path | pretty_midi.PrettyMIDI, out: str | Path, title:
     return _save(fig, out)
 
 
+def plot_similarity(midi: str | Path, out: str | Path, title: str | None = None) -> Path:
+    """Draw the bar-by-bar self-similarity matrix of the MIDI file ``midi`` (``structure.self_similarity``) into the
+    PNG ``out``, with its sections (``[Verse 2]`` markers) along both axes: a returning section is a bright diagonal
+    off the main one, a contrasting section a dark block."""
+    from .midi_io import markers_of
+    from .structure import bar_length_ticks, sections_from_markers, self_similarity
+
+    out = _check_png(out)
+    path = Path(midi)
+    loaded = load_midi(path)
+    try:
+        markers = markers_of(path.read_bytes())
+    except Exception:  # noqa: BLE001 - markers are optional; the file itself was read above
+        markers = []
+    sections = [
+        (bar, text.strip("[]"))
+        for (bar, _), (_, text) in zip(
+            sections_from_markers(markers, bar_length_ticks(loaded)),
+            [(t, x) for t, x in markers if x.startswith("[")],
+            strict=False,
+        )
+    ]
+    fig = _figure_for_similarity(self_similarity(loaded), sections, title if title is not None else path.name)
+    return _save(fig, out)
+
+
+def _figure_for_similarity(matrix: np.ndarray, sections: list[tuple[int, str]], title: str) -> Figure:
+    fig = _new_figure(7.5, 7.0)
+    ax = fig.add_subplot(1, 1, 1)
+    bars = len(matrix)
+    image = ax.imshow(matrix, origin="upper", cmap="magma", vmin=0, vmax=1, extent=(0.5, bars + 0.5, bars + 0.5, 0.5))
+    fig.colorbar(image, ax=ax, shrink=0.8, label="similarity of the two bars' notes (1: the same)")
+    for bar, name in sections:
+        ax.axhline(bar + 0.5, color="white", linewidth=0.8)
+        ax.axvline(bar + 0.5, color="white", linewidth=0.8)
+        ax.text(bar + 0.7, 0.4, name, color="black", fontsize=8, rotation=45, ha="left", va="bottom")
+    ax.set_xlabel("bar")
+    ax.set_ylabel("bar")
+    ax.set_title(title, pad=28 if sections else 6)
+    return fig
+
+
 def plot_audio(
     wav: str | Path,
     out: str | Path,

@@ -20,6 +20,7 @@ from .generation import PitchLift
 from .grammar import Grammar, GrammarState
 from .planner import HarmonyPlan
 from .theory import Chord, chord_scale
+from .vocabulary import BASS_PROGRAMS, MELODY_PROGRAMS
 
 # Logit lifts per unit of strength (``--key-strength``, default 3).
 OUTSIDE = -0.8  # a pitch outside the chord's scale, anywhere
@@ -28,7 +29,6 @@ STRONG_ROOT, STRONG_CHORD_TONE, STRONG_OTHER = 1.6, 1.2, -0.6  # on a strong bea
 BASS_LOWEST, BASS_FIFTH, BASS_OTHER = 2.6, 0.6, -1.4  # a bass note on a strong beat
 BASS_WEAK_LOWEST, BASS_WEAK_CHORD_TONE = 1.0, 0.8  # a bass note elsewhere
 KINDS = 4  # rows per chord: weak, strong, bass on a strong beat, bass elsewhere
-BASS_PROGRAMS = range(32, 40)
 
 
 def chord_lifts(chord: Chord, plan: HarmonyPlan, strength: float) -> np.ndarray:
@@ -53,7 +53,7 @@ class ChordPull(PitchLift):
 
     def __init__(self, grammar: Grammar, plan: HarmonyPlan, strength: float) -> None:
         self.plan = plan
-        chords = list(dict.fromkeys([*plan.loop, plan.tonic, plan.dominant]))
+        chords = plan.all_chords
         self.index = {chord: i for i, chord in enumerate(chords)}
         pitch_classes = grammar.tables.value[grammar.ids["Pitch"]] % 12
         table = np.concatenate([chord_lifts(chord, plan, strength)[:, pitch_classes] for chord in chords])
@@ -74,9 +74,6 @@ class ChordPull(PitchLift):
 
 # ---------------------------------------------------------------------------- the shape of a melody
 
-# Instruments that carry a tune (General MIDI): violin and viola, the brass, reeds and pipes, synth leads, and the
-# folk melody instruments (sitar, banjo, shamisen, koto, kalimba, bagpipe, fiddle, shanai).
-MELODY_PROGRAMS = frozenset([40, 41, *range(56, 88), 104, 105, 106, 107, 108, 109, 110, 111])
 # Logit lift per unit of ``melody_shape`` by the interval from the line's previous note, in semitones: real tunes
 # move by step about 60% of the time, repeat a note about 20% and leap beyond a fifth about 4% (music21's corpus);
 # the model's lines repeated 41% and leapt 11%.
@@ -109,15 +106,57 @@ class MelodyPull(PitchLift):
         return rows
 
 
-class Pulls:
-    """Several pitch lifts applied one after the other (each keeps the pitches' total probability)."""
+# ---------------------------------------------------------------------------- drums at the seams of a form
 
-    def __init__(self, *lifts: PitchLift) -> None:
+TOMS, SNARES, KICKS, CRASHES = (41, 43, 45, 47, 48, 50), (38, 40), (35, 36), (49, 57)
+# In a fill (the last beat of the bar before a new section), among the drum notes: logit lifts by drum, everything
+# else (hi-hat, ride, percussion: the groove, which stops for the fill) FILL_OTHER; the drums' total probability raised by FILL_DENSITY (more notes), and
+# their Program token by FILL_ENTER where an instrument is chosen.
+FILL_TOM, FILL_SNARE, FILL_KICK, FILL_OTHER, FILL_DENSITY, FILL_ENTER = 3.0, 2.5, 0.0, -30.0, 1.0, 1.5
+ARRIVAL_CRASH, ARRIVAL_KICK, ARRIVAL_ENTER = 3.0, 1.0, 1.5  # on a new section's first beat
+
+
+class FillPull:
+    """Drum fills where the form changes section: on the last beat of the bar before a new section the drums are
+    likelier to play, and to play toms and snare rather than hi-hat and ride (the composer's fills, which the model
+    learnt, are snare and toms on that beat); on the new section's first beat, a crash cymbal and a kick. Unlike a
+    :class:`generation.PitchLift` this changes whether a drum note is played: a fill is more notes."""
+
+    def __init__(self, grammar: Grammar) -> None:
+        self.notes = torch.from_numpy(
+            np.concatenate([grammar.ids["PitchDrum"], grammar.ids["DrumVel"]]).astype(np.int64)
+        )
+        self.program = torch.tensor([i for p, i in grammar.program_id.items() if p == -1], dtype=torch.int64)
+        pitches = grammar.tables.value[self.notes.numpy()]
+        fill = np.select([np.isin(pitches, TOMS), np.isin(pitches, SNARES), np.isin(pitches, KICKS)],
+                         [FILL_TOM, FILL_SNARE, FILL_KICK], FILL_OTHER)  # fmt: skip
+        arrival = np.select([np.isin(pitches, CRASHES), np.isin(pitches, KICKS)], [ARRIVAL_CRASH, ARRIVAL_KICK], 0.0)
+        self.values = torch.from_numpy(np.stack([np.zeros_like(fill), fill, arrival]).astype(np.float32))
+        self.density = (0.0, FILL_DENSITY, 0.0)
+        self.enter = (0.0, FILL_ENTER, ARRIVAL_ENTER)
+
+    def rows(self, grammars: list[GrammarState]) -> list[int]:
+        return [2 if state.section_downbeat else 1 if state.filling else 0 for state in grammars]
+
+    def lift(self, logits: torch.Tensor, grammars: list[GrammarState], nexts: list) -> None:
+        for row, which in enumerate(self.rows(grammars)):
+            if not which:
+                continue
+            notes = logits[row, self.notes]
+            total = notes.logsumexp(0)
+            if torch.isfinite(total):  # drum notes may come: shares moved, total raised by ``density``
+                lifted = notes + self.values[which]
+                logits[row, self.notes] = lifted + (total - lifted.logsumexp(0) + self.density[which])
+            if len(self.program):
+                logits[row, self.program] += self.enter[which]
+
+
+class Pulls:
+    """Several lifts applied one after the other."""
+
+    def __init__(self, *lifts: PitchLift | FillPull) -> None:
         self.lifts = lifts
 
-    def rows(self, grammars: list[GrammarState]) -> list[list[int]]:
-        return [lift.rows(grammars) for lift in self.lifts]
-
-    def apply(self, logits: torch.Tensor, rows: list[list[int]]) -> None:
-        for lift, lift_rows in zip(self.lifts, rows, strict=True):
-            lift.apply(logits, lift_rows)
+    def lift(self, logits: torch.Tensor, grammars: list[GrammarState], nexts: list) -> None:
+        for lift in self.lifts:
+            lift.lift(logits, grammars, nexts)

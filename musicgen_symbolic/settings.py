@@ -21,6 +21,7 @@ from .constants import (
     DEFAULT_TEMPERATURE,
     DEFAULT_TOP_K,
     DEFAULT_TOP_P,
+    DEFAULT_VARIATION,
     MAX_BARS,
     PRECISIONS,
 )
@@ -41,6 +42,7 @@ class GenerationSettings:
     key_strength: float = DEFAULT_KEY_STRENGTH  # the pull towards the asked key's scale and tonic; 0 = off
     melody_shape: float = DEFAULT_MELODY_SHAPE  # a melody instrument's pull towards steps; 0 = off
     nudge_after: int = DEFAULT_NUDGE_AFTER  # silent bars before an asked-for instrument is nudged back; 0 = never
+    variation: float = DEFAULT_VARIATION  # the share of a returning section's bars played afresh; 0 = verbatim
     seed: int | None = None  # the same seed gives the same MIDI bytes on the same machine
     max_new_tokens: int | None = None  # None: enough for the length asked for
     use_cache: bool = True  # the KV cache (off only to check it)
@@ -66,7 +68,7 @@ class GenerationSettings:
 
 
 _WHOLES = ("num_samples", "top_k", "nudge_after")
-_REALS = ("temperature", "top_p", "cfg", "key_strength", "melody_shape")
+_REALS = ("temperature", "top_p", "cfg", "key_strength", "melody_shape", "variation")
 
 
 MIN_NEW_TOKENS = 16
@@ -112,6 +114,8 @@ def _check_ranges(s: GenerationSettings) -> None:
         raise MusicGenError(f"--key-strength must be 0–20 (0 = off), got {s.key_strength:g}")
     if not 0 <= s.melody_shape <= 10:
         raise MusicGenError(f"--melody-shape must be 0–10 (0 = off), got {s.melody_shape:g}")
+    if not 0 <= s.variation <= 1:
+        raise MusicGenError(f"--variation must be 0–1 (0 = returning sections verbatim), got {s.variation:g}")
     if not 0 <= s.cfg <= 20:
         raise MusicGenError(f"--cfg must be 0–20 (1 = no guidance), got {s.cfg:g}")
     if not 0 <= s.nudge_after <= MAX_BARS:

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # theory imports this module: a progression is only named here
+    from .form import Form
     from .theory import Progression
 
 DRUMS = -1  # miditok's program number for the drum kit
@@ -194,6 +195,8 @@ class Attributes:
     seconds: float | None = None
     without: tuple[int, ...] | None = None  # programs to leave out where the model chooses ("without drums")
     chords: Progression | None = None  # the chord progression, repeated to fill the piece (no control token)
+    form: Form | None = None  # the sections in order (None: a default form for the length and genre)
+    loop: bool | None = None  # True: written to tile seamlessly, no ending
 
     def merged(self, **overrides: object) -> Attributes:
         """Return a copy where every non-None override replaces the parsed value."""
@@ -211,6 +214,7 @@ class Attributes:
         data["instruments"] = [program_name(p) for p in self.instruments] if self.instruments else None
         data["without"] = _describe_left_out(self.without) if self.without else None
         data["chords"] = str(self.chords) if self.chords else None
+        data["form"] = str(self.form) if self.form else None
         return data
 
 
@@ -262,6 +266,18 @@ INSTRUMENT_KINDS: dict[str, tuple[int, ...]] = {
     "Sound effects": tuple(range(120, 128)),
 }
 _KIND_OF = {program: kind for kind, programs in INSTRUMENT_KINDS.items() for program in programs}
+
+
+# Instruments that carry a tune (General MIDI): violin and viola, the brass, reeds and pipes, synth leads, and the
+# folk melody instruments (sitar, banjo, shamisen, koto, kalimba, bagpipe, fiddle, shanai).
+MELODY_PROGRAMS = frozenset([40, 41, *range(56, 88), 104, 105, 106, 107, 108, 109, 110, 111])
+BASS_PROGRAMS = frozenset(range(32, 40))
+# The roles a section may rest (``form.RESTS``), by program.
+ROLE_PROGRAMS: dict[str, frozenset[int]] = {
+    "drums": frozenset({DRUMS}),
+    "bass": BASS_PROGRAMS,
+    "melody": MELODY_PROGRAMS,
+}
 
 
 def kind_programs(program: int) -> tuple[int, ...]:

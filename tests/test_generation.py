@@ -174,6 +174,7 @@ def test_grammar_mask_cache_stays_bounded(tiny_generator, monkeypatch):
     import musicgen_symbolic.grammar as grammar_module
 
     monkeypatch.setattr(grammar_module, "MAX_CACHED_MASKS", 8)
+    tiny_generator.grammar._masks.clear()  # earlier tests filled it beyond 8
     for seed, instruments in enumerate(["piano", "flute, drums", "violin, cello", "bass, organ"]):
         tiny_generator.generate("jazz", bars=1, seed=seed, instruments=instruments)
         assert len(tiny_generator.grammar._masks) <= 8
@@ -318,7 +319,7 @@ def test_a_nudged_instrument_gets_its_share_at_any_temperature(temperature):
 
     quiet, share = 5, 0.25
     logits = torch.tensor([[3.0, 1.0, 0.0, -20.0, float("-inf"), -20.0]])
-    choice = SimpleNamespace(logits=torch.zeros(6), instrument_choice=True, note_starts=None)
+    choice = SimpleNamespace(logits=torch.zeros(6), instrument_choice=True, note_starts=None, ending=None)
     row = SimpleNamespace(next_tokens=lambda tokens_left: choice, nudges=((quiet, share),))
     config = SamplingConfig(temperature=temperature, top_k=0, top_p=1.0, cfg_scale=1.0, seed=0)
     sampler = Sampler(None, config)

@@ -5,7 +5,7 @@ model and the constrained decoder obey exactly, so it must be predictable. Expli
 (CLI flags, API keywords) override what the prompt says (:class:`AttributeOverrides`).
 
 One module per attribute finds it in a prompt (``tempo``, ``key``, ``metre``, ``length``, ``instruments``,
-``labels`` for genre and mood, ``chords``), each with the patterns it reads; they share ``negation`` ("not too
+``labels`` for genre and mood, ``chords``, ``form``), each with the patterns it reads; they share ``negation`` ("not too
 fast") and ``text`` (normalising, numbers, idioms). The words they read are :mod:`musicgen_symbolic.lexicon`; ``values``
 checks single values given on their own.
 """
@@ -17,6 +17,7 @@ import functools
 from ..errors import MusicGenError
 from ..vocabulary import Attributes
 from .chords import _find_chords, _first_chords, _without_chord_symbols
+from .form import _find_form, _find_loop
 from .instruments import _find_instruments
 from .key import _find_key
 from .labels import _find_genre, _find_mood
@@ -106,4 +107,6 @@ def _parse(prompt: str, genre: str | None, key: str | None) -> Attributes:
         bars=bars,
         seconds=seconds,
         chords=_find_chords(spaced, parse_key(key) if key is not None else found_key),
+        form=_find_form(text, spaced),
+        loop=_find_loop(text),
     )

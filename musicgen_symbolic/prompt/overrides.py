@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 from ..constants import MAX_INSTRUMENTS
 from ..errors import MusicGenError
+from ..form import Form, parse_form
 from ..theory import Progression
 from ..vocabulary import Attributes, kind_programs, program_name
 from .values import (
@@ -35,6 +36,8 @@ class AttributeOverrides:
     seconds: float | None = None
     without: str | list | tuple | None = None
     chords: str | Progression | None = None
+    form: str | Form | None = None
+    loop: bool | None = None
 
     def resolve(self, prompt: str) -> Attributes:
         """The prompt's attributes with these overrides applied; a genre given here also decides what the prompt's
@@ -60,6 +63,12 @@ class AttributeOverrides:
             bars=check_bars(self.bars) if self.bars is not None else None,
             seconds=check_seconds(self.seconds) if self.seconds is not None else None,
         )
+        if self.form is not None:
+            attributes = attributes.merged(form=self.form if isinstance(self.form, Form) else parse_form(self.form))
+        if self.loop is not None:
+            if not isinstance(self.loop, bool):
+                raise MusicGenError(f"loop must be True or False, got {self.loop!r}")
+            attributes = replace(attributes, loop=self.loop)
         if self.chords is not None:  # a named progression in the form the piece's key takes
             attributes = attributes.merged(chords=parse_chords(self.chords, attributes.key))
         attributes = self._leave_out(attributes) if self.without is not None else attributes

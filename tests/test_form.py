@@ -1,0 +1,334 @@
+"""Form: sections asked for or chosen, returning bars replayed, rests, fills, the held ending, loops, and the
+form's metrics and picture."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+import mido
+import pretty_midi
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from musicgen_symbolic.errors import MusicGenError
+from musicgen_symbolic.form import Form, FormPlan, Part, default_form, parse_form
+from musicgen_symbolic.midi_io import markers_of, midi_bytes
+from musicgen_symbolic.prompt import AttributeOverrides, parse_prompt
+from musicgen_symbolic.structure import bar_fingerprints, structure_scores
+
+# ---------------------------------------------------------------------------- what is asked for
+
+
+@pytest.mark.parametrize(
+    ("text", "sections"),
+    [
+        ("intro:4 verse:8 chorus:8 verse:8 chorus:8 outro:4", "intro:4 verse:8 chorus:8 verse:8 chorus:8 outro:4"),
+        ("AABA", "A A B A"),
+        ("A A B A", "A A B A"),
+        ("A-A-B-A", "A A B A"),
+        ("A:8 A:8 B:8 A:8", "A:8 A:8 B:8 A:8"),
+        ("rondo", "A B A C A"),
+        ("Verse-Chorus", "verse chorus verse chorus"),
+        ("intro, verse:8, chorus:8", "intro verse:8 chorus:8"),
+        ("pre chorus:4 chorus:8", "pre-chorus:4 chorus:8"),
+        ("middle eight:8", "bridge:8"),
+        ("Refrain:4 | Coda:2", "chorus:4 outro:2"),
+    ],
+)
+def test_form_flag_phrasings(text, sections):
+    assert " ".join(map(str, parse_form(text).parts)) == sections
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "--form is empty"),
+        ("verse:8 solo-ish:4", "unknown section 'solo-ish'"),
+        ("verse:0", "section verse lasts 0 bars"),
+        ("verse:8 chorus:300", "lasts 300 bars"),
+        ("verse:eight", "cannot read 'verse:eight'"),
+    ],
+)
+def test_bad_forms_are_one_clear_error(text, message):
+    with pytest.raises(MusicGenError, match=message):
+        parse_form(text)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "form"),
+    [
+        ("a pop song with intro, verse, chorus, verse, chorus and outro", "intro verse chorus verse chorus outro"),
+        ("a jazz standard in AABA form", "A A B A"),
+        ("an A-A-B-A tune", "A A B A"),
+        ("a ballad, ABAB", "A B A B"),
+        ("a rondo for piano", "rondo (A B A C A)"),
+        ("a piece in ternary form", "ternary (A B A)"),
+        ("intro -> verse -> chorus", "intro verse chorus"),
+        ("verse then chorus then bridge", "verse chorus bridge"),
+        ("a song with a verse, a chorus and a bridge", "verse chorus verse chorus bridge chorus"),
+        ("an edm track with a huge build-up and a massive drop", "build drop breakdown drop"),
+        ("a pop song with an intro and an outro", "intro … outro"),
+        ("a calm piece with an intro", "intro …"),
+        ("a pop song, no intro", None),  # a negated section is not asked for
+        ("intro music for my podcast", None),
+        ("a chorus effect on the guitar", None),
+        ("drop the bass", None),
+        ("drop D tuning metal riff", None),
+        ("music like ABBA", None),
+        ("ABC notation tune", None),
+        ("a calm piano piece", None),
+    ],
+)
+def test_form_words_in_prompts(prompt, form):
+    found = parse_prompt(prompt).form
+    assert (str(found) if found else None) == form
+
+
+@pytest.mark.parametrize(
+    ("prompt", "loop"),
+    [("a lo-fi hip hop loop", True), ("a loopable drum groove", True), ("not a loop, a full song", None),
+     ("a looping bass line", None), ("a calm piano piece", None)],
+)  # fmt: skip
+def test_loop_words_in_prompts(prompt, loop):
+    assert parse_prompt(prompt).loop is loop
+
+
+def test_form_overrides_the_prompt_and_shows_in_the_attributes():
+    attributes = AttributeOverrides(form="verse:8 chorus:8", loop=True).resolve("a pop song in AABA form")
+    assert str(attributes.form) == "verse:8 chorus:8" and attributes.loop is True
+    assert attributes.to_dict()["form"] == "verse:8 chorus:8"
+    with pytest.raises(MusicGenError, match="loop must be True or False"):
+        AttributeOverrides(loop="yes").resolve("a song")
+
+
+# ---------------------------------------------------------------------------- default forms and layouts
+
+
+@pytest.mark.parametrize(
+    ("bars", "genre", "expected"),
+    [
+        (4, "jazz", "A:4"),
+        (8, "pop", "A:8"),
+        (16, "folk", "A:8 A:8"),
+        (16, "pop", "verse:8 chorus:8"),
+        (32, "pop", "verse:8 chorus:8 verse:8 chorus:8"),
+        (32, "edm", "intro:8 drop:8 breakdown:8 drop:8"),
+        (36, "pop", "intro:4 verse:8 chorus:8 verse:8 chorus:8"),
+        (20, None, "A:8 A:12"),
+    ],
+)
+def test_default_forms_by_length_and_genre(bars, genre, expected):
+    layout = FormPlan(None, genre, seed=0).layout(bars)
+    assert " ".join(f"{s.name}:{s.bars}" for s in layout.sections) == expected
+
+
+def test_a_default_32_bar_form_returns_and_the_seed_chooses_among_usual_ones():
+    forms = {str(default_form(32, "jazz", seed)) for seed in range(20)}
+    assert forms == {"A:8 A:8 B:8 A:8", "A:8 B:8 A:8 B:8"}
+    assert str(default_form(32, "jazz", 3)) == str(default_form(32, "jazz", 3))
+
+
+def test_a_long_given_progression_gives_sections_of_whole_passes():
+    layout = FormPlan(None, "blues", seed=0, progression_bars=12).layout(24)
+    assert [(s.start, s.bars) for s in layout.sections] == [(0, 12), (12, 12)]
+
+
+def test_layout_sources_fills_rests_and_markers():
+    layout = parse_form("intro:4 verse:8 chorus:8 verse:8 chorus:4").layout(32)
+    assert [s.title for s in layout.sections] == ["Intro", "Verse 1", "Chorus 1", "Verse 2", "Chorus 2"]
+    assert layout.source_of(20) == 4 and layout.source_of(29) == 13  # the second verse; the shorter chorus
+    assert layout.source_of(8) == 4  # a period: the verse's second phrase starts as its first did
+    assert layout.source_of(10) is None and layout.source_of(0) is None
+    assert [bar for bar in range(32) if layout.before_new_section(bar)] == [3, 11, 19, 27]
+    assert layout.rests(0) == {"drums", "melody"} and not layout.rests(4)
+    assert [text for _, text in layout.markers(2.0)] == [
+        "[Intro]",
+        "[Verse 1]",
+        "[Chorus 1]",
+        "[Verse 2]",
+        "[Chorus 2]",
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    names=st.lists(st.sampled_from(["A", "B", "verse", "chorus", "intro", "bridge"]), min_size=1, max_size=8),
+    sized=st.lists(st.one_of(st.none(), st.integers(1, 12)), min_size=8, max_size=8),
+    total=st.integers(1, 96),
+    variation=st.floats(0, 1),
+)
+def test_every_layout_covers_the_piece_and_copies_only_earlier_bars(names, sized, total, variation):
+    form = Form(tuple(Part(name, bars) for name, bars in zip(names, sized, strict=False)))
+    plan = FormPlan(form, seed=1, variation=variation)
+    layout = plan.layout(total)
+    assert layout.sections[0].start == 0 and sum(s.bars for s in layout.sections) == total
+    assert all(a.end == b.start for a, b in zip(layout.sections, layout.sections[1:], strict=False))
+    for bar, source in plan.copies(total).items():
+        assert 0 <= source < bar < total - 1
+
+
+def test_variation_lowers_the_share_of_copied_bars_smoothly():
+    counts = [len(FormPlan(parse_form("AABA"), seed=0, variation=v).copies(64)) for v in (0, 0.25, 0.5, 0.75, 1)]
+    assert counts == sorted(counts, reverse=True) and counts[0] > 30 and counts[-1] == 0
+
+
+# ---------------------------------------------------------------------------- generation
+
+
+def _bars_of(result) -> list:  # noqa: ANN001
+    return bar_fingerprints(pretty_midi.PrettyMIDI(io.BytesIO(midi_bytes(result.midi))))
+
+
+def test_returning_bars_at_variation_0_repeat_exactly(tiny_generator):
+    for seed in range(3):
+        result = tiny_generator.generate_many(
+            "a jazz tune with piano, bass and drums", bars=16, seed=seed, variation=0, form="A:8 A:8"
+        )[0]
+        plan = FormPlan(parse_form("A:8 A:8"), "jazz", seed, 0.0, same_chords=result.plan.same_chords)
+        copies = plan.copies(16)
+        assert len(copies) >= 6  # the second A (its cadence may differ) and the first A's second phrase
+        bars = _bars_of(result)
+        for bar, source in copies.items():
+            assert bars[bar] == bars[source], (seed, bar, source)
+
+
+def test_sections_are_markers_and_the_ending_is_one_held_chord(tiny_generator):
+    result = tiny_generator.generate_many("piano and strings", bars=16, seed=1, form="A B")[0]
+    data = midi_bytes(result.midi)
+    texts = [text for _, text in markers_of(data)]
+    assert "[A]" in texts and "[B]" in texts
+    midi = pretty_midi.PrettyMIDI(io.BytesIO(data))
+    last_bar = midi.get_downbeats()[-1]
+    end = midi.get_end_time()
+    final = [n for i in midi.instruments for n in i.notes if n.start >= last_bar - 1e-6]
+    assert len(final) >= 3 and all(abs(n.start - last_bar) < 1e-6 for n in final)  # one chord, on the downbeat
+    assert all(abs(n.end - end) < 1e-3 for i in midi.instruments if not i.is_drum for n in i.notes if n in final)
+
+
+def test_an_intro_rests_the_drums_and_they_come_back(tiny_generator):
+    for seed in range(3):
+        result = tiny_generator.generate_many("piano, bass and drums", bars=12, seed=seed, form="intro:4 A:8")[0]
+        midi = result.midi
+        bar = midi.get_downbeats()[1]
+        drums = [n for i in midi.instruments if i.is_drum for n in i.notes]
+        assert drums and all(n.start >= 4 * bar - 1e-6 for n in drums)
+
+
+def test_drums_fill_the_last_beat_before_a_new_section(tiny_generator):
+    from musicgen_symbolic.pulls import CRASHES, KICKS, SNARES, TOMS
+
+    allowed = set(TOMS) | set(SNARES) | set(KICKS) | set(CRASHES)
+    fills = 0
+    for seed in range(4):
+        result = tiny_generator.generate_many(
+            "drums and piano", bars=16, seed=seed, form="A:4 B:4 A:4 B:4", time_signature="4/4"
+        )[0]
+        midi = result.midi
+        downbeats = midi.get_downbeats()
+        beat = (downbeats[1] - downbeats[0]) / 4
+        for change in (4, 8, 12):  # the last beat before each new section
+            start, stop = downbeats[change] - beat, downbeats[change]
+            hits = [n.pitch for i in midi.instruments if i.is_drum for n in i.notes if start - 1e-6 <= n.start < stop]
+            assert set(hits) <= allowed, (seed, change, hits)  # the groove's hi-hat stops for the fill
+            fills += len(hits) > 0
+    assert fills >= 6
+
+
+def test_a_loop_tiles_without_hanging_notes_and_leads_back(tiny_generator):
+    result = tiny_generator.generate_many("a lo-fi loop with piano and bass", bars=8, seed=0)[0]
+    assert result.attributes.loop
+    midi = result.midi
+    end = midi.get_end_time()
+    notes = [n for i in midi.instruments for n in i.notes]
+    assert all(n.end <= end + 1e-6 for n in notes)
+    last_bar = midi.get_downbeats()[-1]
+    assert any(n.start > last_bar + 1e-3 for n in notes)  # the last bar plays on: no held ending
+    plan = result.plan
+    assert plan.chord_at(15, 8) == plan.dominant and plan.chord_at(16, 8) == plan.chord_at(0, 8)
+    tiled = pretty_midi.PrettyMIDI(io.BytesIO(midi_bytes(midi)))
+    for instrument in tiled.instruments:  # played twice over: the second pass starts clean
+        instrument.notes += [
+            pretty_midi.Note(n.velocity, n.pitch, n.start + end, n.end + end) for n in instrument.notes
+        ]
+    sounding_at_seam = [n for i in tiled.instruments for n in i.notes if n.start < end - 1e-6 < n.end - 2e-6]
+    assert not sounding_at_seam
+
+
+def test_a_fixed_form_sets_the_length_and_a_different_length_is_an_error(tiny_generator):
+    result = tiny_generator.generate_many("piano", seed=0, form="A:4 B:4 A:4")[0]
+    assert len(result.midi.get_downbeats()) == 12
+    with pytest.raises(MusicGenError, match="lasts 12 bars but 16 bars were asked for"):
+        tiny_generator.generate_many("piano", seed=0, form="A:4 B:4 A:4", bars=16)
+    with pytest.raises(MusicGenError, match="--variation must be 0–1"):
+        tiny_generator.generate_many("piano", seed=0, variation=1.5)
+
+
+def test_the_same_seed_gives_the_same_bytes_with_a_form(tiny_generator):
+    first = tiny_generator.generate_many("a pop song with drums and bass", bars=16, seed=4)[0]
+    again = tiny_generator.generate_many("a pop song with drums and bass", bars=16, seed=4)[0]
+    assert midi_bytes(first.midi) == midi_bytes(again.midi)
+
+
+# ---------------------------------------------------------------------------- metrics and the picture
+
+
+def _repeating_midi() -> pretty_midi.PrettyMIDI:
+    """8 bars of 4/4 at 120 bpm: A A B A', where A' is A a tone higher."""
+    midi = pretty_midi.PrettyMIDI(initial_tempo=120)
+    midi.time_signature_changes.append(pretty_midi.TimeSignature(4, 4, 0))
+    piano = pretty_midi.Instrument(0)
+    phrase = {"A": [60, 64, 67, 72], "B": [65, 69, 65, 62]}
+    for bar, (name, shift) in enumerate([("A", 0), ("A", 0), ("B", 0), ("A", 2)] * 2):
+        for beat, pitch in enumerate(phrase[name]):
+            start = bar * 2 + beat * 0.5
+            piano.notes.append(pretty_midi.Note(80, pitch + shift, start, start + 0.5))
+    midi.instruments.append(piano)
+    return midi
+
+
+def test_structure_metrics_see_copies_returns_and_sections():
+    midi = _repeating_midi()
+    scores = structure_scores(midi, [(0, "a"), (2, "b"), (3, "a"), (4, "a"), (6, "b"), (7, "a")])
+    assert scores["copied_bar_share"] == pytest.approx(6 / 7)  # all but the first A and the first B
+    assert scores["longest_repeat_bars"] == 4 and scores["returns"] == 1.0
+    assert scores["section_match"] == pytest.approx(1.0)
+    assert scores["section_contrast"] == pytest.approx(1.0)  # B shares no (onset, interval) with A
+
+
+def test_evaluate_reads_sections_from_the_markers(tmp_path, tiny_generator):
+    from musicgen_symbolic.evaluation import _midi_with_sections
+
+    result = tiny_generator.generate_many("piano and drums", bars=16, seed=0, form="A:4 B:4 A:4 B:4")[0]
+    path = tmp_path / "piece.mid"
+    path.write_bytes(midi_bytes(result.midi))
+    _, sections = _midi_with_sections(path)
+    assert sections == [(0, "a"), (4, "b"), (8, "a"), (12, "b")]
+
+
+def test_plot_similarity_draws_the_form(tmp_path, tiny_generator):
+    result = tiny_generator.generate_many("piano and drums", bars=16, seed=0, form="AABA")[0]
+    midi_path, png = tmp_path / "piece.mid", tmp_path / "form.png"
+    midi_path.write_bytes(midi_bytes(result.midi))
+    run = subprocess.run(
+        [sys.executable, "-m", "musicgen_symbolic", "plot", "--similarity", str(midi_path), "-o", str(png)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    wav = tmp_path / "a.wav"
+    wav.write_bytes(b"RIFF")
+    run = subprocess.run(
+        [sys.executable, "-m", "musicgen_symbolic", "plot", "--similarity", str(wav), "-o", str(png)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert run.returncode != 0 and run.stderr.count("\n") == 1 and "for a .mid or .midi input only" in run.stderr
+
+
+def test_markers_parse_with_mido(tiny_generator):
+    result = tiny_generator.generate_many("piano", bars=16, seed=2, form="verse chorus")[0]
+    parsed = mido.MidiFile(file=io.BytesIO(midi_bytes(result.midi)))
+    markers = [m.text for track in parsed.tracks for m in track if m.type == "marker"]
+    assert "[Verse 1]" in markers and "[Chorus 1]" in markers
