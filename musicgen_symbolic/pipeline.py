@@ -288,7 +288,6 @@ class MusicGenSymbolic:
         settings = (settings or self.settings).updated(**changes)
         decoder = self.decoder(settings.precision)
         attributes = self.resolve_attributes(prompt, **overrides)
-        attributes = _length_of_form(attributes)
         if attributes.bars is None and attributes.seconds is None:
             attributes = attributes.merged(bars=DEFAULT_BARS)
         if attributes.time_signature is None:
@@ -388,22 +387,6 @@ class MusicGenSymbolic:
         if bars is None:  # a length in seconds: assume the fastest plausible bar rate
             bars = int(attributes.seconds * 250 / 60 / 2) + 1
         return bars * TOKENS_PER_BAR_BUDGET + 16
-
-
-def _length_of_form(attributes: Attributes) -> Attributes:
-    """A form whose sections all have lengths fixes the piece's (a different length asked for is an error)."""
-    form = attributes.form
-    if form is None or form.bars is None:
-        return attributes
-    if attributes.seconds is not None:
-        raise MusicGenError(
-            f"the form {form} lasts {form.bars} bars: ask for a length in bars, or leave the sections' lengths out"
-        )
-    if attributes.bars is not None and attributes.bars != form.bars:
-        raise MusicGenError(
-            f"the form {form} lasts {form.bars} bars but {attributes.bars} bars were asked for: change one of them"
-        )
-    return attributes.merged(bars=form.bars)
 
 
 def _constraints(

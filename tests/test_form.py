@@ -332,3 +332,45 @@ def test_markers_parse_with_mido(tiny_generator):
     parsed = mido.MidiFile(file=io.BytesIO(midi_bytes(result.midi)))
     markers = [m.text for track in parsed.tracks for m in track if m.type == "marker"]
     assert "[Verse 1]" in markers and "[Chorus 1]" in markers
+
+
+# ---------------------------------------------------------------------------- the command line
+
+
+def _cli(capsys, *argv):  # noqa: ANN001, ANN002
+    from musicgen_symbolic.cli import main
+
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_form_variation_and_loop_flags(capsys, tmp_path, tiny_model_dir):
+    out = tmp_path / "song.mid"
+    argv = ["generate", "a pop song with piano and drums", "-o", out, "--model", tiny_model_dir, "--seed", 1]
+    code, _, err = _cli(capsys, *argv, "--form", "verse:4 chorus:4 verse:4 chorus:4", "--variation", 0)
+    assert code == 0, err
+    assert "form=verse:4 chorus:4 verse:4 chorus:4" in err  # the understood line
+    texts = [text for _, text in markers_of(out.read_bytes())]
+    assert ["[Verse 1]", "[Chorus 1]", "[Verse 2]", "[Chorus 2]"] == [t for t in texts if t.startswith("[")]
+    code, _, err = _cli(capsys, *argv, "--bars", 32)
+    assert code == 0 and "planned:" in err and "form=verse:8 chorus:8 verse:8 chorus:8" in err
+    code, _, err = _cli(capsys, *argv, "--bars", 8, "--loop")
+    assert code == 0 and "loop=True" in err
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--form", "verse:8 wibble:4"], "unknown section 'wibble'"),
+        (["--form", "A:4 B:4", "--bars", "16"], "lasts 8 bars but 16 bars were asked for"),
+        (["--form", "A:4 B:4", "--seconds", "20"], "ask for a length in bars"),
+        (["--variation", "2"], "--variation must be 0–1"),
+    ],
+)
+def test_bad_form_flags_are_one_line_errors(capsys, tmp_path, tiny_model_dir, flags, message):
+    out = tmp_path / "x.mid"
+    code, _, err = _cli(capsys, "generate", "a song", "-o", out, "--model", tiny_model_dir, *flags)
+    lines = [line for line in err.strip().splitlines() if line.strip()]
+    assert code != 0 and len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], err
+    assert not out.exists()

@@ -72,6 +72,7 @@ class AttributeOverrides:
         if self.chords is not None:  # a named progression in the form the piece's key takes
             attributes = attributes.merged(chords=parse_chords(self.chords, attributes.key))
         attributes = self._leave_out(attributes) if self.without is not None else attributes
+        attributes = _length_of_form(attributes)
         if len(attributes.instruments or ()) > MAX_INSTRUMENTS:  # only the prompt's can be more: flags are checked
             names = ", ".join(program_name(p) for p in attributes.instruments)
             raise MusicGenError(
@@ -98,3 +99,19 @@ class AttributeOverrides:
             instruments = tuple(p for p in instruments if p not in kinds)
         without = tuple(sorted(kinds | set(attributes.without or ())))
         return replace(attributes, instruments=instruments or None, without=without)
+
+
+def _length_of_form(attributes: Attributes) -> Attributes:
+    """A form whose sections all have lengths fixes the piece's (a different length asked for is an error)."""
+    form = attributes.form
+    if form is None or form.bars is None:
+        return attributes
+    if attributes.seconds is not None:
+        raise MusicGenError(
+            f"the form {form} lasts {form.bars} bars: ask for a length in bars, or leave the sections' lengths out"
+        )
+    if attributes.bars is not None and attributes.bars != form.bars:
+        raise MusicGenError(
+            f"the form {form} lasts {form.bars} bars but {attributes.bars} bars were asked for: change one of them"
+        )
+    return attributes.merged(bars=form.bars)
