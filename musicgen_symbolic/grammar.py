@@ -436,6 +436,15 @@ class GrammarState:
         half = 2 * (self.bars_done - 1) + self.chords_in_bar
         return self.g.chord_id(self.c.chords.chord_at(half, self.target_bars))
 
+    def take_forced(self, limit: int) -> list[int]:
+        """Advance through the rest of the bar being replayed (at most ``limit`` tokens); its tokens."""
+        taken: list[int] = []
+        while self.replay is not None and self.replayed < len(self.replay) and len(taken) < limit:
+            token = self._replay_next()
+            self.advance(token)
+            taken.append(token)
+        return taken
+
     def _replay_next(self) -> int:
         """The next token of the bar being replayed: its own, or the ``Program`` token of the instrument its next
         note belongs to, where that differs from the one now in force (the copy follows other notes than the
