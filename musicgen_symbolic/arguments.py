@@ -368,6 +368,9 @@ def _add_evaluate(commands: argparse._SubParsersAction) -> None:
     generation.add_argument("--temperature", type=float, help=f"(default {DEFAULT_TEMPERATURE})")
     generation.add_argument("--key-strength", type=float, help=f"(default {DEFAULT_KEY_STRENGTH})")
     generation.add_argument(
+        "--variation", type=float, help=f"returning sections' bars played afresh, 0–1 (default {DEFAULT_VARIATION:g})"
+    )
+    generation.add_argument(
         "--nudge-after", type=int, metavar="BARS", help=f"(default {DEFAULT_NUDGE_AFTER}; 0 = never)"
     )
     generation.add_argument("--precision", choices=PRECISIONS, help=PRECISION_HELP)

@@ -75,7 +75,9 @@ KEY_PROFILES = {
 PHRASE_BARS = 4
 KEY_BLOCK_BARS = 8
 # What a report records of the generation settings (besides the length): those that change what is played.
-REPORTED_SETTINGS = ("cfg", "temperature", "top_k", "top_p", "key_strength", "nudge_after", "precision", "seed")
+REPORTED_SETTINGS = (
+    "cfg", "temperature", "top_k", "top_p", "key_strength", "nudge_after", "variation", "precision", "seed",
+)  # fmt: skip
 KEY_MIN_PITCH_CLASSES = 3  # fewer (a drone, a one-note bass line, power chords) state no mode, so no key
 
 
