@@ -70,6 +70,13 @@ RESTS: dict[str, frozenset[str]] = {
     "build": frozenset({"bass"}),
 }
 
+# How loud each section plays, as a factor on its notes' velocities: a chorus or a drop lifts, an intro, a breakdown
+# and an outro hold back (sections not named here: 1).
+SECTION_ENERGY: dict[str, float] = {
+    "intro": 0.85, "verse": 0.95, "pre-chorus": 1.0, "chorus": 1.1, "bridge": 0.95, "breakdown": 0.85,
+    "build": 1.0, "drop": 1.12, "outro": 0.9, "B": 1.05,
+}  # fmt: skip
+
 # Default forms for the genres whose music is written in songs or dance tracks (others: lettered phrases).
 SONG_GENRES = frozenset({"pop", "rock", "country", "funk", "reggae", "soul", "disco", "hip-hop", "metal", "ballad"})
 DANCE_GENRES = frozenset({"edm", "techno", "electronic"})
@@ -220,6 +227,10 @@ class Layout:
     def rests(self, bar: int) -> frozenset[str]:
         """The kinds of instrument resting in ``bar`` ("drums", "bass", "melody")."""
         return RESTS.get(self.section_at(bar).name, frozenset())
+
+    def dynamics(self) -> list[tuple[int, int, float]]:
+        """(first bar, end bar, velocity factor) of every section whose loudness differs from 1."""
+        return [(s.start, s.end, SECTION_ENERGY[s.label]) for s in self.sections if s.label in SECTION_ENERGY]
 
     def markers(self, seconds_per_bar: float) -> list[tuple[float, str]]:
         """(time, "[Verse 2]") at each section's start: bracketed, as chord sheets write sections."""

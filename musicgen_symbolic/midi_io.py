@@ -74,6 +74,15 @@ def hold_last_notes(midi: pretty_midi.PrettyMIDI, start: float, end: float) -> N
                 note.end = max(note.end, end)
 
 
+def scale_velocities(midi: pretty_midi.PrettyMIDI, spans: list[tuple[float, float, float]]) -> None:
+    """Multiply the velocity of each note starting in a (start, end, factor) span, in seconds (kept within 1–127)."""
+    for start, end, factor in spans:
+        for instrument in midi.instruments:
+            for note in instrument.notes:
+                if start - 1e-6 <= note.start < end - 1e-6:
+                    note.velocity = max(1, min(127, round(note.velocity * factor)))
+
+
 def midi_bytes(midi: pretty_midi.PrettyMIDI) -> bytes:
     """The file's bytes, with the markers set by :func:`set_markers` (pretty_midi itself writes none)."""
     buffer = io.BytesIO()

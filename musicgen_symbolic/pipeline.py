@@ -27,7 +27,7 @@ from .errors import MusicGenError
 from .form import FormPlan, Layout
 from .generation import PitchLift, Sampler, SamplingConfig
 from .grammar import Constraints, Grammar, GrammarState
-from .midi_io import hold_last_notes, score_to_midi, set_markers, write_atomic
+from .midi_io import hold_last_notes, scale_velocities, score_to_midi, set_markers, write_atomic
 from .model import ModelConfig, MusicTransformer
 from .planner import HARMONY_FILE, HarmonyModel, HarmonyPlan
 from .prompt import AttributeOverrides
@@ -365,6 +365,8 @@ class MusicGenSymbolic:
             changes = plan.changes(state.bars_done, bar_seconds) if plan else self._own_chords(tokens, key, bar_seconds)
             layout = form.layout(state.bars_done)
             set_markers(midi, changes + layout.markers(bar_seconds))
+            if len(layout.sections) > 1:  # a chorus lifts, an intro holds back
+                scale_velocities(midi, [(a * bar_seconds, b * bar_seconds, f) for a, b, f in layout.dynamics()])
             if form.ends_held(state.bars_done - 1, state.target_bars):
                 hold_last_notes(midi, end - bar_seconds, end)
         return GenerationResult(midi, attributes, tokens, tempo_bpm, plan, layout)

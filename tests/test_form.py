@@ -374,3 +374,16 @@ def test_bad_form_flags_are_one_line_errors(capsys, tmp_path, tiny_model_dir, fl
     lines = [line for line in err.strip().splitlines() if line.strip()]
     assert code != 0 and len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], err
     assert not out.exists()
+
+
+def test_a_chorus_lifts_and_an_intro_holds_back(tiny_generator):
+    from musicgen_symbolic.form import SECTION_ENERGY
+
+    result = tiny_generator.generate_many("piano and bass", bars=12, seed=0, form="intro:4 chorus:4 chorus:4")[0]
+    free = tiny_generator.generate_many("piano and bass", bars=12, seed=0, form="A:4 B:4 B:4")[0]
+    assert SECTION_ENERGY["intro"] < 1 < SECTION_ENERGY["chorus"]
+    assert result.form.dynamics() == [(0, 4, SECTION_ENERGY["intro"]), (4, 12, SECTION_ENERGY["chorus"])][:1] + [
+        (4, 8, SECTION_ENERGY["chorus"]),
+        (8, 12, SECTION_ENERGY["chorus"]),
+    ]
+    assert free.form.dynamics() == [(4, 8, SECTION_ENERGY["B"]), (8, 12, SECTION_ENERGY["B"])]
