@@ -6,6 +6,11 @@ checkout, with ``PYTHONPATH`` pointing at the old one for ``generate``) and both
     python benchmarks/form.py generate --out runs/form/new --seeds 0,1,2 [--variation 0.2]
     PYTHONPATH=../old python benchmarks/form.py generate --out runs/form/old --seeds 0,1,2
     python benchmarks/form.py score runs/form/old runs/form/new [--json examples/reports/form-32-bars.json]
+    python benchmarks/form.py real --out runs/form/real     # real music for reference: the held-out corpus
+
+``real`` writes the first 32 bars of the reference pieces of ``benchmarks/musicality.py`` (chorales, Palestrina,
+Irish and Essen tunes, string quartets, none trained on) with their repeats written out (music21's
+``expandRepeats``), and prints their form metrics (there is no prompt, so no attribute metrics).
 
 ``generate`` writes ``<out>/seed<S>/<id>.mid`` (with the sections' markers where the code writes them) and
 ``<out>/seconds.json`` (generation time per piece, the model loaded). ``score`` reads each folder with
@@ -73,6 +78,37 @@ def score(folder: Path, bars: int) -> dict:
     return {"summary": summary, "per_seed": per_seed}
 
 
+def real(out: Path, bars: int) -> dict:
+    import musicality  # benchmarks/musicality.py, beside this file
+
+    from musicgen_symbolic.evaluation import compression_ratio
+    from musicgen_symbolic.structure import structure_scores
+
+    folder = out / "pieces"
+    if not (folder / "index.json").is_file():
+        plain = musicality._score_to_midi
+
+        def expanded(score, programs, tempo):  # noqa: ANN001, ANN202
+            try:
+                score = score.expandRepeats()
+            except Exception:  # noqa: BLE001 - repeats music21 cannot follow: as written
+                pass
+            return plain(score, programs, tempo)
+
+        musicality.BARS, musicality._score_to_midi = bars, expanded
+        musicality._build_reference(folder)
+    import pretty_midi
+
+    rows = []
+    for path in sorted(folder.glob("*.mid")):
+        midi = pretty_midi.PrettyMIDI(str(path))
+        rows.append({"CR": compression_ratio(midi), **structure_scores(midi)})
+    summary = {
+        m: (_mean([r[m] for r in rows if m in r]), float(np.std([r[m] for r in rows if m in r]))) for m in rows[0]
+    }
+    return {"summary": summary, "pieces": len(rows)}
+
+
 def _mean(values: list[float]) -> float:
     return float(np.mean(values)) if values else float("nan")
 
@@ -86,6 +122,9 @@ def main() -> int:
     make.add_argument("--bars", type=int, default=32)
     make.add_argument("--variation", type=float, help="(new code only)")
     make.add_argument("--limit", type=int, help="only the first N prompts")
+    reference = commands.add_parser("real")
+    reference.add_argument("--out", type=Path, required=True)
+    reference.add_argument("--bars", type=int, default=32)
     judge = commands.add_parser("score")
     judge.add_argument("folders", type=Path, nargs="+")
     judge.add_argument("--bars", type=int, default=32)
@@ -94,6 +133,13 @@ def main() -> int:
     if args.command == "generate":
         options = {"variation": args.variation} if args.variation is not None else {}
         generate(args.out, [int(s) for s in args.seeds.split(",")], args.bars, options, args.limit)
+        return 0
+    if args.command == "real":
+        result = real(args.out, args.bars)
+        print(f"{result['pieces']} real pieces, {args.bars} bars, repeats written out (mean ± std over pieces):")
+        for metric, (mean, spread) in result["summary"].items():
+            print(f"  {metric}: {mean:.3f} ± {spread:.3f}")
+        (args.out / "summary.json").write_text(json.dumps(result, indent=1) + "\n")
         return 0
     results = {str(folder): score(folder, args.bars) for folder in args.folders}
     names = list(results)

@@ -40,6 +40,8 @@ THREADS_HELP = (
 EXAMPLES = """examples:
   musicgen-symbolic generate "a calm lo-fi piece in D minor at 80 bpm with electric piano, bass and drums" -o song.mid --wav song.wav
   musicgen-symbolic generate "upbeat waltz for strings" -o waltz.mid --bars 16 --seed 7 --num-samples 3
+  musicgen-symbolic generate "a pop song with piano, bass and drums" -o song.mid --form "intro:4 verse:8 chorus:8 verse:8 chorus:8"
+  musicgen-symbolic plot song.mid --similarity -o form.png
   musicgen-symbolic render song.mid -o song.wav --soundfont ~/sf2/MyFont.sf2
   musicgen-symbolic info
 """
@@ -132,8 +134,9 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
     sampling.add_argument(
         "--variation",
         type=float,
-        help="how much a returning section (a second verse, the last A of AABA) differs from its first time: the "
-        "share of its bars played afresh, later bars of a section more than its first; 0 = verbatim, 1 = all new "
+        help="how much a returning section (a second verse, the last A of AABA) differs from its first time: up to "
+        "0.5 a growing share of its bars plays a new melody over the same accompaniment, beyond 0.5 a growing share "
+        "is played afresh; later bars of a section vary more than its first; 0 = verbatim, 1 = all new "
         f"(default {DEFAULT_VARIATION:g})",
     )
     sampling.add_argument(
@@ -368,7 +371,7 @@ def _add_evaluate(commands: argparse._SubParsersAction) -> None:
     generation.add_argument("--temperature", type=float, help=f"(default {DEFAULT_TEMPERATURE})")
     generation.add_argument("--key-strength", type=float, help=f"(default {DEFAULT_KEY_STRENGTH})")
     generation.add_argument(
-        "--variation", type=float, help=f"returning sections' bars played afresh, 0–1 (default {DEFAULT_VARIATION:g})"
+        "--variation", type=float, help=f"how much returning sections vary, 0–1 (default {DEFAULT_VARIATION:g})"
     )
     generation.add_argument(
         "--nudge-after", type=int, metavar="BARS", help=f"(default {DEFAULT_NUDGE_AFTER}; 0 = never)"

@@ -9,9 +9,9 @@ new section (a drum fill), which kinds of instrument rest in it (an intro withou
 the piece's last bar (a held final chord).
 
 Which returning bars are copied is decided with the harmony (a bar is copied only where its chords equal the
-source's) and ``--variation`` (the share of returning bars played afresh): :class:`FormPlan`, which the grammar
-reads bar by bar. The grammar replays a copied bar's tokens through the model (``grammar.py``), so what follows
-hears what was played.
+source's) and ``--variation`` (a growing share of returning bars gets a new melody over the same accompaniment,
+then is played afresh): :class:`FormPlan`, which the grammar reads bar by bar. The grammar replays a copied bar's
+tokens through the model (``grammar.py``), so what follows hears what was played.
 
 The words are data (``SECTION_WORDS``, ``NAMED_FORMS``, ``RESTS``); finding them in a prompt is ``prompt/form.py``.
 """
@@ -254,6 +254,7 @@ class FormPlan:
     same_chords: Callable[[int, int, int], bool] | None = field(default=None, compare=False, repr=False)
     _layouts: dict[int, Layout] = field(default_factory=dict, compare=False, repr=False)
     _copies: dict[int, dict[int, int]] = field(default_factory=dict, compare=False, repr=False)
+    _varied: dict[int, dict[int, int]] = field(default_factory=dict, compare=False, repr=False)
 
     def layout(self, total_bars: int) -> Layout:
         if total_bars not in self._layouts:
@@ -276,28 +277,43 @@ class FormPlan:
         return Form(intro + core + outro, default=True)
 
     def copies(self, total_bars: int) -> dict[int, int]:
-        """Returning bar → the earlier bar it replays. The last bar is never copied: it ends the piece."""
+        """Returning bar → the earlier bar it replays whole. The last bar is never copied: it ends the piece."""
+        return self._decided(total_bars)[0]
+
+    def variations(self, total_bars: int) -> dict[int, int]:
+        """Returning bar → the earlier bar whose accompaniment it replays under a new melody."""
+        return self._decided(total_bars)[1]
+
+    def _decided(self, total_bars: int) -> tuple[dict[int, int], dict[int, int]]:
+        """Which returning bars (those whose chords equal their source's) are replayed whole, which under a new
+        melody, and (neither) which are played afresh. ``variation`` up to 0.5 re-plays the melody of a growing
+        share of them over the same accompaniment, beyond 0.5 a growing share afresh as a whole; later bars of a
+        section vary more than its first ones, which make the return recognisable (a weight from near 0 to 2
+        along the section; 0 and 1 stay none and all). One draw a bar, so the curve is smooth."""
         if total_bars not in self._copies:
             layout = self.layout(total_bars)
             rng = random.Random(f"variation/{self.seed}" if self.seed is not None else None)
-            copies = {}
+            melody, whole = min(1.0, 2 * self.variation), max(0.0, 2 * self.variation - 1)
+            copies, varied = {}, {}
             for bar in range(total_bars - 1):
                 source = layout.source_of(bar)
                 section = layout.section_at(bar)
-                # Later bars of a section vary more than its first ones, which make the return recognisable (a
-                # weight from near 0 to 2 along the section; 0 and 1 stay all and none). Drawn for every bar, so
-                # the curve is smooth.
                 weight = 2 * (bar - section.start + 0.5) / section.bars
-                fresh = rng.random() < 1 - (1 - self.variation) ** weight
-                if source is None or fresh:
+                draw = rng.random()
+                if source is None or draw < 1 - (1 - whole) ** weight:
                     continue
-                if self.same_chords is None or self.same_chords(bar, source, total_bars):
-                    copies[bar] = source
+                if self.same_chords is not None and not self.same_chords(bar, source, total_bars):
+                    continue
+                (varied if draw < 1 - (1 - melody) ** weight else copies)[bar] = source
             self._copies[total_bars] = copies
-        return self._copies[total_bars]
+            self._varied[total_bars] = varied
+        return self._copies[total_bars], self._varied[total_bars]
 
     def copy_of(self, bar: int, total_bars: int | None) -> int | None:
         return None if total_bars is None else self.copies(total_bars).get(bar)
+
+    def variation_of(self, bar: int, total_bars: int | None) -> int | None:
+        return None if total_bars is None else self.variations(total_bars).get(bar)
 
     def ends_held(self, bar: int, total_bars: int | None) -> bool:
         """The piece's last bar, held as one chord (a loop's last bar leads on instead)."""

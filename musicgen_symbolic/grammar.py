@@ -23,7 +23,10 @@ a valid MIDI file that obeys those attributes.
 With a form (``Constraints.form``, a ``form.FormPlan``), a bar that repeats an earlier one is the earlier bar's
 tokens again, forced one by one (``("forced", token)``) so that the model reads them through its cache and what
 follows hears them; a ``Program`` token is added or dropped where the instrument in force before the bar differs,
-and the bar closes when the copy ends. The instruments a section rests (an intro's drums) leave its bars'
+and the bar closes when the copy ends. A varied bar (``--variation``) replays its source's metre, chords and
+accompaniment the same way, each kept note forced at its position, while only the melody's instruments may add
+notes, and positions between the kept ones (``("varied", …)``): a new melody over the same bass and drums. The
+instruments a section rests (an intro's drums) leave its bars'
 choices, and the piece's last bar plays on its first position only: one chord, held (``pipeline`` lets it ring
 to the end).
 
@@ -47,7 +50,7 @@ from torch import Tensor
 from .constants import DEFAULT_NUDGE_AFTER, POSITIONS_PER_BEAT
 from .theory import MAJOR_SCALE, MINOR_SCALE
 from .tokenizer import KIND, KINDS, NOTE_STARTS, MusicTokenizer
-from .vocabulary import ROLE_PROGRAMS
+from .vocabulary import MELODY_PROGRAMS, ROLE_PROGRAMS
 
 if TYPE_CHECKING:
     from .theory import Chord
@@ -83,6 +86,8 @@ class FormRules(Protocol):
     """What a form asks of each bar (``form.FormPlan``); bars are 0-based, ``total_bars`` None until known."""
 
     def copy_of(self, bar: int, total_bars: int | None) -> int | None: ...
+
+    def variation_of(self, bar: int, total_bars: int | None) -> int | None: ...
 
     def ends_held(self, bar: int, total_bars: int | None) -> bool: ...
 
@@ -190,6 +195,18 @@ class Grammar:
             return self._mask([self.eos_id])
         if kind == "forced":
             return self._mask([fields[0]])
+        if kind == "varied":  # a bar replaying its source's accompaniment under a new melody
+            position, next_kept, bar_positions, free, current, must_note, more_notes, may_open_bar, may_end = fields
+            mask = self._mask([])
+            if more_notes:
+                self._allow_instruments(mask, free, current)
+            if not must_note:  # not right after a new position of the melody's own
+                mask[self.position_ids[position + 1 : next_kept + 1 if next_kept >= 0 else bar_positions]] = True
+                mask[self.ids["Bar"]] = next_kept < 0 and may_open_bar
+                mask[self.eos_id] = next_kept < 0 and may_end
+            if not mask.any():
+                mask[self.eos_id] = True
+            return mask
         if kind == "close":  # a replayed bar is complete: the next bar, or the end
             may_open_bar, may_end = fields
             return self._mask(([*self.ids["Bar"]] if may_open_bar else []) + ([self.eos_id] if may_end else []))
@@ -319,6 +336,12 @@ class GrammarState:
         self.replay: list[int] | None = None
         self.replayed = 0  # tokens of ``replay`` emitted so far
         self.replay_program: int | None = None  # the replayed bar's instrument in force, as its Program token
+        # A varied bar: the source's accompaniment as (position, [(Program token, note tokens)]) events, where the
+        # next one is, the kept note's tokens still to force, and the instruments whose melody is played afresh.
+        self.kept: list[tuple[int, list[tuple[int, list[int]]]]] | None = None
+        self.kept_event = self.kept_note = 0
+        self.forcing: list[int] = []
+        self.free_programs: tuple[int, ...] = ()
         self.resting: frozenset[int] = frozenset()
         self.recalled: set[int] = set()  # instruments back from a rest, nudged at once until they play
         self.held = False
@@ -395,6 +418,8 @@ class GrammarState:
         if self.replay is not None:
             if self.replayed < len(self.replay):
                 return ("forced", self._replay_next())
+            if self.kept is not None:
+                return self._varied_key()
             return ("close", self._may_open_bar(), self._may_end() and not self.unused)
         last = self.last
         if last == "BOS":
@@ -437,13 +462,58 @@ class GrammarState:
         return self.g.chord_id(self.c.chords.chord_at(half, self.target_bars))
 
     def take_forced(self, limit: int) -> list[int]:
-        """Advance through the rest of the bar being replayed (at most ``limit`` tokens); its tokens."""
+        """Advance through the forced tokens that come next (a replayed bar's, at most ``limit``); those tokens."""
         taken: list[int] = []
-        while self.replay is not None and self.replayed < len(self.replay) and len(taken) < limit:
-            token = self._replay_next()
-            self.advance(token)
-            taken.append(token)
+        while len(taken) < limit:
+            key = self._key(TOKENS_TO_CLOSE)
+            if key[0] != "forced":
+                break
+            self.advance(key[1])
+            taken.append(key[1])
         return taken
+
+    def _varied_key(self) -> tuple:
+        """In a varied bar: the kept note being forced, a melody note's own tokens, or at a boundary the melody's
+        instruments and the positions up to the next kept note (the bar closes after the last one)."""
+        if self.forcing:
+            return ("forced", self.forcing[0])
+        last = self.last
+        if last == "Program":
+            return ("pitch", self.program == -1)
+        if last in ("Pitch", "PitchDrum"):
+            return ("velocity", last == "PitchDrum", self.last_id if last == "PitchDrum" else None)
+        if not self._note_ended() and last in ("Velocity", "DrumVel"):
+            return ("duration", self.last_id if last == "Velocity" and self.program != -1 else None)
+        next_kept = self.kept[self.kept_event][0] if self.kept_event < len(self.kept) else -1
+        current = self.program_id if self.g.program_changes and self.program_id in self.free_programs else None
+        return (
+            "varied",
+            self.position,
+            next_kept,
+            self.bar_positions,
+            self.free_programs,
+            current,
+            last == "Position",
+            self.notes_here < MAX_NOTES_PER_POSITION,
+            self._may_open_bar(),
+            self._may_end() and not self.unused,
+        )
+
+    def _queue_kept_note(self) -> None:
+        """At a kept note's position, between notes: force it next (its ``Program`` first where another is in
+        force, or where every note names its instrument)."""
+        if self.forcing or self.kept is None or self.replayed < len(self.replay):
+            return
+        if self.last != "Position" and not self._note_ended():
+            return
+        if self.kept_event < len(self.kept) and self.kept[self.kept_event][0] == self.position:
+            notes = self.kept[self.kept_event][1]
+            program, tokens = notes[self.kept_note]
+            named = not self.g.program_changes or self.program_id != program
+            self.forcing = ([program] if named else []) + list(tokens)
+            self.kept_note += 1
+            if self.kept_note == len(notes):
+                self.kept_event, self.kept_note = self.kept_event + 1, 0
 
     def _replay_next(self) -> int:
         """The next token of the bar being replayed: its own, or the ``Program`` token of the instrument its next
@@ -508,6 +578,8 @@ class GrammarState:
                 self.unused.discard(token_id)
                 self._update_programs_now()
         self.last = name
+        if self.kept is not None:
+            self._queue_kept_note()
 
     def _follow_form(self, token_id: int, name: str) -> None:
         """Record the token in its bar (a replay's source); step through the bar being replayed."""
@@ -516,7 +588,9 @@ class GrammarState:
             self.program_before.append(self.program_id)
         elif self.played and name != "Tempo":  # the tempo is said once, in the first bar: never replayed
             self.played[-1].append(token_id)
-        if self.replay is not None and self.replayed < len(self.replay):
+        if self.forcing and token_id == self.forcing[0]:
+            self.forcing.pop(0)
+        elif self.replay is not None and self.replayed < len(self.replay):
             if token_id == self.replay[self.replayed]:
                 self.replayed += 1
                 if name == "Program":
@@ -537,7 +611,7 @@ class GrammarState:
             self.replayed += 1
 
     def _enter_bar(self) -> None:
-        self.replay = None
+        self.replay, self.kept, self.forcing = None, None, []
         if self.c.form is not None:
             self._bar_rules()
 
@@ -549,6 +623,9 @@ class GrammarState:
             self.replay, self.replayed = [t for t in self.played[source] if t != self.tempo_id], 0
             self.replay_program = self.program_before[source]
             self._skip_replayed_programs(self.program_id)
+        varied = form.variation_of(bar, total) if replaying and source is None else None
+        if varied is not None and varied < len(self.played) - 1:
+            self._start_variation(varied)
         roles = form.rests(bar, total)
         resting = frozenset().union(*(self.g.role_ids[role] for role in roles)) & set(self.program_ids)
         resting = resting if resting and set(self.program_ids) - resting else frozenset()
@@ -558,6 +635,53 @@ class GrammarState:
             self.heard_in_bar[program_id] = self.bars_done
         self.held = form.ends_held(bar, total)
         self._update_programs_now()
+
+    def _start_variation(self, source: int) -> None:
+        """Replay bar ``source``'s header (metre, chords) and accompaniment; its melody instruments play anew. A bar
+        with nothing to keep, or no melody to vary, is played afresh."""
+        tokens = [t for t in self.played[source] if t != self.tempo_id]
+        names = self.g.kind_names
+        body = next((i for i, t in enumerate(tokens) if names[t] == "Position"), len(tokens))
+        groups: list[tuple[int, int, list[int]]] = []  # (position, Program token, note tokens)
+        position, program = -1, self.program_before[source]
+        for token in tokens[body:]:
+            name = names[token]
+            if name == "Position":
+                position = self.g.values[token]
+            elif name == "Program":
+                program = token
+            elif name in NOTE_STARTS:
+                groups.append((position, program, [token]))
+            elif groups and program is not None:
+                groups[-1][2].append(token)
+        melody = self._melody_of(groups)
+        kept = [(pos, program, notes) for pos, program, notes in groups if program not in melody]
+        if not melody or not kept or any(program is None for _, program, _ in kept):
+            return
+        events: list[tuple[int, list[tuple[int, list[int]]]]] = []
+        for pos, program, notes in kept:
+            if not events or events[-1][0] != pos:
+                events.append((pos, []))
+            events[-1][1].append((program, notes))
+        self.replay, self.replayed, self.replay_program = tokens[:body], 0, self.program_before[source]
+        self.kept, self.kept_event, self.kept_note, self.forcing = events, 0, 0, []
+        self.free_programs = tuple(sorted(melody))
+
+    def _melody_of(self, groups: list[tuple[int, int, list[int]]]) -> frozenset[int]:
+        """The Program tokens of a bar's melody: its melody instruments (``vocabulary.MELODY_PROGRAMS``), else the
+        pitched instrument with the highest mean pitch, where another instrument plays too."""
+        values = self.g.values
+        programs = {program for _, program, _ in groups if program is not None}
+        melody = frozenset(p for p in programs if values[p] in MELODY_PROGRAMS)
+        if melody or len(programs) < 2:
+            return melody
+        pitches: dict[int, list[int]] = {}
+        for _, program, notes in groups:
+            if values[program] != -1 and self.g.kind_names[notes[0]] == "Pitch":
+                pitches.setdefault(program, []).append(values[notes[0]])
+        if not pitches:
+            return frozenset()
+        return frozenset({max(pitches, key=lambda p: sum(pitches[p]) / len(pitches[p]))})
 
     def _update_nudges(self) -> None:
         """The requested instruments silent for ``nudge_after`` whole bars or more, with their least probability."""

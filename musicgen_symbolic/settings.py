@@ -42,7 +42,7 @@ class GenerationSettings:
     key_strength: float = DEFAULT_KEY_STRENGTH  # the pull towards the asked key's scale and tonic; 0 = off
     melody_shape: float = DEFAULT_MELODY_SHAPE  # a melody instrument's pull towards steps; 0 = off
     nudge_after: int = DEFAULT_NUDGE_AFTER  # silent bars before an asked-for instrument is nudged back; 0 = never
-    variation: float = DEFAULT_VARIATION  # the share of a returning section's bars played afresh; 0 = verbatim
+    variation: float = DEFAULT_VARIATION  # how much returning sections vary (form.FormPlan); 0 = verbatim
     seed: int | None = None  # the same seed gives the same MIDI bytes on the same machine
     max_new_tokens: int | None = None  # None: enough for the length asked for
     use_cache: bool = True  # the KV cache (off only to check it)

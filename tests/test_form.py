@@ -170,9 +170,12 @@ def test_every_layout_covers_the_piece_and_copies_only_earlier_bars(names, sized
         assert 0 <= source < bar < total - 1
 
 
-def test_variation_lowers_the_share_of_copied_bars_smoothly():
-    counts = [len(FormPlan(parse_form("AABA"), seed=0, variation=v).copies(64)) for v in (0, 0.25, 0.5, 0.75, 1)]
-    assert counts == sorted(counts, reverse=True) and counts[0] > 30 and counts[-1] == 0
+def test_variation_varies_the_melody_then_whole_bars_smoothly():
+    plans = [FormPlan(parse_form("AABA"), seed=0, variation=v) for v in (0, 0.25, 0.5, 0.75, 1)]
+    copies = [len(plan.copies(64)) for plan in plans]
+    kept = [len(plan.copies(64)) + len(plan.variations(64)) for plan in plans]  # the accompaniment replayed
+    assert copies == sorted(copies, reverse=True) and copies[0] > 30 and copies[2] == 0
+    assert kept[:3] == [copies[0]] * 3 and kept == sorted(kept, reverse=True) and kept[-1] == 0
 
 
 # ---------------------------------------------------------------------------- generation
@@ -193,6 +196,31 @@ def test_returning_bars_at_variation_0_repeat_exactly(tiny_generator):
         bars = _bars_of(result)
         for bar, source in copies.items():
             assert bars[bar] == bars[source], (seed, bar, source)
+
+
+def test_a_varied_bar_keeps_the_accompaniment_and_plays_a_new_melody(tiny_generator):
+    varied_bars = 0
+    for seed in range(3):
+        result = tiny_generator.generate_many(
+            "flute, piano and drums", bars=16, seed=seed, variation=0.5, form="A:8 A:8", time_signature="4/4"
+        )[0]
+        plan = FormPlan(parse_form("A:8 A:8"), None, seed, 0.5, same_chords=result.plan.same_chords)
+        assert not plan.copies(16) and plan.variations(16)
+        midi = pretty_midi.PrettyMIDI(io.BytesIO(midi_bytes(result.midi)))
+        per_bar = midi.resolution * 4
+        notes: dict[tuple[int, int], set] = {}
+        for instrument in midi.instruments:
+            program = -1 if instrument.is_drum else instrument.program
+            for note in instrument.notes:
+                bar, within = divmod(midi.time_to_tick(note.start), per_bar)
+                notes.setdefault((bar, program), set()).add((within, note.pitch))
+        for bar, source in plan.variations(16).items():
+            if not notes.get((source, 73)) or not (notes.get((source, 0)) or notes.get((source, -1))):
+                continue  # no flute, or nothing under it, in the source: played afresh
+            varied_bars += 1
+            for program in (0, -1):  # piano and drums: as they were
+                assert notes.get((bar, program)) == notes.get((source, program)), (seed, bar, program)
+    assert varied_bars >= 3
 
 
 def test_sections_are_markers_and_the_ending_is_one_held_chord(tiny_generator):
