@@ -13,7 +13,7 @@ source's) and ``--variation`` (a growing share of returning bars gets a new melo
 then is played afresh): :class:`FormPlan`, which the grammar reads bar by bar. The grammar replays a copied bar's
 tokens through the model (``grammar.py``), so what follows hears what was played.
 
-The words are data (``SECTION_WORDS``, ``NAMED_FORMS``, ``RESTS``); finding them in a prompt is ``prompt/form.py``.
+The words are data (``lexicon.SECTION_PHRASES``, ``NAMED_FORMS``, ``RESTS``); finding them in a prompt is ``prompt/form.py``.
 """
 
 from __future__ import annotations
@@ -25,25 +25,25 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from .errors import MusicGenError
+from .lexicon import SECTION_PHRASES
 
 MAX_SECTIONS = 64
-PHRASE_BARS = 8  # a section of a default form, in pieces of 24 bars or more
+PHRASE_BARS = 8  # a section of a default form, in pieces of 16 bars or more
 SHORT_PHRASE_BARS = 4  # in shorter pieces
 PERIOD_PHRASE_BARS, PERIOD_ECHO_BARS = 4, 2  # inside a section: each 4-bar phrase starts as the one before did
 HALF_SECTIONS = frozenset({"intro", "outro", "build", "pre-chorus", "coda"})  # half a phrase where no length is given
 
-# Section names a form may use (``--form``, prompts), each with the spellings read as it.
+# Section names a form may use: the prompt's words for them (``lexicon.SECTION_PHRASES``), and in ``--form`` also
+# words too ambiguous in prose ("a catchy hook", "a guitar solo").
+FLAG_ONLY_SECTION_WORDS: dict[str, tuple[str, ...]] = {
+    "chorus": ("hook",),
+    "build": ("riser",),
+    "solo": ("solo", "solo section", "instrumental break"),
+    "outro": ("ending",),
+}
 SECTION_WORDS: dict[str, tuple[str, ...]] = {
-    "intro": ("intro", "introduction"),
-    "verse": ("verse", "verses"),
-    "pre-chorus": ("pre-chorus", "prechorus", "pre chorus"),
-    "chorus": ("chorus", "choruses", "refrain", "hook"),
-    "bridge": ("bridge", "middle eight", "middle 8"),
-    "breakdown": ("breakdown",),
-    "build": ("build", "build-up", "buildup", "build up", "riser"),
-    "drop": ("drop", "drops"),
-    "solo": ("solo section", "instrumental break"),
-    "outro": ("outro", "coda", "ending section"),
+    name: tuple(dict.fromkeys((name, *SECTION_PHRASES.get(name, ()), *FLAG_ONLY_SECTION_WORDS.get(name, ()))))
+    for name in (*SECTION_PHRASES, *FLAG_ONLY_SECTION_WORDS)
 }
 SECTION_OF_WORD = {word: name for name, words in SECTION_WORDS.items() for word in words}
 
@@ -80,7 +80,7 @@ SECTION_ENERGY: dict[str, float] = {
 # Default forms for the genres whose music is written in songs or dance tracks (others: lettered phrases).
 SONG_GENRES = frozenset({"pop", "rock", "country", "funk", "reggae", "soul", "disco", "hip-hop", "metal", "ballad"})
 DANCE_GENRES = frozenset({"edm", "techno", "electronic"})
-# Their sections by the number of phrases (8 bars each; 4 in pieces under 24 bars).
+# Their sections by the number of phrases (8 bars each; 4 in pieces under 16 bars).
 SONG_SECTIONS = {
     2: "verse chorus",
     3: "verse chorus chorus",

@@ -779,7 +779,7 @@ CHORDS_LASTING = ("lasting", "held for", "ringing for", "of")
 
 # --------------------------------------------------------------------------- form
 
-# Section names (``form.SECTION_WORDS`` has the names a form uses) as a prompt writes them.
+# Section names (those of ``form.py``) as a prompt writes them; ``--form`` reads a few more (``form.SECTION_WORDS``).
 SECTION_PHRASES: dict[str, tuple[str, ...]] = {
     "intro": ("intro", "introduction"),
     "verse": ("verse", "verses"),

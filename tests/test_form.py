@@ -42,6 +42,20 @@ def test_form_flag_phrasings(text, sections):
     assert " ".join(map(str, parse_form(text).parts)) == sections
 
 
+def test_the_form_words_name_forms_and_sections_that_exist():
+    from musicgen_symbolic.form import NAMED_FORMS, RESTS, SECTION_ENERGY, SECTION_WORDS
+    from musicgen_symbolic.lexicon import FORM_PHRASES, SECTION_PHRASES
+
+    assert set(FORM_PHRASES.values()) <= set(NAMED_FORMS)
+    assert set(SECTION_PHRASES) <= set(SECTION_WORDS)
+    sections = set(SECTION_WORDS) | set("ABCDEFGH")
+    assert set(RESTS) <= sections and set(SECTION_ENERGY) <= sections
+    for form in NAMED_FORMS.values():
+        assert set(form.split()) <= sections, form
+    spellings = [word for words in SECTION_WORDS.values() for word in words]
+    assert len(spellings) == len(set(spellings)), "a word names two sections"
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
