@@ -73,6 +73,7 @@ KEY_PROFILES = {
     ),
 }  # fmt: skip
 PHRASE_BARS = 4
+ONSET_TOLERANCE = 1e-6  # seconds: a note this close after a downbeat starts on it
 KEY_BLOCK_BARS = 8
 # What a report records of the generation settings (besides the length): those that change what is played.
 REPORTED_SETTINGS = (
@@ -192,7 +193,7 @@ def instrument_coverage(midi: pretty_midi.PrettyMIDI, programs: set[int], phrase
     for instrument in midi.instruments:
         program = program_of(instrument)
         if program in played and instrument.notes:
-            onsets = np.array([note.start for note in instrument.notes])
+            onsets = np.array([note.start for note in instrument.notes]) + ONSET_TOLERANCE
             phrases = np.searchsorted(phrase_starts, onsets, side="right") - 1
             played[program][phrases[phrases >= 0]] = True
     return float(np.mean([np.average(phrases, weights=lengths) for phrases in played.values()]))
@@ -203,8 +204,10 @@ def empty_bar_rate(midi: pretty_midi.PrettyMIDI) -> float:
     end = midi.get_end_time()
     if len(downbeats) == 0 or end == 0:
         return 1.0
-    onsets = np.array([n.start for i in midi.instruments for n in i.notes])
-    edges = np.append(downbeats, max(end, downbeats[-1] + 1e-6))
+    # + ONSET_TOLERANCE: a note on a downbeat may start a rounding error before the downbeat's own time (a held
+    # last chord, whose notes all start there, read as an empty bar)
+    onsets = np.array([n.start for i in midi.instruments for n in i.notes]) + ONSET_TOLERANCE
+    edges = np.append(downbeats, max(end, downbeats[-1] + 1e-6) + ONSET_TOLERANCE)
     filled = np.histogram(onsets, bins=edges)[0] > 0
     return float(1 - filled.mean())
 
