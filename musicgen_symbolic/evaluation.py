@@ -17,7 +17,8 @@ Definitions (all per file; a report averages them over files that have the targe
   by exact program and by General MIDI family (8 programs a family; drums a family of their own).
 * instrument coverage: the share of (requested instrument, 4-bar phrase) pairs in which that instrument
   starts a note: do all the instruments asked for keep playing, or only appear once? (A last phrase of
-  fewer bars counts as one.)
+  fewer bars counts as one; a phrase that the piece's own sections rest the instrument in, an intro's drums,
+  does not count for it.)
 * CR — compression ratio of the note set, COSIATEC-style: notes are points (onset on a sixteenth-note
   grid, pitch); the largest maximal translatable patterns (SIA) and their translators form translational
   equivalence classes, chosen greedily by compression; CR = points / (Σ(|pattern| + |translators| − 1)
@@ -181,9 +182,16 @@ def scale_consistency(midi: pretty_midi.PrettyMIDI) -> float:
     return float(best / len(pitches))
 
 
-def instrument_coverage(midi: pretty_midi.PrettyMIDI, programs: set[int], phrase_bars: int = PHRASE_BARS) -> float:
+def instrument_coverage(
+    midi: pretty_midi.PrettyMIDI,
+    programs: set[int],
+    phrase_bars: int = PHRASE_BARS,
+    resting: dict[int, set[int]] | None = None,
+) -> float:
     """Share of (program, phrase of ``phrase_bars`` bars) pairs in which the program (drums: -1) starts a note, each
-    phrase weighted by its bars: a short last phrase counts for the bars it has."""
+    phrase weighted by its bars: a short last phrase counts for the bars it has. ``resting``: program → the bars its
+    sections rest it on purpose (an intro without drums, ``form.RESTS``); a phrase all of whose bars rest it is not
+    counted for it."""
     bars = max(1, bar_count(midi))
     phrase_starts = midi.get_downbeats()[:bars][::phrase_bars]
     if not programs or len(phrase_starts) == 0:
@@ -196,7 +204,32 @@ def instrument_coverage(midi: pretty_midi.PrettyMIDI, programs: set[int], phrase
             onsets = np.array([note.start for note in instrument.notes]) + ONSET_TOLERANCE
             phrases = np.searchsorted(phrase_starts, onsets, side="right") - 1
             played[program][phrases[phrases >= 0]] = True
-    return float(np.mean([np.average(phrases, weights=lengths) for phrases in played.values()]))
+    shares = []
+    for program, phrases in played.items():
+        rests = (resting or {}).get(program, set())
+        counted = np.array(
+            [not set(range(i * phrase_bars, i * phrase_bars + n)) <= rests for i, n in enumerate(lengths)]
+        )
+        if counted.any():
+            shares.append(np.average(phrases[counted], weights=lengths[counted]))
+    return float(np.mean(shares)) if shares else 0.0
+
+
+def resting_bars(sections: list[tuple[int, str]], bars: int, programs: set[int]) -> dict[int, set[int]]:
+    """Program → the bars its sections rest it (``form.RESTS`` by the sections' names), where another of
+    ``programs`` plays on, as the grammar rests them."""
+    from .form import RESTS
+    from .vocabulary import ROLE_PROGRAMS
+
+    out: dict[int, set[int]] = {}
+    for i, (start, label) in enumerate(sections):
+        end = sections[i + 1][0] if i + 1 < len(sections) else bars
+        roles = RESTS.get(label, frozenset())
+        rested = {p for p in programs if any(p in ROLE_PROGRAMS[role] for role in roles)}
+        if rested and programs - rested:
+            for program in rested:
+                out.setdefault(program, set()).update(range(start, end))
+    return out
 
 
 def empty_bar_rate(midi: pretty_midi.PrettyMIDI) -> float:
@@ -253,7 +286,8 @@ def score_midi(
         result["instrument_precision"], result["instrument_recall"], result["instrument_f1"] = _prf(found, wanted)
         families = _prf({gm_family(p) for p in found}, {gm_family(p) for p in wanted})
         result["family_precision"], result["family_recall"], result["family_f1"] = families
-        result["instrument_coverage"] = instrument_coverage(midi, wanted)
+        rests = resting_bars(sections, bar_count(midi), wanted) if sections else None
+        result["instrument_coverage"] = instrument_coverage(midi, wanted, resting=rests)
     result.update(_musicality(midi, target))
     result.update(structure_scores(midi, sections))
     return result

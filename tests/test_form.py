@@ -340,6 +340,21 @@ def test_structure_metrics_see_copies_returns_and_sections():
     assert scores["section_contrast"] == pytest.approx(1.0)  # B shares no (onset, interval) with A
 
 
+def test_instrument_coverage_does_not_count_a_rest_the_form_asks_for():
+    from musicgen_symbolic.evaluation import instrument_coverage, resting_bars
+
+    midi = _repeating_midi()  # piano in all 8 bars
+    drums = pretty_midi.Instrument(0, is_drum=True)
+    drums.notes = [pretty_midi.Note(90, 36, bar * 2.0, bar * 2.0 + 0.1) for bar in range(4, 8)]
+    midi.instruments.append(drums)
+    wanted = {0, -1}
+    assert instrument_coverage(midi, wanted) == pytest.approx(0.75)  # the drums missed the first phrase
+    rests = resting_bars([(0, "intro"), (4, "verse")], 8, wanted)
+    assert rests == {-1: {0, 1, 2, 3}}  # the intro rests the drums, not the piano (no melody instrument)
+    assert instrument_coverage(midi, wanted, resting=rests) == 1.0
+    assert resting_bars([(0, "intro"), (4, "verse")], 8, {-1}) == {}  # nothing plays on: no rest
+
+
 def test_evaluate_reads_sections_from_the_markers(tmp_path, tiny_generator):
     from musicgen_symbolic.evaluation import _midi_with_sections
 
