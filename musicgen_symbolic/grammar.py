@@ -616,16 +616,8 @@ class GrammarState:
             self._bar_rules()
 
     def _bar_rules(self, replaying: bool = True) -> None:
-        """What the form asks of the bar just opened: a replay of an earlier bar, rests, the held ending."""
+        """What the form asks of the bar just opened: rests, a replay of an earlier bar, the held ending."""
         form, bar, total = self.c.form, self.bar, self.target_bars
-        source = form.copy_of(bar, total) if replaying else None
-        if source is not None and source < len(self.played) - 1:
-            self.replay, self.replayed = [t for t in self.played[source] if t != self.tempo_id], 0
-            self.replay_program = self.program_before[source]
-            self._skip_replayed_programs(self.program_id)
-        varied = form.variation_of(bar, total) if replaying and source is None else None
-        if varied is not None and varied < len(self.played) - 1:
-            self._start_variation(varied)
         roles = form.rests(bar, total)
         resting = frozenset().union(*(self.g.role_ids[role] for role in roles)) & set(self.program_ids)
         resting = resting if resting and set(self.program_ids) - resting else frozenset()
@@ -633,8 +625,34 @@ class GrammarState:
         self.resting = resting
         for program_id in self.resting & set(self.heard_in_bar):  # a rest asked for is not a silence to nudge
             self.heard_in_bar[program_id] = self.bars_done
+        source = form.copy_of(bar, total) if replaying else None
+        if source is not None and self._replayable(source):
+            self.replay, self.replayed = [t for t in self.played[source] if t != self.tempo_id], 0
+            self.replay_program = self.program_before[source]
+            self._skip_replayed_programs(self.program_id)
+        varied = form.variation_of(bar, total) if replaying and source is None else None
+        if varied is not None and self._replayable(varied):
+            self._start_variation(varied)
         self.held = form.ends_held(bar, total)
         self._update_programs_now()
+
+    def _replayable(self, source: int) -> bool:
+        """Whether bar ``source`` may be replayed here: it is complete, and every requested instrument silent long
+        enough to be nudged back (not resting here) plays in it; else the bar is played afresh and the nudge
+        brings the instrument back, which a replay would keep out."""
+        if source >= len(self.played) - 1:
+            return False
+        silent = {
+            program_id
+            for program_id, heard in self.heard_in_bar.items()
+            if program_id not in self.resting
+            and (program_id in self.recalled or self.bars_done - 1 - heard - self.c.nudge_after >= 0)
+        }
+        if not silent:
+            return True
+        playing = {t for t in self.played[source] if self.g.kind_names[t] == "Program"}
+        playing.add(self.program_before[source])
+        return silent <= playing
 
     def _start_variation(self, source: int) -> None:
         """Replay bar ``source``'s header (metre, chords) and accompaniment; its melody instruments play anew. A bar

@@ -65,13 +65,17 @@ def score_to_midi(
 
 
 def hold_last_notes(midi: pretty_midi.PrettyMIDI, start: float, end: float) -> None:
-    """Let the pitched notes that start at or after ``start`` (the last bar) ring until ``end``: a held final chord."""
+    """A held final chord: the pitched notes that start at or after ``start`` (the last bar) ring until ``end``, and
+    those still sounding from before stop at ``start``, where the chord arrives (a note held over it would blur it,
+    and one of the same pitch would cut the chord's note short in the file)."""
     for instrument in midi.instruments:
         if instrument.is_drum:
             continue
         for note in instrument.notes:
             if note.start >= start - 1e-6:
                 note.end = max(note.end, end)
+            elif note.end > start:
+                note.end = start
 
 
 def scale_velocities(midi: pretty_midi.PrettyMIDI, spans: list[tuple[float, float, float]]) -> None:

@@ -202,8 +202,8 @@ def _bars_of(result) -> list:  # noqa: ANN001
 def test_returning_bars_at_variation_0_repeat_exactly(tiny_generator):
     for seed in range(3):
         result = tiny_generator.generate_many(
-            "a jazz tune with piano, bass and drums", bars=16, seed=seed, variation=0, form="A:8 A:8"
-        )[0]
+            "a jazz tune with piano, bass and drums", bars=16, seed=seed, variation=0, form="A:8 A:8", nudge_after=0
+        )[0]  # (with the nudge on, a bar whose source leaves out a long-silent instrument is played afresh)
         plan = FormPlan(parse_form("A:8 A:8"), "jazz", seed, 0.0, same_chords=result.plan.same_chords)
         copies = plan.copies(16)
         assert len(copies) >= 6  # the second A (its cadence may differ) and the first A's second phrase
@@ -216,7 +216,13 @@ def test_a_varied_bar_keeps_the_accompaniment_and_plays_a_new_melody(tiny_genera
     varied_bars = 0
     for seed in range(3):
         result = tiny_generator.generate_many(
-            "flute, piano and drums", bars=16, seed=seed, variation=0.5, form="A:8 A:8", time_signature="4/4"
+            "flute, piano and drums",
+            bars=16,
+            seed=seed,
+            variation=0.5,
+            form="A:8 A:8",
+            time_signature="4/4",
+            nudge_after=0,
         )[0]
         plan = FormPlan(parse_form("A:8 A:8"), None, seed, 0.5, same_chords=result.plan.same_chords)
         assert not plan.copies(16) and plan.variations(16)
@@ -237,6 +243,20 @@ def test_a_varied_bar_keeps_the_accompaniment_and_plays_a_new_melody(tiny_genera
     assert varied_bars >= 3
 
 
+def test_a_replay_never_keeps_out_an_instrument_the_nudge_would_bring_back(tiny_generator):
+    for seed in range(3):
+        result = tiny_generator.generate_many(
+            "flute, piano, bass and drums", bars=32, seed=seed, variation=0, form="A:16 A:16", nudge_after=1
+        )[0]
+        bars = len(result.midi.get_downbeats())
+        downbeats = list(result.midi.get_downbeats()) + [result.midi.get_end_time()]
+        for instrument in result.midi.instruments:  # silent at most a few bars, replays or not
+            starts = sorted(n.start for n in instrument.notes)
+            heard = [any(downbeats[b] - 1e-6 <= t < downbeats[b + 1] - 1e-6 for t in starts) for b in range(bars)]
+            gaps = "".join("x" if h else "." for h in heard).split("x")
+            assert max(len(gap) for gap in gaps[1:-1] or [""]) <= 6, (seed, instrument.name)
+
+
 def test_sections_are_markers_and_the_ending_is_one_held_chord(tiny_generator):
     result = tiny_generator.generate_many("piano and strings", bars=16, seed=1, form="A B")[0]
     data = midi_bytes(result.midi)
@@ -248,6 +268,8 @@ def test_sections_are_markers_and_the_ending_is_one_held_chord(tiny_generator):
     final = [n for i in midi.instruments for n in i.notes if n.start >= last_bar - 1e-6]
     assert len(final) >= 3 and all(abs(n.start - last_bar) < 1e-6 for n in final)  # one chord, on the downbeat
     assert all(abs(n.end - end) < 1e-3 for i in midi.instruments if not i.is_drum for n in i.notes if n in final)
+    before = [n for i in midi.instruments if not i.is_drum for n in i.notes if n.start < last_bar - 1e-6]
+    assert all(n.end <= last_bar + 1e-6 for n in before)  # nothing held over blurs the final chord
 
 
 def test_an_intro_rests_the_drums_and_they_come_back(tiny_generator):
