@@ -65,7 +65,7 @@ MAX_NUDGE = 0.25  # ... up to this
 MAX_NUDGED_SHARE = 0.5  # the most that all the nudged instruments get together at one choice
 TONIC_LIFT = 2 / 3  # the tonic's logit lift at anchors, per unit of key strength (third and fifth: half)
 CENTRE_LIFT = 0.3  # the same on every other note: the key's tonal centre, gently, all through the piece
-HELD_MIN_NOTES = 3  # the held last chord has at least this many notes
+HELD_MIN_NOTES, HELD_MIN_PITCHED = 3, 2  # the held last chord has at least so many notes, and so many pitched
 PHRASE_BARS = 4  # anchors: the first beat of bars 1, 5, 9… (where phrases start), and the whole last bar
 
 
@@ -307,7 +307,7 @@ class GrammarState:
         self.target_bars: int | None = constraints.bars
         self.bar_positions = 0
         self.position = -1
-        self.notes_here = 0
+        self.notes_here = self.pitched_here = 0
         self.chords_in_bar = 0
         self.program = 0
         self.last_pitch: dict[int, int] = {}  # program → the pitch it last started (a melody's previous note)
@@ -442,7 +442,7 @@ class GrammarState:
         if tokens_left < TOKENS_TO_CLOSE:
             return ("end",)
         more_notes = note_ended and self.notes_here < MAX_NOTES_PER_POSITION
-        may_end = self._may_end() and not self.unused and (not self.held or self.notes_here >= HELD_MIN_NOTES)
+        may_end = self._may_end() and not self.unused and (not self.held or self._chord_held())
         return (
             "boundary",
             self.position,
@@ -515,6 +515,12 @@ class GrammarState:
             if self.kept_note == len(notes):
                 self.kept_event, self.kept_note = self.kept_event + 1, 0
 
+    def _chord_held(self) -> bool:
+        """The held last bar has its chord: ``HELD_MIN_NOTES`` notes, ``HELD_MIN_PITCHED`` of them pitched where a
+        pitched instrument may play (else a drum hit alone ended some pieces)."""
+        pitched_possible = any(self.g.values[p] != -1 for p in self.programs_now)
+        return self.notes_here >= HELD_MIN_NOTES and (self.pitched_here >= HELD_MIN_PITCHED or not pitched_possible)
+
     def _replay_next(self) -> int:
         """The next token of the bar being replayed: its own, or the ``Program`` token of the instrument its next
         note belongs to, where that differs from the one now in force (the copy follows other notes than the
@@ -538,7 +544,7 @@ class GrammarState:
         if name == "Bar":
             self.bars_done += 1
             self.position = -1
-            self.notes_here = 0
+            self.notes_here = self.pitched_here = 0
             self.chords_in_bar = 0
             self._enter_bar()
             self._update_programs_now()
@@ -554,7 +560,7 @@ class GrammarState:
             self.chords_in_bar += 1
         elif name == "Position":
             self.position = value
-            self.notes_here = 0
+            self.notes_here = self.pitched_here = 0
         elif name == "Tempo":
             self.tempo_emitted = True
             self.tempo_id = token_id
@@ -566,6 +572,7 @@ class GrammarState:
             self.notes_here += 1
             if name == "Pitch":
                 self.last_pitch[self.program] = int(value)
+                self.pitched_here += 1
             if self.program_id in self.heard_in_bar:
                 self.heard_in_bar[self.program_id] = self.bars_done
                 self.recalled.discard(self.program_id)
