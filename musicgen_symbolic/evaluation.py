@@ -233,8 +233,9 @@ def resting_bars(sections: list[tuple[int, str]], bars: int, programs: set[int])
 
 
 def empty_bar_rate(midi: pretty_midi.PrettyMIDI) -> float:
-    downbeats = midi.get_downbeats()
     end = midi.get_end_time()
+    downbeats = midi.get_downbeats()
+    downbeats = downbeats[downbeats < end - ONSET_TOLERANCE]  # pretty_midi adds one at the end of a full last bar
     if len(downbeats) == 0 or end == 0:
         return 1.0
     # + ONSET_TOLERANCE: a note on a downbeat may start a rounding error before the downbeat's own time (a held
