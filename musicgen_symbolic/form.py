@@ -393,13 +393,13 @@ def default_form(
 ) -> Form:
     """The form of a piece whose prompt names none: one phrase up to 8 bars; songs in verses and choruses, dance
     tracks with a drop, everything else in lettered phrases (16 bars A A, 32 bars A A B A); the seed picks among
-    the usual choices. With a given progression of more than 4 bars (a 12-bar blues), each section is whole passes
-    of it. A song with 4 bars to spare starts with them as an intro (not where the form is ``framed`` by an intro or
+    the usual choices. With a given progression of more than 4 bars (a 12-bar blues), each section is a whole pass
+    of it (a piece shorter than two passes is one section). A song with 4 bars to spare starts with them as an intro (not where the form is ``framed`` by an intro or
     outro asked for); other spare bars lengthen the last section."""
     rng = random.Random(f"form/{seed}/{genre}/{total_bars}" if seed is not None else None)
-    if progression_bars and progression_bars > SHORT_PHRASE_BARS and total_bars >= 2 * progression_bars:
-        count = total_bars // progression_bars
-        parts = [Part("A", progression_bars) for _ in range(count)]
+    if progression_bars and progression_bars > SHORT_PHRASE_BARS:  # sections of whole passes (or one section)
+        count = max(1, total_bars // progression_bars)
+        parts = [Part("A", progression_bars if count > 1 else total_bars) for _ in range(count)]
         return Form(tuple(_lengthened(parts, total_bars)), name="choruses", default=True)
     phrase = PHRASE_BARS if total_bars >= 2 * PHRASE_BARS else SHORT_PHRASE_BARS
     count = 1 if total_bars <= PHRASE_BARS else total_bars // phrase

@@ -222,8 +222,9 @@ class HarmonyPlan:
     """The key and the chord of every half bar: ``loop`` repeats; a planned (not given) progression ends with a
     cadence, the dominant then the tonic, in pieces of at least ``2 · LOOP_BARS`` bars.
 
-    With a form (``form.FormPlan``), every section starts its loop from its first bar (so a returning section has
-    the chords it had), a contrasting section plays its own loop (``section_loops``), a planned progression ends
+    With a form (``form.FormPlan``), every section of a planned progression starts its loop from its first bar (so
+    a returning section has the chords it had; a given progression runs on unbroken, and the default form's
+    sections hold whole passes of it), a contrasting section plays its own loop (``section_loops``), a planned progression ends
     every section but the last on the dominant (a half cadence), and a loop's last bar ends on the dominant,
     leading back to the first chord."""
 
@@ -260,7 +261,7 @@ class HarmonyPlan:
     def chord_at(self, half: int, total_bars: int | None) -> Chord:
         """The chord of half bar ``half`` (0-based) in a piece of ``total_bars`` bars (None: not known yet)."""
         bar = half // 2
-        if self.form is None or total_bars is None:
+        if self.form is None or total_bars is None or self.given:  # the user's progression runs on unbroken
             loop, start = self.loop, 0
         else:
             section = self.form.layout(total_bars).section_at(bar)

@@ -148,6 +148,20 @@ def test_a_default_32_bar_form_returns_and_the_seed_chooses_among_usual_ones():
 def test_a_long_given_progression_gives_sections_of_whole_passes():
     layout = FormPlan(None, "blues", seed=0, progression_bars=12).layout(24)
     assert [(s.start, s.bars) for s in layout.sections] == [(0, 12), (12, 12)]
+    short = FormPlan(None, "blues", seed=0, progression_bars=12).layout(13)  # shorter than two passes: one section
+    assert [(s.start, s.bars) for s in short.sections] == [(0, 13)]
+
+
+def test_a_given_progression_runs_on_unbroken_across_sections():
+    from musicgen_symbolic.planner import HarmonyModel
+    from musicgen_symbolic.prompt import parse_chords
+    from musicgen_symbolic.vocabulary import Key
+
+    blues = parse_chords("12-bar blues", Key(9, "major"))
+    plan = HarmonyModel.from_training_styles().plan(
+        Key(9, "major"), "blues", None, 0, blues, FormPlan(parse_form("A:4 B:4 A:5"))
+    )
+    assert plan.symbols(13) == "A7 | A7 | A7 | A7 | D7 | D7 | A7 | A7 | E7 | D7 | A7 | E7 | A7"
 
 
 def test_layout_sources_fills_rests_and_markers():
