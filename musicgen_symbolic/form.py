@@ -135,6 +135,7 @@ class Form:
     name: str | None = None
     default: bool = False
     framed: tuple[str, ...] = ()  # with no parts: the default form for the length, inside these ("intro", "outro")
+    without: tuple[str, ...] = ()  # with no parts: sections the default form leaves out ("no intro")
 
     @property
     def bars(self) -> int | None:
@@ -145,7 +146,8 @@ class Form:
 
     def __str__(self) -> str:
         if not self.parts:
-            return " ".join(("intro",) * ("intro" in self.framed) + ("…",) + ("outro",) * ("outro" in self.framed))
+            around = ("intro",) * ("intro" in self.framed) + ("…",) + ("outro",) * ("outro" in self.framed)
+            return " ".join(around) + "".join(f" (no {name})" for name in self.without)
         text = " ".join(map(str, self.parts))
         return f"{self.name} ({text})" if self.name and self.name.upper() != text.replace(" ", "") else text
 
@@ -260,18 +262,20 @@ class FormPlan:
         if total_bars not in self._layouts:
             form = self.form
             if form is None or not form.parts:
-                form = self._default(total_bars, form.framed if form else ())
+                form = self._default(total_bars, form.framed if form else (), form.without if form else ())
             self._layouts[total_bars] = form.layout(total_bars)
         return self._layouts[total_bars]
 
-    def _default(self, total_bars: int, framed: tuple[str, ...]) -> Form:
+    def _default(self, total_bars: int, framed: tuple[str, ...], without: tuple[str, ...] = ()) -> Form:
         """The default form for the length and genre, inside an intro and an outro where asked for (4 bars each
         from 16 bars, 2 in shorter pieces)."""
         frame = SHORT_PHRASE_BARS if total_bars >= 16 else 2 if total_bars >= 6 else 0
         if not frame:
             framed = ()
         inner = total_bars - frame * len(framed)
-        core = default_form(inner, self.genre, self.seed, self.progression_bars, framed=bool(framed)).parts
+        core = default_form(
+            inner, self.genre, self.seed, self.progression_bars, framed=bool(framed), without=frozenset(without)
+        ).parts
         intro = (Part("intro", frame),) if "intro" in framed else ()
         outro = (Part("outro", frame),) if "outro" in framed else ()
         return Form(intro + core + outro, default=True)
@@ -389,13 +393,19 @@ def check_form(form: Form) -> Form:
 
 
 def default_form(
-    total_bars: int, genre: str | None, seed: int | None, progression_bars: int | None = None, framed: bool = False
+    total_bars: int,
+    genre: str | None,
+    seed: int | None,
+    progression_bars: int | None = None,
+    framed: bool = False,
+    without: frozenset[str] = frozenset(),
 ) -> Form:
     """The form of a piece whose prompt names none: one phrase up to 8 bars; songs in verses and choruses, dance
     tracks with a drop, everything else in lettered phrases (16 bars A A, 32 bars A A B A); the seed picks among
     the usual choices. With a given progression of more than 4 bars (a 12-bar blues), each section is a whole pass
-    of it (a piece shorter than two passes is one section). A song with 4 bars to spare starts with them as an intro (not where the form is ``framed`` by an intro or
-    outro asked for); other spare bars lengthen the last section."""
+    of it (a piece shorter than two passes is one section). A song with 4 bars to spare starts with them as an intro
+    (not where the form is ``framed`` by an intro or outro asked for, nor where ``without`` rules one out); other
+    spare bars lengthen the last section."""
     rng = random.Random(f"form/{seed}/{genre}/{total_bars}" if seed is not None else None)
     if progression_bars and progression_bars > SHORT_PHRASE_BARS:  # sections of whole passes (or one section)
         count = max(1, total_bars // progression_bars)
@@ -405,11 +415,12 @@ def default_form(
     count = 1 if total_bars <= PHRASE_BARS else total_bars // phrase
     sections = SONG_SECTIONS if genre in SONG_GENRES else DANCE_SECTIONS if genre in DANCE_GENRES else None
     if sections and count >= 2:
-        names = [n for n in _repeated(sections, count).split() if not (framed and n in ("intro", "outro"))]
+        left_out = without | ({"intro", "outro"} if framed else set())
+        names = [n for n in _repeated(sections, count).split() if n not in left_out]
         names += [names[-1]] * (count - len(names))  # the main section again where a framed intro's place was
         parts = [Part(name, phrase) for name in names]
         spare = total_bars - phrase * len(parts)
-        if spare == SHORT_PHRASE_BARS and not framed and names[0] != "intro":
+        if spare == SHORT_PHRASE_BARS and not framed and "intro" not in without and names[0] != "intro":
             parts.insert(0, Part("intro", spare))
         return Form(tuple(_lengthened(parts, total_bars)), default=True)
     letters = _repeated({n: rng.choice(forms) for n, forms in LETTER_FORMS.items()}, count).split()[:count]

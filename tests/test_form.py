@@ -86,7 +86,7 @@ def test_bad_forms_are_one_clear_error(text, message):
         ("an edm track with a huge build-up and a massive drop", "build drop breakdown drop"),
         ("a pop song with an intro and an outro", "intro … outro"),
         ("a calm piece with an intro", "intro …"),
-        ("a pop song, no intro", None),  # a negated section is not asked for
+        ("a pop song, no intro", "… (no intro)"),  # a negated section is not asked for: the default leaves it out
         ("intro music for my podcast", None),
         ("a chorus effect on the guitar", None),
         ("drop the bass", None),
@@ -143,6 +143,13 @@ def test_a_default_32_bar_form_returns_and_the_seed_chooses_among_usual_ones():
     forms = {str(default_form(32, "jazz", seed)) for seed in range(20)}
     assert forms == {"A:8 A:8 B:8 A:8", "A:8 B:8 A:8 B:8"}
     assert str(default_form(32, "jazz", 3)) == str(default_form(32, "jazz", 3))
+
+
+def test_a_section_ruled_out_leaves_the_default_form():
+    form = parse_prompt("a pop song, no intro").form
+    assert [s.name for s in FormPlan(None, "pop", 0).layout(36).sections][0] == "intro"
+    assert "intro" not in [s.name for s in FormPlan(form, "pop", 0).layout(36).sections]
+    assert "intro" not in [s.name for s in FormPlan(form, "edm", 0).layout(32).sections]
 
 
 def test_a_long_given_progression_gives_sections_of_whole_passes():

@@ -5,8 +5,8 @@ the piece is a loop ("a lo-fi loop", "loopable").
 
 A section word followed by a word that makes it something else is not a section: "intro music for my podcast",
 "a chorus effect", "drop D tuning" (``lexicon.NOT_SECTION_AFTER``); "drop" and "build" count only as nouns ("the
-drop", "a huge build-up"). Negated sections are left out ("no intro", "without a bridge"). Lengths come from the
-piece's length (``form.Form.layout``).
+drop", "a huge build-up"). Negated sections are left out ("no intro", "without a bridge"): with none asked for,
+the default form then leaves them out too. Lengths come from the piece's length (``form.Form.layout``).
 """
 
 from __future__ import annotations
@@ -76,9 +76,9 @@ def _section_form(text: str) -> Form | None:
     """Sections in a row that repeats one ("verse, chorus, verse, chorus") or joined by words of order ("intro →
     verse → chorus", "verse then chorus") are the form in that order; otherwise, only mentioned ("a verse, a chorus
     and a bridge"), they shape the genre's usual form around them."""
-    words = _section_words(text)
+    words, ruled_out = _section_words(text)
     if not words:
-        return None
+        return Form((), without=tuple(sorted(ruled_out))) if ruled_out else None
     row = _longest_row(text, words)
     names = [name for _, name in row]
     joins = [text[a[0][1] : b[0][0]] for a, b in zip(row, row[1:], strict=False)]
@@ -87,8 +87,9 @@ def _section_form(text: str) -> Form | None:
     return _around({name for _, name in words})
 
 
-def _section_words(text: str) -> list[tuple[tuple[int, int], str]]:
-    """(span, section name) of every section word that is one here, not negated."""
+def _section_words(text: str) -> tuple[list[tuple[tuple[int, int], str]], set[str]]:
+    """(span, section name) of every section word that is one here, not negated; and the names negated ("no
+    intro")."""
     found = []
     for match in _SECTION_RE.finditer(text):
         word, (start, end) = match.group(1), match.span()
@@ -98,7 +99,8 @@ def _section_words(text: str) -> list[tuple[tuple[int, int], str]]:
             continue
         found.append(((start, end), _SECTION_OF[word]))
     negated = _negations(text, [span for span, _ in found])
-    return [item for item, no in zip(found, negated, strict=True) if not no]
+    kept = [item for item, no in zip(found, negated, strict=True) if not no]
+    return kept, {name for (_, name), no in zip(found, negated, strict=True) if no} - {name for _, name in kept}
 
 
 def _longest_row(text: str, words: list[tuple[tuple[int, int], str]]) -> list[tuple[tuple[int, int], str]]:
