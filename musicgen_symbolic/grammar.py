@@ -552,10 +552,7 @@ class GrammarState:
         elif name == "TimeSig":
             self.time_signature_id = token_id
             self.bar_positions = value * POSITIONS_PER_BEAT
-            known = self.target_bars is not None
             self._update_target_bars()
-            if not known and self.target_bars is not None:  # the length just became known: the bar's rules too
-                self._bar_rules(replaying=False)
         elif name == "Chord":
             self.chords_in_bar += 1
         elif name == "Position":
@@ -564,10 +561,7 @@ class GrammarState:
         elif name == "Tempo":
             self.tempo_emitted = True
             self.tempo_id = token_id
-            known = self.target_bars is not None
             self._update_target_bars()
-            if not known and self.target_bars is not None:
-                self._bar_rules(replaying=False)
         elif name in NOTE_STARTS:
             self.notes_here += 1
             if name == "Pitch":
@@ -632,9 +626,10 @@ class GrammarState:
         self.resting = resting
         for program_id in self.resting & set(self.heard_in_bar):  # a rest asked for is not a silence to nudge
             self.heard_in_bar[program_id] = self.bars_done
+        self._update_nudges()  # this bar's, which say what a replay must not keep out
         source = form.copy_of(bar, total) if replaying else None
         if source is not None and self._replayable(source):
-            self.replay, self.replayed = [t for t in self.played[source] if t != self.tempo_id], 0
+            self.replay, self.replayed = self.played[source], 0
             self.replay_program = self.program_before[source]
             self._skip_replayed_programs(self.program_id)
         varied = form.variation_of(bar, total) if replaying and source is None else None
@@ -649,12 +644,7 @@ class GrammarState:
         brings the instrument back, which a replay would keep out."""
         if source >= len(self.played) - 1:
             return False
-        silent = {
-            program_id
-            for program_id, heard in self.heard_in_bar.items()
-            if program_id not in self.resting
-            and (program_id in self.recalled or self.bars_done - 1 - heard - self.c.nudge_after >= 0)
-        }
+        silent = {program_id for program_id, _ in self.nudges if program_id not in self.resting}
         if not silent:
             return True
         playing = {t for t in self.played[source] if self.g.kind_names[t] == "Program"}
@@ -664,7 +654,7 @@ class GrammarState:
     def _start_variation(self, source: int) -> None:
         """Replay bar ``source``'s header (metre, chords) and accompaniment; its melody instruments play anew. A bar
         with nothing to keep, or no melody to vary, is played afresh."""
-        tokens = [t for t in self.played[source] if t != self.tempo_id]
+        tokens = self.played[source]
         names = self.g.kind_names
         body = next((i for i, t in enumerate(tokens) if names[t] == "Position"), len(tokens))
         groups: list[tuple[int, int, list[int]]] = []  # (position, Program token, note tokens)
@@ -725,8 +715,11 @@ class GrammarState:
             return
         bar = self._seconds_per_bar(self.c.tempo or float(self.g.tables.tempo[self.tempo_id]))
         if bar is not None:
+            known = self.target_bars is not None
             self.target_bars = max(1, math.ceil(self.c.seconds / bar - 1e-6))
             self._update_programs_now()
+            if not known and self.c.form is not None:  # the length just became known: the form's rules for this bar
+                self._bar_rules(replaying=False)
 
     def _seconds_per_bar(self, bpm: float) -> float | None:
         if self.time_signature_id is None:

@@ -174,3 +174,16 @@ def test_without_a_bar_count_only_phrase_starts_are_anchors(compact):
         anchors.append(state.at_anchor)
         state = _walk_on(compact, state, ["Pitch_60", "VelDur_63_1.0.8"])
     assert [bar for bar, anchor in enumerate(anchors, 1) if anchor] == [1, PHRASE_BARS + 1, 2 * PHRASE_BARS + 1]
+
+
+def test_a_length_in_seconds_without_a_form_sets_the_bar_count():
+    """The grammar on its own (no form): the bar count follows from the metre and tempo, and the form's rules,
+    which run when the length becomes known, are skipped (they raised AttributeError)."""
+    from musicgen_symbolic.grammar import Constraints, Grammar
+    from musicgen_symbolic.tokenizer import MusicTokenizer
+
+    grammar = Grammar(MusicTokenizer())
+    state = grammar.start(Constraints(seconds=10, tempo=120, time_signature=(4, 4)))
+    state.advance(int(grammar.ids["Bar"][0]))
+    state.advance(grammar.time_signature_id[(4, 4)])
+    assert state.target_bars == 5  # 2 s a bar
