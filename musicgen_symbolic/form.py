@@ -45,6 +45,9 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
     name: tuple(dict.fromkeys((name, *SECTION_PHRASES.get(name, ()), *FLAG_ONLY_SECTION_WORDS.get(name, ()))))
     for name in (*SECTION_PHRASES, *FLAG_ONLY_SECTION_WORDS)
 }
+# The sections that play the piece's main material (its first section's chords); every other one has its own.
+MAIN_MATERIAL = ("A", "verse", "intro", "outro")
+CONTRASTING = tuple(name for name in (*"BCDEFGH", *SECTION_WORDS) if name not in MAIN_MATERIAL)
 SECTION_OF_WORD = {word: name for name, words in SECTION_WORDS.items() for word in words}
 
 # Forms known by name (``--form rondo``, "in rondo form"): the sections in order, lengths from the piece's length.

@@ -16,20 +16,18 @@ import json
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .errors import MusicGenError
-from .form import FormPlan
+from .form import CONTRASTING, FormPlan
 from .theory import Chord, Progression, Step, key_of_progression, loop_halves, parse_roman
 from .vocabulary import Key
 
 HARMONY_FILE = "harmony.json"
 LOOP_BARS = 4
 HOME_START = 0.75  # the share of planned loops that start on the tonic chord (where the genre's loops ever do)
-CONTRAST_HOME_START = 0.25  # the same for a contrasting section's loop
-# Sections with material of their own, whose chords are drawn apart from the main loop's (``form.py`` names them).
-CONTRASTING_LABELS = ("B", "C", "D", "E", "F", "G", "H", "chorus", "pre-chorus", "bridge", "breakdown", "build",
-                      "drop", "solo")  # fmt: skip
+CONTRAST_HOME_START = 0.25  # the same for a contrasting section's loop (``form.CONTRASTING``)
 MOODS_IN_MINOR = frozenset({"sad", "melancholic", "dark", "mysterious", "tense", "epic"})
 MOODS_IN_MAJOR = frozenset({"happy", "uplifting", "peaceful", "romantic", "playful"})
 # Genres the composer does not play come from the corpus: common-practice progressions stand in for its chords.
@@ -186,7 +184,7 @@ class HarmonyModel:
         key = key or self.choose_key(genre, mood, rng)
         main = self.loop(genre, key.mode, rng)
         sections = []
-        for label in CONTRASTING_LABELS if form is not None else ():
+        for label in CONTRASTING if form is not None else ():
             drawn = random.Random(f"harmony/{seed}/{genre}/{mood}/{label}" if seed is not None else None)
             loop = self.loop(genre, key.mode, drawn, home_start=CONTRAST_HOME_START)
             for _ in range(8):  # a contrasting section that plays the main loop contrasts with nothing
@@ -224,9 +222,9 @@ class HarmonyPlan:
 
     With a form (``form.FormPlan``), every section of a planned progression starts its loop from its first bar (so
     a returning section has the chords it had; a given progression runs on unbroken, and the default form's
-    sections hold whole passes of it), a contrasting section plays its own loop (``section_loops``), a planned progression ends
-    every section but the last on the dominant (a half cadence), and a loop's last bar ends on the dominant,
-    leading back to the first chord."""
+    sections hold whole passes of it), a contrasting section plays its own loop (``section_loops``), a planned
+    progression ends every section but the last on the dominant (a half cadence), and a loop's last bar ends on the
+    dominant, leading back to the first chord."""
 
     key: Key
     loop: tuple[Chord, ...]  # chord per half bar, one loop
@@ -252,6 +250,11 @@ class HarmonyPlan:
         """V7 where the loop has seventh chords, else V."""
         return parse_roman("V7" if self._sevenths else "V", self.key)
 
+    @cached_property
+    def _loop_of(self) -> dict[str, tuple[Chord, ...]]:
+        """Section label → its loop (built once: ``chord_at`` runs for every pitch drawn)."""
+        return dict(self.section_loops)
+
     @property
     def all_chords(self) -> list[Chord]:
         """Every chord the plan may name, once each."""
@@ -265,7 +268,7 @@ class HarmonyPlan:
             loop, start = self.loop, 0
         else:
             section = self.form.layout(total_bars).section_at(bar)
-            loop, start = dict(self.section_loops).get(section.label, self.loop), section.start
+            loop, start = self._loop_of.get(section.label, self.loop), section.start
         chord = loop[(half - 2 * start) % len(loop)]
         if self.given or total_bars is None:
             return chord
@@ -285,14 +288,14 @@ class HarmonyPlan:
         """Whether two bars have the same chords in both halves."""
         return all(self.chord_at(2 * bar + h, total_bars) == self.chord_at(2 * other + h, total_bars) for h in (0, 1))
 
-    def chords(self, bars: int) -> list[Chord]:
-        """The chord of every half bar of a ``bars``-bar piece."""
-        return [self.chord_at(half, bars) for half in range(2 * bars)]
+    def chords(self, bars: int, total_bars: int | None = None) -> list[Chord]:
+        """The chord of every half bar of the first ``bars`` bars of a piece of ``total_bars`` (default: as many)."""
+        return [self.chord_at(half, total_bars or bars) for half in range(2 * bars)]
 
     def symbols(self, bars: int, total_bars: int | None = None) -> str:
         """Bar by bar, as a musician would write it: "Dm | Bb | F | C C7 | …" (a bar's two halves when they differ):
         the first ``bars`` bars of a piece of ``total_bars`` (default: as many)."""
-        chords = [self.chord_at(half, total_bars or bars) for half in range(2 * bars)]
+        chords = self.chords(bars, total_bars)
         cells = []
         for bar in range(bars):
             first, second = chords[2 * bar], chords[2 * bar + 1]
