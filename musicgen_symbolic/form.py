@@ -258,20 +258,20 @@ class FormPlan:
     # (bar, bar, total) → whether two bars have the same chords (the harmony plan's)
     same_chords: Callable[[int, int, int], bool] | None = field(default=None, compare=False, repr=False)
     _layouts: dict[int, Layout] = field(default_factory=dict, compare=False, repr=False)
-    _copies: dict[int, dict[int, int]] = field(default_factory=dict, compare=False, repr=False)
-    _varied: dict[int, dict[int, int]] = field(default_factory=dict, compare=False, repr=False)
+    _decided_at: dict[int, tuple[dict[int, int], dict[int, int]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def layout(self, total_bars: int) -> Layout:
         if total_bars not in self._layouts:
-            form = self.form
-            if form is None or not form.parts:
-                form = self._default(total_bars, form.framed if form else (), form.without if form else ())
+            form = self.form if self.form is not None and self.form.parts else self._default(total_bars)
             self._layouts[total_bars] = form.layout(total_bars)
         return self._layouts[total_bars]
 
-    def _default(self, total_bars: int, framed: tuple[str, ...], without: tuple[str, ...] = ()) -> Form:
+    def _default(self, total_bars: int) -> Form:
         """The default form for the length and genre, inside an intro and an outro where asked for (4 bars each
-        from 16 bars, 2 in shorter pieces)."""
+        from 16 bars, 2 in shorter pieces), without the sections ruled out."""
+        framed, without = (self.form.framed, self.form.without) if self.form is not None else ((), ())
         frame = SHORT_PHRASE_BARS if total_bars >= 16 else 2 if total_bars >= 6 else 0
         if not frame:
             framed = ()
@@ -297,7 +297,7 @@ class FormPlan:
         share of them over the same accompaniment, beyond 0.5 a growing share afresh as a whole; later bars of a
         section vary more than its first ones, which make the return recognisable (a weight from near 0 to 2
         along the section; 0 and 1 stay none and all). One draw a bar, so the curve is smooth."""
-        if total_bars not in self._copies:
+        if total_bars not in self._decided_at:
             layout = self.layout(total_bars)
             rng = random.Random(f"variation/{self.seed}" if self.seed is not None else None)
             melody, whole = min(1.0, 2 * self.variation), max(0.0, 2 * self.variation - 1)
@@ -312,9 +312,8 @@ class FormPlan:
                 if self.same_chords is not None and not self.same_chords(bar, source, total_bars):
                     continue
                 (varied if draw < 1 - (1 - melody) ** weight else copies)[bar] = source
-            self._copies[total_bars] = copies
-            self._varied[total_bars] = varied
-        return self._copies[total_bars], self._varied[total_bars]
+            self._decided_at[total_bars] = copies, varied
+        return self._decided_at[total_bars]
 
     def copy_of(self, bar: int, total_bars: int | None) -> int | None:
         return None if total_bars is None else self.copies(total_bars).get(bar)
