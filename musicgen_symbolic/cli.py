@@ -214,16 +214,7 @@ def _plot(args: argparse.Namespace) -> None:
     options = {name: getattr(args, name) for name in SPECTROGRAM_OPTIONS if getattr(args, name) is not None}
     if options and args.input.suffix.lower() != ".wav":
         raise MusicGenError(f"{_flags(options)}: spectrogram options, for a .wav input only")
-    if args.similarity:
-        from .plots import MIDI_SUFFIXES, plot_similarity
-
-        if args.input.suffix.lower() not in MIDI_SUFFIXES:
-            raise MusicGenError("--similarity: for a .mid or .midi input only")
-        if not args.input.is_file():
-            raise MusicGenError(f"no such file: {args.input}")
-        print(plot_similarity(args.input, args.output))
-        return
-    print(plot_file(args.input, args.output, **options))
+    print(plot_file(args.input, args.output, similarity=args.similarity, **options))
 
 
 def _render(args: argparse.Namespace) -> None:

@@ -473,16 +473,11 @@ def evaluate_prompts(
 
 
 def _midi_with_sections(path: Path) -> tuple[pretty_midi.PrettyMIDI, list[tuple[int, str]]]:
-    """A file and the sections its ``[Verse 2]`` markers name (pretty_midi reads no markers)."""
-    from .midi_io import markers_of
-    from .structure import bar_length_ticks, sections_from_markers
+    """A file and (first bar, material) of the sections its ``[Verse 2]`` markers name."""
+    from .structure import marked_sections, material
 
     midi = load_midi(path)
-    try:
-        markers = markers_of(path.read_bytes())
-    except Exception:  # noqa: BLE001 - a file pretty_midi reads but mido does not: no sections
-        markers = []
-    return midi, sections_from_markers(markers, bar_length_ticks(midi))
+    return midi, [(bar, material(title)) for bar, title in marked_sections(path, midi)]
 
 
 def _file_of(folder: Path, case_id: str) -> Path:

@@ -172,24 +172,12 @@ def plot_similarity(midi: str | Path, out: str | Path, title: str | None = None)
     """Draw the bar-by-bar self-similarity matrix of the MIDI file ``midi`` (``structure.self_similarity``) into the
     PNG ``out``, with its sections (``[Verse 2]`` markers) along both axes: a returning section is a bright diagonal
     off the main one, a contrasting section a dark block."""
-    from .midi_io import markers_of
-    from .structure import bar_length_ticks, sections_from_markers, self_similarity
+    from .structure import marked_sections, self_similarity
 
     out = _check_png(out)
     path = Path(midi)
     loaded = load_midi(path)
-    try:
-        markers = markers_of(path.read_bytes())
-    except Exception:  # noqa: BLE001 - markers are optional; the file itself was read above
-        markers = []
-    sections = [
-        (bar, text.strip("[]"))
-        for (bar, _), (_, text) in zip(
-            sections_from_markers(markers, bar_length_ticks(loaded)),
-            [(t, x) for t, x in markers if x.startswith("[")],
-            strict=False,
-        )
-    ]
+    sections = marked_sections(path, loaded)
     fig = _figure_for_similarity(self_similarity(loaded), sections, title if title is not None else path.name)
     return _save(fig, out)
 
@@ -233,8 +221,9 @@ def plot_audio(
 SPECTROGRAM_OPTIONS = ("n_fft", "hop", "n_mels")
 
 
-def plot_file(path: str | Path, out: str | Path, **kwargs: Any) -> Path:
-    """Picture of a ``.mid``/``.midi`` (piano roll) or ``.wav`` (waveform + spectrograms) file, as a PNG.
+def plot_file(path: str | Path, out: str | Path, similarity: bool = False, **kwargs: Any) -> Path:
+    """Picture of a ``.mid``/``.midi`` (piano roll, or with ``similarity`` :func:`plot_similarity`) or ``.wav``
+    (waveform + spectrograms) file, as a PNG.
 
     ``kwargs`` go to :func:`plot_midi` (``title``) or :func:`plot_audio` (``n_fft``, ``hop``, ``n_mels``,
     ``title``); spectrogram options for a MIDI file are an error, as in the CLI, rather than ignored.
@@ -252,8 +241,12 @@ def plot_file(path: str | Path, out: str | Path, **kwargs: Any) -> Path:
     spectrogram = [name for name in SPECTROGRAM_OPTIONS if name in kwargs]
     if suffix in MIDI_SUFFIXES and spectrogram:
         raise MusicGenError(f"{', '.join(spectrogram)}: spectrogram options, for a .wav input only")
+    if similarity and suffix not in MIDI_SUFFIXES:
+        raise MusicGenError("--similarity: for a .mid or .midi input only")
     if not path.is_file():
         raise MusicGenError(f"no such file: {path}")
+    if similarity:
+        return plot_similarity(path, out, title=kwargs.get("title"))
     if suffix in MIDI_SUFFIXES:
         return plot_midi(path, out, title=kwargs.get("title"))
     return plot_audio(path, out, **kwargs)

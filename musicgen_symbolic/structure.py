@@ -20,6 +20,7 @@ the fingerprints (1: the same notes, 0: none shared; two silent bars are the sam
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pretty_midi
@@ -91,14 +92,27 @@ def longest_repeat(bars: list[frozenset], min_distance: int = 1) -> int:
     return best
 
 
-def sections_from_markers(markers: list[tuple[int, str]], ticks_per_bar: int) -> list[tuple[int, str]]:
-    """(first bar, material label) of each ``[Verse 2]``-style marker (ticks → bars)."""
-    found = []
-    for tick, text in markers:
-        match = SECTION_MARKER_RE.fullmatch(text.strip())
-        if match:
-            found.append((round(tick / ticks_per_bar), match.group(1).lower()))
-    return found
+def marked_sections(path: Path, midi: pretty_midi.PrettyMIDI) -> list[tuple[int, str]]:
+    """(first bar, title: "Verse 2") of each ``[Verse 2]``-style marker in the MIDI file at ``path``, read as
+    ``midi`` (pretty_midi reads no markers; a file that mido cannot read has none)."""
+    from .midi_io import markers_of
+
+    try:
+        markers = markers_of(path.read_bytes())
+    except Exception:  # noqa: BLE001 - markers are optional; the file itself was read as ``midi``
+        return []
+    per_bar = bar_length_ticks(midi)
+    return [
+        (round(tick / per_bar), text.strip()[1:-1])
+        for tick, text in markers
+        if SECTION_MARKER_RE.fullmatch(text.strip())
+    ]
+
+
+def material(title: str) -> str:
+    """The material a section's title names: "Verse 2" → "verse", "A" → "a"."""
+    match = SECTION_MARKER_RE.fullmatch(f"[{title}]")
+    return (match.group(1) if match else title).lower()
 
 
 def section_scores(bars: list[frozenset], sections: list[tuple[int, str]]) -> dict[str, float]:
