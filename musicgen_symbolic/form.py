@@ -26,6 +26,7 @@ from functools import cached_property
 
 from .errors import MusicGenError
 from .lexicon import SECTION_PHRASES
+from .vocabulary import ROLE_PROGRAMS
 
 MAX_SECTIONS = 64
 PHRASE_BARS = 8  # a section of a default form, in pieces of 16 bars or more
@@ -72,6 +73,14 @@ RESTS: dict[str, frozenset[str]] = {
     "breakdown": frozenset({"drums", "bass"}),
     "build": frozenset({"bass"}),
 }
+
+
+def rested_programs(programs: frozenset[int], roles: frozenset[str]) -> frozenset[int]:
+    """The programs (General MIDI numbers, drums -1) among ``programs`` that a section resting ``roles`` rests: none
+    where nothing else would play on."""
+    rested = frozenset(p for p in programs if any(p in ROLE_PROGRAMS[role] for role in roles))
+    return rested if rested and programs - rested else frozenset()
+
 
 # How loud each section plays, as a factor on its notes' velocities: a chorus or a drop lifts, an intro, a breakdown
 # and an outro hold back (sections not named here: 1).
@@ -142,8 +151,8 @@ class Form:
 
     @property
     def bars(self) -> int | None:
-        """The length the form fixes, where every section has one."""
-        if any(part.bars is None for part in self.parts):
+        """The length the form fixes, where every section has one (a default form inside a frame fixes none)."""
+        if not self.parts or any(part.bars is None for part in self.parts):
             return None
         return sum(part.bars for part in self.parts)  # type: ignore[misc]
 

@@ -145,6 +145,14 @@ def test_a_default_32_bar_form_returns_and_the_seed_chooses_among_usual_ones():
     assert str(default_form(32, "jazz", 3)) == str(default_form(32, "jazz", 3))
 
 
+def test_a_default_form_in_a_frame_takes_the_length_asked_for(tiny_generator):
+    for prompt in ("piano, bass and drums with an intro", "piano and drums, no intro"):
+        assert parse_prompt(prompt).form.bars is None
+        result = tiny_generator.generate_many(prompt, bars=20, seed=0)[0]
+        assert len(result.midi.get_downbeats()) == 20
+    assert [s.name for s in result.form.sections] == ["A", "A"]  # (no intro) 8 + 12 bars
+
+
 def test_a_section_ruled_out_leaves_the_default_form():
     form = parse_prompt("a pop song, no intro").form
     assert [s.name for s in FormPlan(None, "pop", 0).layout(36).sections][0] == "intro"
