@@ -218,17 +218,13 @@ def instrument_coverage(
 def resting_bars(sections: list[tuple[int, str]], bars: int, programs: set[int]) -> dict[int, set[int]]:
     """Program → the bars its sections rest it (``form.RESTS`` by the sections' names), where another of
     ``programs`` plays on, as the grammar rests them."""
-    from .form import RESTS
-    from .vocabulary import ROLE_PROGRAMS
+    from .form import RESTS, rested_programs
 
     out: dict[int, set[int]] = {}
     for i, (start, label) in enumerate(sections):
         end = sections[i + 1][0] if i + 1 < len(sections) else bars
-        roles = RESTS.get(label, frozenset())
-        rested = {p for p in programs if any(p in ROLE_PROGRAMS[role] for role in roles)}
-        if rested and programs - rested:
-            for program in rested:
-                out.setdefault(program, set()).update(range(start, end))
+        for program in rested_programs(frozenset(programs), RESTS.get(label, frozenset())):
+            out.setdefault(program, set()).update(range(start, end))
     return out
 
 

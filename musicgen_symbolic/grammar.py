@@ -48,9 +48,10 @@ import torch
 from torch import Tensor
 
 from .constants import DEFAULT_NUDGE_AFTER, POSITIONS_PER_BEAT
+from .form import rested_programs
 from .theory import MAJOR_SCALE, MINOR_SCALE
 from .tokenizer import KIND, KINDS, NOTE_STARTS, MusicTokenizer
-from .vocabulary import MELODY_PROGRAMS, ROLE_PROGRAMS
+from .vocabulary import MELODY_PROGRAMS
 
 if TYPE_CHECKING:
     from .theory import Chord
@@ -149,10 +150,6 @@ class Grammar:
         self._drum_starts = np.concatenate([self.ids["PitchDrum"], self.ids["DrumVel"]])
         self._any_note_start = self._mask(np.concatenate([self.ids["Pitch"], self._drum_starts]))
         self._velocity_starts = np.concatenate([self.ids["Velocity"], self.ids["VelDur"]])
-        self.role_ids = {  # Program tokens by the role a section may rest
-            role: frozenset(i for p, i in self.program_id.items() if p in programs)
-            for role, programs in ROLE_PROGRAMS.items()
-        }
 
     def _mask(self, ids) -> np.ndarray:  # noqa: ANN001
         mask = np.zeros(self.vocab_size, dtype=bool)
@@ -619,9 +616,9 @@ class GrammarState:
     def _bar_rules(self, replaying: bool = True) -> None:
         """What the form asks of the bar just opened: rests, a replay of an earlier bar, the held ending."""
         form, bar, total = self.c.form, self.bar, self.target_bars
-        roles = form.rests(bar, total)
-        resting = frozenset().union(*(self.g.role_ids[role] for role in roles)) & set(self.program_ids)
-        resting = resting if resting and set(self.program_ids) - resting else frozenset()
+        values = self.g.values
+        rested = rested_programs(frozenset(values[p] for p in self.program_ids), form.rests(bar, total))
+        resting = frozenset(p for p in self.program_ids if values[p] in rested)
         self.recalled |= (self.resting - resting) & set(self.heard_in_bar)
         self.resting = resting
         for program_id in self.resting & set(self.heard_in_bar):  # a rest asked for is not a silence to nudge
