@@ -176,7 +176,7 @@ def _planned(asked: Attributes, result: GenerationResult) -> str:
             parts.append(f"key={plan.key.name}")
         bars = len(result.midi.get_downbeats())
         parts.append(f"chords={plan.symbols(min(bars, 8), bars)}" + (" …" if bars > 8 else ""))
-    if result.form is not None and len(result.form.sections) > 1 and asked.form is None:
+    if result.form is not None and len(result.form.sections) > 1 and (asked.form is None or not asked.form.parts):
         parts.append("form=" + " ".join(f"{s.name}:{s.bars}" for s in result.form.sections))
     return "planned: " + (", ".join(parts) or "nothing")
 

@@ -463,6 +463,10 @@ def test_form_variation_and_loop_flags(capsys, tmp_path, tiny_model_dir):
     assert ["[Verse 1]", "[Chorus 1]", "[Verse 2]", "[Chorus 2]"] == [t for t in texts if t.startswith("[")]
     code, _, err = _cli(capsys, *argv, "--bars", 32)
     assert code == 0 and "planned:" in err and "form=verse:8 chorus:8 verse:8 chorus:8" in err
+    code, _, err = _cli(
+        capsys, "generate", "a pop song with an intro", "-o", out, "--model", tiny_model_dir, "--bars", 36
+    )
+    assert code == 0 and "form=intro …" in err and "form=intro:4 verse:8 chorus:8 verse:8 chorus:8" in err
     code, _, err = _cli(capsys, *argv, "--bars", 8, "--loop")
     assert code == 0 and "loop=True" in err
 
