@@ -41,30 +41,27 @@ EXAMPLES = """examples:
   musicgen-symbolic generate "a calm lo-fi piece in D minor at 80 bpm with electric piano, bass and drums" -o song.mid --wav song.wav
   musicgen-symbolic generate "upbeat waltz for strings" -o waltz.mid --bars 16 --seed 7 --num-samples 3
   musicgen-symbolic generate "a pop song with piano, bass and drums" -o song.mid --form "intro:4 verse:8 chorus:8 verse:8 chorus:8"
+  musicgen-symbolic continue song.mid "with a flute" -o longer.mid --bars 8
   musicgen-symbolic plot song.mid --similarity -o form.png
   musicgen-symbolic render song.mid -o song.wav --soundfont ~/sf2/MyFont.sf2
   musicgen-symbolic info
 """
 
 
-def _add_generate(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser(
-        "generate",
-        help="prompt → MIDI (and optionally WAV)",
-        description="Generate multi-track MIDI from a text prompt. Tempo, key, metre, instruments, genre, mood "
-        "and length are read from the prompt; the flags below override what the prompt says.",
-        epilog='example: musicgen-symbolic generate "jazzy bossa nova in Bb at 130 bpm with nylon guitar and flute" -o out.mid --wav out.wav',
-    )
-    p.add_argument("prompt", help="what to generate, in words")
+def _add_wav_flag(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "-o",
-        "--output",
-        required=True,
+        "--wav",
         type=Path,
-        help="MIDI file to write (with --num-samples N: name_1.mid … name_N.mid)",
+        nargs="?",
+        const=True,
+        metavar="WAV",
+        help="also render a WAV file through FluidSynth; without a name, beside the MIDI file (song.mid: song.wav)",
     )
-    p.add_argument("--wav", type=Path, help="also render a WAV file through FluidSynth")
-    music = p.add_argument_group("musical attributes (override the prompt)")
+
+
+def _add_music_flags(p: argparse.ArgumentParser, title: str, bars_help: str) -> None:
+    """The musical attributes a prompt may state, as flags that override it."""
+    music = p.add_argument_group(title)
     music.add_argument("--tempo", help="beats per minute (e.g. 126) or a word: Adagio, Allegro, slow, fast …")
     music.add_argument(
         "--key", help="e.g. 'D minor', 'F#m', 'E flat major', 'Bb'; a mode by its third: 'D dorian' is D minor"
@@ -92,10 +89,12 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
         "bar leading back to the first",
     )
     length = music.add_mutually_exclusive_group()
-    length.add_argument(
-        "--bars", type=int, help=f"length in bars (default {DEFAULT_BARS} when the prompt gives no length)"
-    )
+    length.add_argument("--bars", type=int, help=bars_help)
     length.add_argument("--seconds", type=float, help="length in seconds (rounded up to whole bars)")
+
+
+def _add_sampling_flags(p: argparse.ArgumentParser) -> None:
+    """How the model's tokens are drawn: the same for every command that generates."""
     sampling = p.add_argument_group("sampling")
     sampling.add_argument(
         "--temperature",
@@ -151,6 +150,10 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
     sampling.add_argument(
         "--num-samples", type=int, default=1, help="how many pieces to generate in one batch, 1–64 (default 1)"
     )
+
+
+def _add_setup_flags(p: argparse.ArgumentParser) -> None:
+    """Which model runs, how, and the SoundFont and plot of the files written."""
     setup = p.add_argument_group("model and rendering")
     setup.add_argument(
         "--model", type=Path, help=f"model folder (default: ${ENV_MODEL_DIR} if set, else the bundled model)"
@@ -166,8 +169,56 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
         help=f"SoundFont for --wav (default: ${ENV_SOUNDFONT}, this project's soundfonts/, Debian's)",
     )
     setup.add_argument(
-        "--plot", type=Path, help="also draw a PNG: piano roll (symbolic) or waveform + spectrograms (musicgen)"
+        "--plot",
+        type=Path,
+        nargs="?",
+        const=True,
+        metavar="PNG",
+        help="also draw a PNG: piano roll (symbolic) or waveform + spectrograms (musicgen); without a name, beside "
+        "the output (song.mid: song.png)",
     )
+
+
+def _add_generate(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "generate",
+        help="prompt → MIDI (and optionally WAV)",
+        description="Generate multi-track MIDI from a text prompt. Tempo, key, metre, instruments, genre, mood "
+        "and length are read from the prompt; the flags below override what the prompt says.",
+        epilog='example: musicgen-symbolic generate "jazzy bossa nova in Bb at 130 bpm with nylon guitar and flute" -o out.mid --wav out.wav',
+    )
+    p.add_argument("prompt", nargs="?", help="what to generate, in words")
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="MIDI file to write (with --num-samples N: name_1.mid … name_N.mid)",
+    )
+    _add_wav_flag(p)
+    batch = p.add_argument_group("many prompts (instead of PROMPT and -o)")
+    batch.add_argument(
+        "--prompts",
+        type=Path,
+        metavar="FILE",
+        help="one piece per line: a .txt of prompts (blank lines and # comments skipped), or .jsonl objects with "
+        '"prompt" and optional "id", "seed" and any attribute or sampling flag\'s name ({"prompt": "calm piano", '
+        '"tempo": 80, "bars": 16}); a line\'s own value wins over a flag. Item N gets seed --seed + N - 1 unless it '
+        "gives one. A bad line is reported with its number and skipped. Rerun the same command to resume",
+    )
+    batch.add_argument(
+        "--out-dir",
+        type=Path,
+        metavar="DIR",
+        help="with --prompts: where <id>.mid (with --wav and --plot: .wav, .png) go, and manifest.csv (id, prompt, "
+        "seed, attributes, files, seconds), one row per finished piece",
+    )
+    _add_music_flags(
+        p,
+        "musical attributes (override the prompt)",
+        f"length in bars (default {DEFAULT_BARS} when the prompt gives no length)",
+    )
+    _add_sampling_flags(p)
+    _add_setup_flags(p)
     audio = p.add_argument_group("raw-audio backend (Meta's MusicGen through transformers)")
     audio.add_argument(
         "--backend",
@@ -182,6 +233,49 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
     audio.add_argument("--melody", type=Path, help="musicgen-melody checkpoints only: a .wav or .mid melody to follow")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     p.set_defaults(run="_generate")
+
+
+def _add_continue(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "continue",
+        help="MIDI (+ prompt) → the same MIDI with new bars after it",
+        description="Continue a MIDI file: the model reads its bars and plays on from the next bar line. The output "
+        "holds the file's notes exactly as they were, then the new bars. Tempo, metre, key and instruments are the "
+        "file's unless the prompt or a flag changes them; an instrument the prompt names joins the file's. Notes off "
+        "the model's grid (1/32 notes) are quantised in what the model reads only. A file longer than the model's "
+        "context is read from its latest bars.",
+        epilog="examples:\n  musicgen-symbolic continue idea.mid -o longer.mid --bars 8\n"
+        '  musicgen-symbolic continue idea.mid "with a flute, more energetic" -o longer.mid --wav longer.wav\n'
+        "  musicgen-symbolic continue song.mid -o other-ending.mid --from-bar 13 --seed 4",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("midi", type=Path, help="the MIDI file to continue (type 0 or 1, any tempo, metre and instruments)")
+    p.add_argument(
+        "prompt", nargs="?", default="", help="what the new bars should be, in words (default: the file's own style)"
+    )
+    p.add_argument(
+        "-o", "--output", required=True, type=Path, help="MIDI file to write (with --num-samples N: name_1.mid …)"
+    )
+    _add_wav_flag(p)
+    p.add_argument(
+        "--from-bar",
+        type=int,
+        metavar="K",
+        help="keep bars 1 to K-1 exactly and play everything from bar K on anew (another ending); the new part "
+        "lasts as long as the file did from bar K unless --bars or --seconds says otherwise",
+    )
+    p.add_argument(
+        "--only-new", action="store_true", help="write only the new bars, starting at bar 1 (not the file's bars)"
+    )
+    _add_music_flags(
+        p,
+        "musical attributes (default: the file's; these override it and the prompt)",
+        f"bars to add (default {DEFAULT_BARS}; with --from-bar, as many as the file had from bar K on)",
+    )
+    _add_sampling_flags(p)
+    _add_setup_flags(p)
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    p.set_defaults(run="_continue")
 
 
 def _add_render(commands: argparse._SubParsersAction) -> None:
@@ -407,6 +501,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for add in (
         _add_generate,
+        _add_continue,
         _add_render,
         _add_plot,
         _add_info,

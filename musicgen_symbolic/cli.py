@@ -47,6 +47,7 @@ def _check_output(path: Path, suffixes: tuple[str, ...], new_folder: bool = Fals
         raise MusicGenError(f"cannot write {path}: folder {folder} is not writable")
 
 
+_BATCH = ("prompts", "out_dir")  # generate's many-prompt mode: the symbolic backend's
 # Flags that only one backend reads: given to the other, they would be silently ignored.
 _MUSICAL_ATTRIBUTES = (
     "tempo", "key", "time_signature", "instruments", "without", "genre", "mood", "bars", "seconds", "chords", "form",
@@ -54,6 +55,7 @@ _MUSICAL_ATTRIBUTES = (
 )  # fmt: skip
 _SYMBOLIC_ONLY = (
     *_MUSICAL_ATTRIBUTES,
+    *_BATCH,
     "key_strength",
     "nudge_after",
     "variation",
@@ -107,13 +109,20 @@ def _given(args: argparse.Namespace, kind: type) -> dict:
     return {f.name: getattr(args, f.name) for f in fields(kind) if getattr(args, f.name, None) is not None}
 
 
-def _generate(args: argparse.Namespace) -> None:
+def _generate(args: argparse.Namespace) -> int:
     _check_backend_flags(args)
+    if args.prompts is not None or args.out_dir is not None:
+        return _generate_batch(args)
+    if args.prompt is None:
+        raise MusicGenError('give a prompt, e.g. generate "a calm piano piece" -o song.mid (or --prompts FILE)')
+    if args.output is None:
+        raise MusicGenError("give the MIDI file to write: -o song.mid")
+    _beside_output(args)
     if args.plot:
         _check_output(args.plot, (".png",))
     if args.backend == "musicgen":
         _generate_audio(args)
-        return
+        return 0
     from .prompt import AttributeOverrides
     from .settings import GenerationSettings
 
@@ -122,22 +131,8 @@ def _generate(args: argparse.Namespace) -> None:
     overrides = _given(args, AttributeOverrides)
     asked = AttributeOverrides(**overrides).resolve(args.prompt)  # reject bad input before loading anything
     settings = GenerationSettings(**_given(args, GenerationSettings))
-    takes = range(settings.num_samples)
-    outputs = [(args.output, (".mid", ".midi")), (args.wav, (".wav",)), (args.plot, (".png",))]
-    for path, suffixes in outputs:  # every take's name, before any work
-        for take in takes if path else ():
-            _check_output(_numbered(path, take, len(takes)), suffixes)
-    if args.wav:
-        from .render import find_soundfont
-
-        find_soundfont(args.soundfont)
-    from .pipeline import MusicGenSymbolic
-    from .threads import apply as apply_threads
-
-    apply_threads(args.threads)
-    generator = MusicGenSymbolic.from_pretrained(args.model, text_encoder=args.text_encoder)
-    if not generator.trained and not args.quiet:
-        _say("warning: this model is UNTRAINED (random weights): expect random notes that still obey the attributes")
+    _check_takes(args, settings.num_samples)
+    generator = _load_generator(args)
     results = generator.generate_many(args.prompt, settings, progress=not args.quiet, **overrides)
     if not args.quiet:
         understood = {k: v for k, v in asked.to_dict().items() if v is not None}
@@ -145,16 +140,140 @@ def _generate(args: argparse.Namespace) -> None:
         _say(_planned(asked, results[0]))
     for path in _write_takes(args, results):
         print(path)
+    return 0
 
 
-def _write_takes(args: argparse.Namespace, results: list[GenerationResult]) -> list[Path]:
-    """Every take's MIDI (and WAV, plot), all or nothing: a failure or an interrupt leaves the previous files."""
+def _beside_output(args: argparse.Namespace) -> None:
+    """A bare ``--wav`` or ``--plot`` names the file beside the output: song.mid → song.wav, song.png."""
+    for name, suffix in (("wav", ".wav"), ("plot", ".png")):
+        if getattr(args, name) is True:
+            setattr(args, name, args.output.with_suffix(suffix))
+
+
+def _generate_batch(args: argparse.Namespace) -> int:
+    """``generate --prompts FILE --out-dir DIR``: a piece per line (``batch.py``); exit status 1 if a line failed."""
+    from .batch import check_batch, generate_batch
+    from .prompt import AttributeOverrides
+    from .settings import GenerationSettings
+
+    if args.prompts is None or args.out_dir is None:
+        raise MusicGenError("--prompts FILE and --out-dir DIR go together: one piece per line of FILE, into DIR")
+    if args.prompt is not None or args.output is not None:
+        given = "the prompt " + repr(args.prompt) if args.prompt is not None else "-o"
+        raise MusicGenError(
+            f"with --prompts the prompts come from the file and the files go to --out-dir: drop {given}"
+        )
+    for name in ("wav", "plot"):
+        if isinstance(getattr(args, name), Path):
+            suffix = "wav" if name == "wav" else "png"
+            raise MusicGenError(f"with --prompts, --{name} takes no file name: the files are DIR/<id>.{suffix}")
+    overrides = _given(args, AttributeOverrides)
+    check_batch(args.prompts, args.out_dir, overrides)
+    settings = GenerationSettings(**_given(args, GenerationSettings))
+    generator = _load_generator(args)
+    summary = generate_batch(
+        generator, args.prompts, args.out_dir, settings, wav=bool(args.wav), soundfont=args.soundfont,
+        plot=bool(args.plot), overrides=overrides, progress=not args.quiet, report=_say,
+    )  # fmt: skip
+    print(summary.manifest)
+    _say(str(summary))
+    return 1 if summary.failed else 0
+
+
+def _check_takes(args: argparse.Namespace, takes: int) -> None:
+    """Every take's output names, and the SoundFont, before any work."""
+    outputs = [(args.output, (".mid", ".midi")), (args.wav, (".wav",)), (args.plot, (".png",))]
+    for path, suffixes in outputs:
+        for take in range(takes) if path else ():
+            _check_output(_numbered(path, take, takes), suffixes)
+    if args.wav:
+        from .render import find_soundfont
+
+        find_soundfont(args.soundfont)
+
+
+def _load_generator(args: argparse.Namespace):  # noqa: ANN202 (a MusicGenSymbolic: its import is heavy)
+    from .pipeline import MusicGenSymbolic
+    from .threads import apply as apply_threads
+
+    apply_threads(args.threads)
+    generator = MusicGenSymbolic.from_pretrained(args.model, text_encoder=args.text_encoder)
+    if not generator.trained and not args.quiet:
+        _say("warning: this model is UNTRAINED (random weights): expect random notes that still obey the attributes")
+    return generator
+
+
+def _continue(args: argparse.Namespace) -> None:
+    from .continuation import check_continuable
+    from .midi_io import load_midi
+    from .prompt import AttributeOverrides
+    from .settings import GenerationSettings
+    from .vocabulary import Attributes
+
+    _beside_output(args)
+    if args.soundfont and not args.wav:
+        raise MusicGenError("--soundfont is used only with --wav: add --wav out.wav, or drop it")
+    if args.plot:
+        _check_output(args.plot, (".png",))
+    overrides = _given(args, AttributeOverrides)
+    given = AttributeOverrides(**overrides)
+    given.resolve(args.prompt) if args.prompt.strip() else given.apply(Attributes())  # bad input: before any work
+    settings = GenerationSettings(**_given(args, GenerationSettings))
+    source = load_midi(args.midi, markers=True)
+    check_continuable(source, args.from_bar)
+    _check_takes(args, settings.num_samples)
+    generator = _load_generator(args)
+    results = generator.continue_midi(
+        source, args.prompt, settings, from_bar=args.from_bar, progress=not args.quiet, **overrides
+    )
+    if not args.quiet:
+        for line in _continued(args, results[0]):
+            _say(line)
+    for path in _write_takes(args, results, only_new=args.only_new):
+        print(path)
+
+
+def _continued(args: argparse.Namespace, result: GenerationResult) -> list[str]:
+    """What a continuation read from the file and what it played: the summary lines."""
+    primer, chosen = result.primer, result.attributes
+    read = f"read: {primer.file_bars} bars of {args.midi.name}, {primer.notes} notes"
+    if primer.quantised:
+        read += f"; {primer.quantised} notes fall between the model's 1/32-note steps (it reads them moved; the file keeps them)"
+    lines = [read]
+    heard = result.heard_bars
+    if heard is not None and heard < primer.bars:
+        lines.append(f"note: the model reads the file's last {heard} of {primer.bars} bars (its context is full)")
+    new = chosen.bars
+    start = primer.bars + 1
+    lines.append(
+        f"continued: bars {start}–{start + new - 1} ({new} new"
+        + (f", replacing bars {start}–{primer.file_bars}" if args.from_bar else "")
+        + f") at {chosen.tempo:g} bpm in {chosen.time_signature[0]}/{chosen.time_signature[1]}"
+        + (f", {chosen.key.name}" if chosen.key else "")
+        + ", with "
+        + ", ".join(_instrument_names(chosen.instruments))
+    )
+    if result.plan is not None:
+        lines.append(f"planned: chords={result.plan.symbols(min(new, 8), new)}" + (" …" if new > 8 else ""))
+    return lines
+
+
+def _instrument_names(programs: Iterable[int]) -> list[str]:
+    from .vocabulary import program_name
+
+    return [program_name(p) for p in programs]
+
+
+def _write_takes(args: argparse.Namespace, results: list[GenerationResult], only_new: bool = False) -> list[Path]:
+    """Every take's MIDI (and WAV, plot), all or nothing: a failure or an interrupt leaves the previous files.
+    ``only_new``: a continuation's new bars alone."""
     from .midi_io import save_midi
     from .outputs import Outputs, interruptible
 
     with interruptible(), Outputs() as outputs:
         for index, result in enumerate(results):
-            midi = save_midi(result.midi, outputs.stage(_numbered(args.output, index, len(results))))
+            music = result.new_part if only_new else result.midi
+            midi = save_midi(music, outputs.stage(_numbered(args.output, index, len(results))))
             if args.wav:
                 from .render import render_midi
 
@@ -162,7 +281,7 @@ def _write_takes(args: argparse.Namespace, results: list[GenerationResult]) -> l
             if args.plot:
                 from .plots import plot_midi
 
-                plot_midi(result.midi, outputs.stage(_numbered(args.plot, index, len(results))), title=args.prompt)
+                plot_midi(music, outputs.stage(_numbered(args.plot, index, len(results))), title=args.prompt or None)
         return outputs.commit()
 
 
@@ -365,7 +484,7 @@ def _evaluate(args: argparse.Namespace) -> None:
 
 COMMANDS = {
     handler.__name__: handler
-    for handler in (_generate, _render, _plot, _info, _init_model, _data_build, _train, _evaluate)
+    for handler in (_generate, _continue, _render, _plot, _info, _init_model, _data_build, _train, _evaluate)
 }
 
 
@@ -376,7 +495,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as done:  # --help, --version, or a usage error already printed
         return done.code if isinstance(done.code, int) else 2
     try:
-        COMMANDS[args.run](args)
+        code = COMMANDS[args.run](args)
     except MusicGenError as error:
         _say(f"error: {error}")
         return 2
@@ -388,7 +507,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         _say(f"error: unexpected {type(error).__name__}: {error} (set {ENV_DEBUG}=1 for a traceback)")
         return 1
-    return 0
+    return code or 0
 
 
 if __name__ == "__main__":

@@ -528,6 +528,15 @@ class GrammarState:
         return token
 
     # ------------------------------------------------------------------ transitions
+    def read(self, tokens: list[int]) -> None:
+        """Advance through the start of a piece someone else wrote (a file being continued, ``continuation.py``):
+        its tokens are taken as they are, then what the constraints force holds again for the bars to come (the
+        metre asked for, where the file's own differed)."""
+        for token in tokens:
+            self.advance(token)
+        if self.c.time_signature:
+            self.time_signature_id = self.g.time_signature_id[self.c.time_signature]
+
     def advance(self, token_id: int) -> None:
         g = self.g
         if token_id == g.eos_id:
@@ -710,7 +719,7 @@ class GrammarState:
         """With a length in seconds, the bar count follows once tempo and metre are known."""
         if self.c.bars is not None or self.c.seconds is None or self.tempo_id is None:
             return
-        bar = self._seconds_per_bar(self.c.tempo or float(self.g.tables.tempo[self.tempo_id]))
+        bar = self.bar_seconds(self.c.tempo or float(self.g.tables.tempo[self.tempo_id]))
         if bar is not None:
             known = self.target_bars is not None
             self.target_bars = max(1, math.ceil(self.c.seconds / bar - 1e-6))
@@ -718,7 +727,8 @@ class GrammarState:
             if not known and self.c.form is not None:  # the length just became known: the form's rules for this bar
                 self._bar_rules(replaying=False)
 
-    def _seconds_per_bar(self, bpm: float) -> float | None:
+    def bar_seconds(self, bpm: float) -> float | None:
+        """Seconds per bar of the metre in force at ``bpm`` quarter notes per minute (None before a metre)."""
         if self.time_signature_id is None:
             return None
         numerator = int(self.g.tables.value[self.time_signature_id])
@@ -727,9 +737,41 @@ class GrammarState:
 
     def seconds_at(self, bpm: float) -> float | None:
         """Length of the bars generated so far at ``bpm`` quarter notes per minute."""
-        bar = self._seconds_per_bar(bpm)
+        bar = self.bar_seconds(bpm)
         return None if bar is None else self.bars_done * bar
 
     @property
     def tempo_bpm(self) -> float | None:
         return float(self.g.tables.tempo[self.tempo_id]) if self.tempo_id is not None else None
+
+
+def with_one_tempo(ids: list[int], grammar: Grammar, tempo: float) -> list[int] | None:
+    """``ids`` with the grammar's one ``Tempo`` token (the nearest to ``tempo``) at the first position, and no other;
+    None when nothing is played. A position left empty by a removed tempo token (a piece that starts after the
+    downbeat) goes too."""
+    kind = grammar.tables.kind
+    tempo_kind, position_kind, bar_kind = KIND["Tempo"], KIND["Position"], KIND["Bar"]
+    without_tempo = [i for i in ids if kind[i] != tempo_kind]
+    body = [
+        token
+        for n, token in enumerate(without_tempo)
+        if not (
+            kind[token] == position_kind
+            and (n + 1 == len(without_tempo) or kind[without_tempo[n + 1]] in (position_kind, bar_kind))
+        )
+    ]
+    first_position = next((n for n, i in enumerate(body) if kind[i] == position_kind), None)
+    if first_position is None:
+        return None
+    body.insert(first_position + 1, grammar.nearest_tempo_id(tempo))
+    return body
+
+
+def first_misfit(tokens: list[int], state: GrammarState) -> int | None:
+    """Advance ``state`` through ``tokens``; the index of the first one the grammar does not allow where it stands
+    (None: they all fit)."""
+    for n, token in enumerate(tokens):
+        if not state.allowed(len(tokens) - n + TOKENS_TO_CLOSE + 3)[token]:
+            return n
+        state.advance(token)
+    return None

@@ -8,6 +8,7 @@ drums sit on channel 10. The tempo written is the exact one requested, not the n
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -76,6 +77,32 @@ def hold_last_notes(midi: pretty_midi.PrettyMIDI, start: float, end: float) -> N
                 note.end = max(note.end, end)
             elif note.end > start:
                 note.end = start
+
+
+def set_tempo_from(midi: pretty_midi.PrettyMIDI, tick: int, bpm: float | None) -> None:
+    """From ``tick`` on, play at ``bpm`` (None: as before ``tick``), dropping later tempo changes. Notes keep their
+    times in seconds; those before ``tick`` keep their ticks too.
+
+    pretty_midi has no public call for this: its tempo map is ``_tick_scales`` (tick, seconds per tick), which it
+    writes as the file's tempo events, and the tick-to-time table built from it."""
+    scales = [(t, scale) for t, scale in midi._tick_scales if t < tick] or midi._tick_scales[:1]
+    if bpm is not None:
+        scale = 60.0 / (bpm * midi.resolution)
+        if not math.isclose(scales[-1][1], scale, rel_tol=1e-9):
+            scales.append((tick, scale))
+    midi._tick_scales = scales
+    midi._update_tick_to_time(max(tick, midi.time_to_tick(midi.get_end_time())) + 1)
+
+
+def set_resolution(midi: pretty_midi.PrettyMIDI, resolution: int) -> None:
+    """Write ``midi`` at ``resolution`` ticks a beat, a whole multiple of its own: every tick it had stays a tick
+    (times multiplied), so its notes keep their places exactly, and finer ones become possible."""
+    if resolution % midi.resolution:
+        raise ValueError(f"resolution {resolution} is not a multiple of {midi.resolution}")
+    factor = resolution // midi.resolution
+    midi._tick_scales = [(tick * factor, scale / factor) for tick, scale in midi._tick_scales]
+    midi.resolution = resolution
+    midi._update_tick_to_time(midi.time_to_tick(midi.get_end_time()) * factor + 1)
 
 
 def scale_velocities(midi: pretty_midi.PrettyMIDI, spans: list[tuple[float, float, float]]) -> None:
@@ -165,10 +192,11 @@ def save_midi(midi: pretty_midi.PrettyMIDI, path: str | Path) -> Path:
     return write_atomic(path, lambda tmp: tmp.write_bytes(data))
 
 
-def load_midi(path: str | Path) -> pretty_midi.PrettyMIDI:
+def load_midi(path: str | Path, markers: bool = False) -> pretty_midi.PrettyMIDI:
     """Open a MIDI file for rendering, analysis or training data, with a clear error for anything else, and for a
     file too large to handle (``MAX_MIDI_BYTES``; then ``MAX_MIDI_NOTES`` notes, ``MAX_MIDI_TRACKS`` tracks and
-    ``MAX_MIDI_SECONDS``), before its cost grows with it."""
+    ``MAX_MIDI_SECONDS``), before its cost grows with it. With ``markers``, its marker events too (pretty_midi skips
+    them), as :func:`set_markers` sets them, so that a file written from it keeps them."""
     path = Path(path)
     if not path.is_file():
         raise MusicGenError(f"no such MIDI file: {path}")
@@ -188,4 +216,6 @@ def load_midi(path: str | Path) -> pretty_midi.PrettyMIDI:
     seconds = midi.get_end_time()
     if seconds > MAX_MIDI_SECONDS:
         raise MusicGenError(f"{path} lasts {seconds / 60:,.0f} minutes: at most {MAX_MIDI_SECONDS / 60:.0f}")
+    if markers:
+        set_markers(midi, [(float(midi.tick_to_time(tick)), text) for tick, text in markers_of(path.read_bytes())])
     return midi

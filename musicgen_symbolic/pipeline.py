@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pretty_midi
 import torch
 from safetensors.torch import load_file, save_file
@@ -22,12 +23,14 @@ from .constants import (
     ENV_MODEL_DIR,
     PRECISIONS,
 )
+from .continuation import Primer, ShiftedForm, ShiftedPlan, join, new_bars_for_seconds, read_primer
+from .data.captions import describe
 from .decoder import FastDecoder
 from .errors import MusicGenError
 from .form import FormPlan, Layout
-from .generation import PitchLift, Sampler, SamplingConfig
-from .grammar import Constraints, Grammar, GrammarState
-from .midi_io import hold_last_notes, scale_velocities, score_to_midi, set_markers, write_atomic
+from .generation import PitchLift, Sampler, SamplingConfig, primer_window
+from .grammar import ChordPlan, Constraints, FormRules, Grammar, GrammarState
+from .midi_io import hold_last_notes, load_midi, scale_velocities, score_to_midi, set_markers, write_atomic
 from .model import ModelConfig, MusicTransformer
 from .planner import HARMONY_FILE, HarmonyModel, HarmonyPlan
 from .prompt import AttributeOverrides
@@ -42,6 +45,7 @@ WEIGHTS_FILE = "model.safetensors"
 TOKENIZER_FILE = "tokenizer.json"
 FORMAT_VERSION = 1
 TOKENS_PER_BAR_BUDGET = 320
+DESCRIBED = ("genre", "mood", "key", "tempo", "time_signature", "instruments")  # a file continued without a prompt
 
 SIZES = {
     "tiny": dict(d_model=64, n_layer=2, n_head=2, max_seq_len=512),
@@ -58,6 +62,9 @@ class GenerationResult:
     tempo: float
     plan: HarmonyPlan | None = None  # the key and chords the pitches were pulled towards
     form: Layout | None = None  # the sections the piece was played in
+    new_part: pretty_midi.PrettyMIDI | None = None  # a continuation's new bars alone, from time 0
+    primer: Primer | None = None  # what was read of the file continued
+    heard_bars: int | None = None  # of the primer's bars, how many the model read whole (its context is limited)
 
 
 def default_model_dir() -> Path:
@@ -292,14 +299,99 @@ class MusicGenSymbolic:
             attributes = attributes.merged(bars=DEFAULT_BARS)
         if attributes.time_signature is None:
             attributes = attributes.merged(time_signature=self.harmony.choose_metre(attributes.genre, settings.seed))
-        n = settings.num_samples
-        form = FormPlan(
+        form = self._form(attributes, settings)
+        plan = self._plan(attributes, settings, form)
+        rows, grammars = self._sample(prompt, attributes, settings, decoder, plan, form, progress)
+        results = []
+        for tokens, state in zip(rows, grammars, strict=True):
+            tempo = attributes.tempo or round(state.tempo_bpm or 120.0)
+            results.append(
+                self._result(tokens, state.bars_done, state.bar_seconds(tempo), tempo, attributes, plan, form)
+            )
+        return results
+
+    def continue_midi(
+        self,
+        midi: str | Path | pretty_midi.PrettyMIDI,
+        prompt: str = "",
+        settings: GenerationSettings | None = None,
+        *,
+        from_bar: int | None = None,
+        progress: bool = False,
+        **options: object,
+    ) -> list[GenerationResult]:
+        """Continue a MIDI file (a path or a PrettyMIDI): its bars start the sequence and the model plays on from the
+        next bar line (``continuation.py``). With ``from_bar`` K, bars K… are played anew: another ending.
+
+        Tempo, metre, key and instruments are the file's unless the prompt or ``options`` say otherwise; instruments
+        the prompt names join the file's (``instruments=`` replaces them). The length asked for (``bars``,
+        ``seconds``; default 8, or with ``from_bar`` as many bars as the file had from there) is the new part's.
+        Each result's ``midi`` holds the file's notes exactly as they were, then the new bars; ``new_part`` holds the
+        new bars alone, from time 0; ``primer`` says what was read.
+        """
+        if not isinstance(prompt, str):
+            raise MusicGenError(f"the prompt must be text, got {type(prompt).__name__}")
+        source = midi if isinstance(midi, pretty_midi.PrettyMIDI) else load_midi(midi, markers=True)
+        changes, overrides = split_options(options, GenerationSettings, AttributeOverrides)
+        settings = (settings or self.settings).updated(**changes)
+        decoder = self.decoder(settings.precision)
+        given = AttributeOverrides(**overrides)
+        asked = given.resolve(prompt) if prompt.strip() else given.apply(Attributes())
+        primer = read_primer(source, self.tokenizer, self.grammar, from_bar)
+        attributes = _continuing(asked, primer, replace_instruments="instruments" in overrides, from_bar=from_bar)
+        if not prompt.strip():  # the model reads the file's attributes in words, as its training captions said them
+            prompt = describe(attributes, set(DESCRIBED), np.random.default_rng(0))
+        form = self._form(attributes, settings)
+        inner_plan = self._plan(attributes, settings, form)
+        plan = ShiftedPlan(inner_plan, primer.bars) if inner_plan is not None else None
+        rows, grammars = self._sample(
+            prompt, attributes, settings, decoder, plan, ShiftedForm(form, primer.bars), progress, primer
+        )
+        window = primer.tokens[
+            len(primer.tokens) - primer_window(len(primer.tokens), self.context, PREFIX_LENGTH + 1) :
+        ]
+        heard = int(np.count_nonzero(self.tokenizer.tables.kind[window] == KIND["Bar"]))
+        results = []
+        for tokens, state in zip(rows, grammars, strict=True):
+            new = self.tokenizer.carry_program(primer.tokens, tokens[len(primer.tokens) :])
+            bars = state.bars_done - primer.bars
+            part = self._result(
+                new, bars, state.bar_seconds(attributes.tempo), attributes.tempo, attributes, inner_plan, form
+            )
+            joined = join(primer, part.midi, attributes.key)
+            results.append(
+                replace(part, midi=joined, tokens=tokens, new_part=part.midi, primer=primer, heard_bars=heard)
+            )
+        return results
+
+    def _form(self, attributes: Attributes, settings: GenerationSettings) -> FormPlan:
+        return FormPlan(
             attributes.form, attributes.genre, settings.seed, settings.variation, bool(attributes.loop),
             round(attributes.chords.bars) if attributes.chords else None,
         )  # fmt: skip
-        plan = self._plan(attributes, settings, form)
-        form.same_chords = plan.same_chords if plan is not None else None
-        grammars = [self.grammar.start(_constraints(attributes, settings, plan, form)) for _ in range(n)]
+
+    def _sample(
+        self,
+        prompt: str,
+        attributes: Attributes,
+        settings: GenerationSettings,
+        decoder: FastDecoder,
+        plan: ChordPlan | None,
+        form: FormPlan | ShiftedForm,
+        progress: bool,
+        primer: Primer | None = None,
+    ) -> tuple[list[list[int]], list[GrammarState]]:
+        """Sample ``num_samples`` rows under the grammar (after ``primer``'s bars, when continuing a file): every
+        row's tokens and its final grammar state."""
+        n = settings.num_samples
+        inner = form.form if isinstance(form, ShiftedForm) else form
+        inner_plan = plan.plan if isinstance(plan, ShiftedPlan) else plan
+        inner.same_chords = inner_plan.same_chords if inner_plan is not None else None
+        offset = primer.bars if primer is not None else 0
+        constraints = _constraints(attributes, settings, plan, form, offset)
+        grammars = [self.grammar.start(constraints) for _ in range(n)]
+        for grammar in grammars if primer is not None else ():
+            grammar.read(primer.tokens)
         budget = settings.max_new_tokens or self._token_budget(attributes)
         sampling = SamplingConfig(
             settings.temperature, settings.top_k, settings.top_p, settings.cfg, settings.seed, budget,
@@ -316,19 +408,18 @@ class MusicGenSymbolic:
         if settings.melody_shape > 0:
             lifts.append(MelodyPull(self.grammar, settings.melody_shape))
         lifts.append(FillPull(self.grammar))
-        with _progress_bar(progress, grammars) as on_token:
+        with _progress_bar(progress, grammars, offset) as on_token:
             rows = Sampler(decoder, sampling, self.tokenizer).run(
-                prefixes, null_prefix, memory, mask, grammars, on_token, scale, Pulls(*lifts)
-            )
+                prefixes, null_prefix, memory, mask, grammars, on_token, scale, Pulls(*lifts),
+                primer.tokens if primer is not None else None,
+            )  # fmt: skip
         short = [g for g in grammars if g.target_bars and g.bars_done < g.target_bars]
         if short and settings.max_new_tokens:
             raise MusicGenError(
-                f"max_new_tokens {settings.max_new_tokens} ran out after {short[0].bars_done} of "
-                f"{short[0].target_bars} bars: raise it, or leave it unset (enough for the length asked for)"
+                f"max_new_tokens {settings.max_new_tokens} ran out after {short[0].bars_done - offset} of "
+                f"{short[0].target_bars - offset} bars: raise it, or leave it unset (enough for the length asked for)"
             )
-        return [
-            self._result(tokens, state, attributes, plan, form) for tokens, state in zip(rows, grammars, strict=True)
-        ]
+        return rows, grammars
 
     def _plan(self, attributes: Attributes, settings: GenerationSettings, form: FormPlan) -> HarmonyPlan | None:
         """The chords the pitches follow: the prompt's progression, else one planned for the genre (none when
@@ -352,22 +443,29 @@ class MusicGenSymbolic:
         return scale, PitchLift(pitches, torch.from_numpy(self.grammar.tonic_lift(key.tonic, key.mode, strength)))
 
     def _result(
-        self, tokens: list[int], state: GrammarState, attributes: Attributes, plan: HarmonyPlan | None, form: FormPlan
+        self,
+        tokens: list[int],
+        bars: int,
+        bar_seconds: float | None,
+        tempo_bpm: float,
+        attributes: Attributes,
+        plan: HarmonyPlan | None,
+        form: FormPlan,
     ) -> GenerationResult:
-        tempo_bpm = attributes.tempo or round(state.tempo_bpm or 120.0)
+        """``bars`` bars of ``tokens`` as a MIDI file at ``tempo_bpm``: chord and section markers, the sections'
+        loudness, the held last chord."""
         score = self.tokenizer.decode(tokens)
         key = attributes.key or (plan.key if plan else None)
-        end = state.seconds_at(tempo_bpm)
+        end = bars * bar_seconds if bar_seconds is not None else None
         midi = score_to_midi(score, tempo_bpm, attributes.time_signature, key, end)
         layout = None
-        if end and state.bars_done:
-            bar_seconds = end / state.bars_done
-            changes = plan.changes(state.bars_done, bar_seconds) if plan else self._own_chords(tokens, key, bar_seconds)
-            layout = form.layout(state.bars_done)
+        if end and bars:
+            changes = plan.changes(bars, bar_seconds) if plan else self._own_chords(tokens, key, bar_seconds)
+            layout = form.layout(bars)
             set_markers(midi, changes + layout.markers(bar_seconds))
             if len(layout.sections) > 1:  # a chorus lifts, an intro holds back
                 scale_velocities(midi, [(a * bar_seconds, b * bar_seconds, f) for a, b, f in layout.dynamics()])
-            if form.ends_held(state.bars_done - 1, state.target_bars):
+            if form.ends_held(bars - 1, bars):
                 hold_last_notes(midi, end - bar_seconds, end)
         return GenerationResult(midi, attributes, tokens, tempo_bpm, plan, layout)
 
@@ -392,12 +490,12 @@ class MusicGenSymbolic:
 
 
 def _constraints(
-    attributes: Attributes, settings: GenerationSettings, plan: HarmonyPlan | None, form: FormPlan
+    attributes: Attributes, settings: GenerationSettings, plan: ChordPlan | None, form: FormRules, offset: int = 0
 ) -> Constraints:
     """What the grammar forces: the attributes the user fixed, the plan's chords (where the model has chord
-    tokens), the form, and when a silent instrument is nudged back."""
+    tokens), the form, and when a silent instrument is nudged back; after ``offset`` bars of a file continued."""
     return Constraints(
-        bars=attributes.bars,
+        bars=attributes.bars + offset if attributes.bars is not None else None,
         seconds=attributes.seconds,
         time_signature=attributes.time_signature,
         tempo=attributes.tempo,
@@ -407,6 +505,34 @@ def _constraints(
         chords=plan,
         form=form,
     )
+
+
+def _continuing(asked: Attributes, primer: Primer, replace_instruments: bool, from_bar: int | None) -> Attributes:
+    """The attributes of a continuation: what the prompt and the flags ask for, else the file's (its tempo, metre, key
+    and instruments; instruments the prompt names join the file's, ``--instruments`` replaces them, ``without``
+    leaves some out). The length is the new part's: asked for, else the bars the file had from ``from_bar``, else
+    ``DEFAULT_BARS``."""
+    tempo = asked.tempo or primer.tempo
+    metre = asked.time_signature or primer.time_signature
+    if replace_instruments:
+        instruments = set(asked.instruments or ())
+    else:
+        left_out = set(asked.without or ())
+        instruments = (set(primer.programs) | set(asked.instruments or ())) - left_out
+    if not instruments:
+        raise MusicGenError("no instrument is left to play the continuation: the file's are all left out")
+    if asked.bars is not None:
+        bars = asked.bars
+    elif asked.seconds is not None:
+        bars = new_bars_for_seconds(asked.seconds, tempo, metre)
+    elif from_bar is not None:
+        bars = primer.file_bars - primer.bars
+    else:
+        bars = DEFAULT_BARS
+    return replace(
+        asked, tempo=tempo, time_signature=metre, key=asked.key or primer.key, instruments=tuple(sorted(instruments)),
+        without=None, bars=bars, seconds=None,
+    )  # fmt: skip
 
 
 def _check_weight_shapes(path: Path, config: ModelConfig) -> None:
@@ -441,9 +567,10 @@ def _check_format(folder: Path, config: dict) -> None:
 class _progress_bar:
     """A tqdm bar counting bars generated across all rows (shown only when asked for)."""
 
-    def __init__(self, enabled: bool, grammars: list) -> None:
+    def __init__(self, enabled: bool, grammars: list, offset: int = 0) -> None:
         self.enabled = enabled
         self.grammars = grammars
+        self.offset = offset  # bars of a file being continued: not counted
         self.bar = None
 
     def __enter__(self):  # noqa: ANN204
@@ -451,7 +578,7 @@ class _progress_bar:
             return None
         from tqdm import tqdm
 
-        totals = [g.target_bars for g in self.grammars]
+        totals = [g.target_bars and g.target_bars - self.offset for g in self.grammars]
         total = sum(totals) if all(totals) else None
         self.bar = tqdm(total=total, unit="bar", desc="generating", leave=False, dynamic_ncols=True)
         bar_ids = set(self.grammars[0].g.ids["Bar"].tolist())
@@ -459,7 +586,7 @@ class _progress_bar:
         def on_token(row: int, token: int) -> None:
             if self.bar.total is None and all(g.target_bars for g in self.grammars):
                 # a length in seconds becomes a bar count once the tempo and the metre are decoded
-                self.bar.total = sum(g.target_bars for g in self.grammars)
+                self.bar.total = sum(g.target_bars - self.offset for g in self.grammars)
                 self.bar.refresh()
             if token in bar_ids:
                 self.bar.update(1)

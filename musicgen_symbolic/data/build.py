@@ -29,7 +29,7 @@ import numpy as np
 import symusic
 
 from ..errors import MusicGenError
-from ..grammar import Constraints, Grammar
+from ..grammar import Constraints, Grammar, first_misfit, with_one_tempo
 from ..midi_io import midi_bytes, write_atomic
 from ..musicality import bar_chords
 from ..tokenizer import KIND, MusicTokenizer, learn_fused_pairs
@@ -80,31 +80,14 @@ def split_of(name: str) -> str:
 
 def normalise(ids: list[int], tokenizer: MusicTokenizer, grammar: Grammar, tempo: float) -> list[int] | None:
     """One tempo token at the first position, then check the whole sequence against the grammar."""
+    body = with_one_tempo(ids, grammar, tempo)
+    if body is None:
+        return None
+    bar_kind = KIND["Bar"]
     kind = tokenizer.tables.kind
-    tempo_kind, position_kind, bar_kind = KIND["Tempo"], KIND["Position"], KIND["Bar"]
-    without_tempo = [i for i in ids if kind[i] != tempo_kind]
-    # A position left empty by the removed tempo token (a piece that starts after the downbeat) goes too.
-    body = [
-        token
-        for n, token in enumerate(without_tempo)
-        if not (
-            kind[token] == position_kind
-            and (n + 1 == len(without_tempo) or kind[without_tempo[n + 1]] in (position_kind, bar_kind))
-        )
-    ]
-    first_position = next((n for n, i in enumerate(body) if kind[i] == position_kind), None)
-    if first_position is None:
-        return None
-    body.insert(first_position + 1, grammar.nearest_tempo_id(tempo))
     bars = sum(1 for i in body if kind[i] == bar_kind)
-    state = grammar.start(Constraints(bars=bars))
-    for token in body:
-        if not state.allowed(len(body) + 10)[token]:
-            return None
-        state.advance(token)
-    if not state.allowed(10)[tokenizer.eos_id]:
-        return None
-    return body + [tokenizer.eos_id]
+    whole = body + [tokenizer.eos_id]
+    return whole if first_misfit(whole, grammar.start(Constraints(bars=bars))) is None else None
 
 
 def _encode(piece: SourcePiece, tokenizer: MusicTokenizer, grammar: Grammar) -> list[int] | None:

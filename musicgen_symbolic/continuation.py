@@ -1,0 +1,346 @@
+"""Continuing someone's MIDI file: its bars become the start of the token sequence, and the model plays on.
+
+What the file gives (:func:`read_primer`):
+
+- **its bars**, counted from time 0 at the file's metre(s). The continuation starts at the bar line after the last
+  sound; a note that ends less than a sixteenth past a bar line (a human player's overhang) ends in the bar before.
+- **tempo, metre, key and instruments**: the tempo and metre in force at that bar line, the file's last key
+  signature (else the key its notes imply), every track's instrument. The prompt and the flags may change them.
+- **its tokens**, made as training data's are (REMI from the file's ticks, one ``Tempo`` token, chord tokens where the
+  tokenizer has them), so the model reads the file as it read music in training. Notes off the token grid
+  (an eighth of a beat) are quantised in the model's view only: the file written keeps them as they were.
+
+The continuation's form and chord plan count bars from the join (:class:`ShiftedForm`, :class:`ShiftedPlan`): eight
+new bars are a phrase with its own chords, cadence and held end; a replayed bar copies a bar of the continuation.
+:func:`join` writes the file's notes exactly as they were, then the new bars from the next bar line.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pretty_midi
+import symusic
+
+from .constants import PITCH_RANGE, POSITIONS_PER_BEAT, TIME_SIGNATURES
+from .errors import MusicGenError
+from .grammar import Constraints, Grammar, first_misfit, with_one_tempo
+from .midi_io import midi_bytes, set_markers, set_resolution, set_tempo_from
+from .musicality import bar_chords
+from .tokenizer import KIND, MusicTokenizer
+from .vocabulary import DRUMS, Key, program_name
+
+OVERHANG_BEATS = 0.25  # a note ending this little past a bar line ends in the bar before it
+DRUM_PITCH_RANGE = (27, 88)  # the drum notes the tokenizer writes (miditok's default, as ``build_remi`` keeps it)
+END_TEXT = "end"
+MAX_RESOLUTION = (
+    32767  # ticks a beat a MIDI file can say  # the text event ``midi_io.score_to_midi`` puts at a generated file's end
+)
+
+
+@dataclass
+class Primer:
+    """A file's bars before the join, as the model reads them and as the output keeps them."""
+
+    midi: pretty_midi.PrettyMIDI  # the file, without anything from the join on
+    bars: int  # bars before the join
+    join_tick: int  # the bar line where the continuation starts, in the file's ticks
+    tempo: float  # in force at the join
+    time_signature: tuple[int, int]  # in force at the join
+    key: Key | None  # the last key signature, else the key the notes imply
+    programs: tuple[int, ...]  # every instrument that plays before the join (``vocabulary.DRUMS`` for drums)
+    tokens: list[int] = field(repr=False)  # Bar … for every bar before the join (no prefix, no BOS, no EOS)
+    notes: int = 0
+    quantised: int = 0  # notes that start off the token grid (the model hears them moved)
+    file_bars: int = 0  # bars the whole file has
+
+    @property
+    def join_time(self) -> float:
+        return float(self.midi.tick_to_time(self.join_tick))
+
+
+def read_primer(
+    midi: pretty_midi.PrettyMIDI, tokenizer: MusicTokenizer, grammar: Grammar, from_bar: int | None = None
+) -> Primer:
+    """The bars of ``midi`` before the join: all of them, or those before bar ``from_bar`` (1-based: "another
+    ending" from there). Raises a one-line :class:`MusicGenError` for what the tokens cannot hold."""
+    lines, file_bars, bars = check_continuable(midi, from_bar)
+    kept = _before(midi, lines[bars])
+    tempi = kept.get_tempo_changes()[1]
+    tempo = round(float(tempi[-1]), 6) if len(tempi) else 120.0  # 100, not the 99.99999999999999 ticks give back
+    metre = _metre_at(kept, lines[bars])
+    tokens = _tokens(kept, bars, metre, tempo, tokenizer, grammar)
+    programs = tuple(sorted({DRUMS if i.is_drum else int(i.program) for i in kept.instruments if i.notes}))
+    notes = sum(len(i.notes) for i in kept.instruments)
+    return Primer(
+        kept, bars, lines[bars], tempo, metre, _key_of(kept), programs, tokens, notes, _off_grid(kept), file_bars
+    )
+
+
+def check_continuable(midi: pretty_midi.PrettyMIDI, from_bar: int | None = None) -> tuple[list[int], int, int]:
+    """The file's bar lines (ticks), its bars, and the bars kept before the join; a one-line error for a file the
+    tokens cannot hold or a ``from_bar`` outside it (cheap: callers check before loading a model)."""
+    if not any(instrument.notes for instrument in midi.instruments):
+        raise MusicGenError("the file has no notes to continue")
+    lines = bar_lines(midi)
+    file_bars = _bars_sounding(midi, lines)
+    bars = file_bars
+    if from_bar is not None:
+        if from_bar < 2:
+            raise MusicGenError(f"--from-bar {from_bar}: keep at least bar 1 (to start afresh, use generate)")
+        if from_bar > file_bars:
+            raise MusicGenError(
+                f"--from-bar {from_bar}: the file has {file_bars} bars; to add bars after them, leave --from-bar out"
+            )
+        bars = from_bar - 1
+    _check_representable(midi, lines, lines[bars])
+    return lines, file_bars, bars
+
+
+# ---------------------------------------------------------------------------- bars
+def bar_lines(midi: pretty_midi.PrettyMIDI) -> list[int]:
+    """The tick of every bar line from 0 to one bar past the last sound, at the metre in force (4/4 before any)."""
+    changes = sorted(midi.time_signature_changes, key=lambda t: t.time)
+    metres = [(int(midi.time_to_tick(t.time)), t.numerator, t.denominator) for t in changes]
+    if not metres or metres[0][0] > 0:
+        metres.insert(0, (0, 4, 4))
+    end = midi.time_to_tick(_last_sound(midi))
+    lines, tick, index = [0], 0, 0
+    while tick <= end:
+        while index + 1 < len(metres) and metres[index + 1][0] <= tick:
+            index += 1
+        _, numerator, denominator = metres[index]
+        tick += round(numerator * midi.resolution * 4 / denominator)
+        lines.append(tick)
+    return lines
+
+
+def _last_sound(midi: pretty_midi.PrettyMIDI) -> float:
+    """The end of the last note, or a later text event (a generated file's ``end`` marker keeps its silent bars)."""
+    ends = [note.end for instrument in midi.instruments for note in instrument.notes]
+    return max(ends + [text.time for text in midi.text_events])
+
+
+def _bars_sounding(midi: pretty_midi.PrettyMIDI, lines: list[int]) -> int:
+    """Bars up to the last sound (an overhang of ``OVERHANG_BEATS`` past a bar line does not count)."""
+    end = midi.time_to_tick(_last_sound(midi)) - OVERHANG_BEATS * midi.resolution
+    return max(1, sum(1 for line in lines[:-1] if line < end))
+
+
+def _metre_at(midi: pretty_midi.PrettyMIDI, tick: int) -> tuple[int, int]:
+    before = [t for t in midi.time_signature_changes if midi.time_to_tick(t.time) < max(tick, 1)]
+    last = max(before, key=lambda t: t.time, default=None)
+    return (last.numerator, last.denominator) if last else (4, 4)
+
+
+def _before(midi: pretty_midi.PrettyMIDI, tick: int) -> pretty_midi.PrettyMIDI:
+    """A copy of ``midi`` without anything from ``tick`` on (notes that start before it are kept whole)."""
+    kept = copy.deepcopy(midi)
+    end = kept.tick_to_time(tick)
+    for instrument in kept.instruments:
+        instrument.notes = [n for n in instrument.notes if n.start < end]
+        instrument.control_changes = [c for c in instrument.control_changes if c.time < end]
+        instrument.pitch_bends = [b for b in instrument.pitch_bends if b.time < end]
+    kept.instruments = [i for i in kept.instruments if i.notes]
+    _name_tracks(kept)
+    kept.time_signature_changes = [t for t in kept.time_signature_changes if t.time < end]
+    kept.key_signature_changes = [k for k in kept.key_signature_changes if k.time < end]
+    kept.lyrics = [lyric for lyric in kept.lyrics if lyric.time < end]
+    kept.text_events = [t for t in kept.text_events if t.time < end and t.text != END_TEXT]
+    kept.markers = [(time, text) for time, text in getattr(midi, "markers", []) if time < end]
+    set_tempo_from(kept, tick, None)
+    return kept
+
+
+def _name_tracks(midi: pretty_midi.PrettyMIDI) -> None:
+    """Tracks named alike are named after their instruments: a type 0 file's one track name is every channel's."""
+    names = [i.name for i in midi.instruments]
+    for instrument in midi.instruments:
+        if not instrument.name.strip() or names.count(instrument.name) > 1:
+            instrument.name = program_name(DRUMS if instrument.is_drum else instrument.program)
+
+
+# ---------------------------------------------------------------------------- what the tokens can hold
+def _check_representable(midi: pretty_midi.PrettyMIDI, lines: list[int], join: int) -> None:
+    """One clear error for the first thing before the ``join`` tick that the tokens cannot hold: a metre they lack, a
+    note out of range."""
+    end = midi.tick_to_time(join)
+    for change in sorted(midi.time_signature_changes, key=lambda t: t.time):
+        if change.time >= end:
+            break
+        metre = (change.numerator, change.denominator)
+        if metre not in TIME_SIGNATURES:
+            bar = _bar_of(lines, midi.time_to_tick(change.time))
+            known = ", ".join(f"{n}/{d}" for n, d in TIME_SIGNATURES)
+            raise MusicGenError(f"bar {bar} is in {metre[0]}/{metre[1]}: the model knows {known}")
+    for instrument in midi.instruments:
+        low, high = DRUM_PITCH_RANGE if instrument.is_drum else (PITCH_RANGE[0], PITCH_RANGE[1] - 1)
+        for note in instrument.notes:
+            if not low <= note.pitch <= high and note.start < end:
+                bar = _bar_of(lines, midi.time_to_tick(note.start))
+                what = "drum note" if instrument.is_drum else f"note {pretty_midi.note_number_to_name(note.pitch)}"
+                raise MusicGenError(
+                    f"track {_track_name(instrument)!r}, bar {bar}: {what} (MIDI {note.pitch}) is outside the "
+                    f"{low}–{high} the model plays{'' if instrument.is_drum else ' (A0–C8)'}"
+                )
+
+
+def _bar_of(lines: list[int], tick: int) -> int:
+    """The 1-based bar holding ``tick``."""
+    return max(1, int(np.searchsorted(lines, tick, side="right")))
+
+
+def _track_name(instrument: pretty_midi.Instrument) -> str:
+    return instrument.name.strip() or program_name(DRUMS if instrument.is_drum else instrument.program)
+
+
+def _off_grid(midi: pretty_midi.PrettyMIDI) -> int:
+    """Notes that start between the token grid's steps (``POSITIONS_PER_BEAT`` a beat). (Lengths are rounded to the
+    nearest the tokens hold anyway, and drum hits have none.)"""
+    step = midi.resolution / POSITIONS_PER_BEAT
+    ticks = np.array([midi.time_to_tick(n.start) for i in midi.instruments for n in i.notes], dtype=float)
+    return int(np.count_nonzero(np.abs(ticks / step - np.round(ticks / step)) > 1e-6))
+
+
+def _key_of(midi: pretty_midi.PrettyMIDI) -> Key | None:
+    if midi.key_signature_changes:
+        number = max(midi.key_signature_changes, key=lambda k: k.time).key_number
+        return Key(number % 12, "minor" if number >= 12 else "major")
+    from .evaluation import estimate_key
+
+    return estimate_key(midi)
+
+
+# ---------------------------------------------------------------------------- tokens
+def _tokens(
+    midi: pretty_midi.PrettyMIDI,
+    bars: int,
+    metre: tuple[int, int],
+    tempo: float,
+    tokenizer: MusicTokenizer,
+    grammar: Grammar,
+) -> list[int]:
+    """The file's bars as the model reads them: REMI from its ticks, chord tokens where the tokenizer has them,
+    one tempo token, and a ``Bar`` for each silent bar at the end."""
+    score = symusic.Score.from_midi(midi_bytes(midi))
+    ids = tokenizer.encode_score(score)
+    if tokenizer.chords:
+        ids = tokenizer.with_chords(ids, bar_chords(midi, per_half_bar=True))
+    body = with_one_tempo(ids, grammar, tempo)
+    if body is None:
+        raise MusicGenError("the file has no notes the model can read before the bars it keeps")
+    kind = tokenizer.tables.kind
+    written = int(np.count_nonzero(kind[body] == KIND["Bar"]))
+    if written > bars:
+        raise MusicGenError(f"the file's notes fill {written} bars where {bars} were counted: please report this")
+    silent = [tokenizer.vocab["Bar_None"], grammar.time_signature_id[metre]]
+    if tokenizer.chords:
+        silent += [tokenizer.chord_id(None)] * 2
+    body += silent * (bars - written)
+    misfit = first_misfit(body, grammar.start(Constraints(bars=bars)))
+    if misfit is not None:
+        bar = int(np.count_nonzero(kind[body[: misfit + 1]] == KIND["Bar"]))
+        token = tokenizer.id_to_token[body[misfit]]
+        raise MusicGenError(f"bar {bar} of the file reads as tokens the model cannot continue ({token})")
+    return body
+
+
+# ---------------------------------------------------------------------------- counting bars from the join
+@dataclass(frozen=True)
+class ShiftedForm:
+    """A form's rules (``form.FormPlan``) for the bars after a primer of ``offset`` bars: the primer's bars are
+    the file's (nothing replayed, rested, filled or held there); bar ``offset`` is the form's first."""
+
+    form: object  # a form.FormPlan: its bars count from the join
+    offset: int
+
+    def _inner(self, bar: int, total: int | None) -> tuple[int, int] | None:
+        return None if total is None or bar < self.offset else (bar - self.offset, total - self.offset)
+
+    def copy_of(self, bar: int, total_bars: int | None) -> int | None:
+        inner = self._inner(bar, total_bars)
+        source = None if inner is None else self.form.copy_of(*inner)
+        return None if source is None else source + self.offset
+
+    def variation_of(self, bar: int, total_bars: int | None) -> int | None:
+        inner = self._inner(bar, total_bars)
+        source = None if inner is None else self.form.variation_of(*inner)
+        return None if source is None else source + self.offset
+
+    def ends_held(self, bar: int, total_bars: int | None) -> bool:
+        inner = self._inner(bar, total_bars)
+        return inner is not None and self.form.ends_held(*inner)
+
+    def fills(self, bar: int, total_bars: int | None) -> bool:
+        inner = self._inner(bar, total_bars)
+        return inner is not None and self.form.fills(*inner)
+
+    def rests(self, bar: int, total_bars: int | None) -> frozenset[str]:
+        inner = self._inner(bar, total_bars)
+        return frozenset() if inner is None else self.form.rests(*inner)
+
+    def starts_section(self, bar: int, total_bars: int | None) -> bool:
+        inner = self._inner(bar, total_bars)
+        return inner is not None and self.form.starts_section(*inner)
+
+
+@dataclass(frozen=True)
+class ShiftedPlan:
+    """A chord plan (``planner.HarmonyPlan``) whose first half bar is the first after a primer of ``offset`` bars."""
+
+    plan: object  # a planner.HarmonyPlan: its bars count from the join
+    offset: int
+
+    @property
+    def key(self) -> Key:
+        return self.plan.key
+
+    @property
+    def all_chords(self) -> list:
+        return self.plan.all_chords
+
+    def chord_at(self, half: int, total_bars: int | None):  # noqa: ANN201 (a theory.Chord)
+        total = None if total_bars is None else total_bars - self.offset
+        return self.plan.chord_at(max(0, half - 2 * self.offset), total)
+
+
+# ---------------------------------------------------------------------------- the file written
+def join(primer: Primer, new: pretty_midi.PrettyMIDI, key: Key | None) -> pretty_midi.PrettyMIDI:
+    """The file's notes exactly as they were, then ``new`` (the continuation, from its time 0) from the join's bar
+    line on: in the same track where the instrument was already playing, else a new one. A tempo, metre or key that
+    changes at the join is written there; the markers of both are kept."""
+    out = copy.deepcopy(primer.midi)
+    start = primer.join_time
+    finest = math.lcm(out.resolution, POSITIONS_PER_BEAT)  # the file's ticks and the token grid's (220 a beat: 440)
+    if finest != out.resolution and finest <= MAX_RESOLUTION:
+        set_resolution(out, finest)
+    tempo = float(new.get_tempo_changes()[1][0])
+    set_tempo_from(out, primer.join_tick * out.resolution // primer.midi.resolution, tempo)
+    metre = new.time_signature_changes[0] if new.time_signature_changes else None
+    if metre is not None and (metre.numerator, metre.denominator) != primer.time_signature:
+        out.time_signature_changes.append(pretty_midi.TimeSignature(metre.numerator, metre.denominator, start))
+    if key is not None and key != primer.key:
+        out.key_signature_changes.append(
+            pretty_midi.KeySignature(key.tonic + (12 if key.mode == "minor" else 0), start)
+        )
+    tracks = {(i.program, i.is_drum): i for i in reversed(out.instruments)}
+    for instrument in new.instruments:
+        track = tracks.get((instrument.program, instrument.is_drum))
+        if track is None:
+            track = tracks[instrument.program, instrument.is_drum] = copy.deepcopy(instrument)
+            track.notes = []
+            out.instruments.append(track)
+        track.notes += [pretty_midi.Note(n.velocity, n.pitch, n.start + start, n.end + start) for n in instrument.notes]
+    out.text_events += [pretty_midi.Text(t.text, t.time + start) for t in new.text_events]
+    shifted = [(time + start, text) for time, text in getattr(new, "markers", [])]
+    set_markers(out, list(getattr(primer.midi, "markers", [])) + shifted)
+    return out
+
+
+def new_bars_for_seconds(seconds: float, tempo: float, metre: tuple[int, int]) -> int:
+    """Whole bars lasting at least ``seconds`` at ``tempo`` in ``metre``."""
+    bar = metre[0] * 4 / metre[1] * 60 / tempo
+    return max(1, math.ceil(seconds / bar - 1e-6))
