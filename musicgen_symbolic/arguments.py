@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 from pathlib import Path
 from typing import NoReturn
 
@@ -56,6 +57,24 @@ def _add_wav_flag(p: argparse.ArgumentParser) -> None:
         const=True,
         metavar="WAV",
         help="also render a WAV file through FluidSynth; without a name, beside the MIDI file (song.mid: song.wav)",
+    )
+
+
+def _add_export_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--stems",
+        type=Path,
+        metavar="DIR",
+        help="also write each track alone into DIR (made if missing): 01-acoustic-grand-piano.mid and .wav, "
+        "02-…, in the file's track order. Every stem starts at 0:00 with the song's tempo, metre and key, and lasts "
+        "as long as the mix; the WAVs share the mix's gain, so together they sound like the full render",
+    )
+    p.add_argument(
+        "--musicxml",
+        type=Path,
+        metavar="FILE",
+        help="also write a score (.musicxml): a part per instrument with its name, metre, key and tempo, drums on a "
+        "percussion staff, notes on a 1/16 grid; opens in MuseScore, Dorico, Sibelius",
     )
 
 
@@ -195,6 +214,7 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
         help="MIDI file to write (with --num-samples N: name_1.mid … name_N.mid)",
     )
     _add_wav_flag(p)
+    _add_export_flags(p)
     batch = p.add_argument_group("many prompts (instead of PROMPT and -o)")
     batch.add_argument(
         "--prompts",
@@ -239,11 +259,14 @@ def _add_continue(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser(
         "continue",
         help="MIDI (+ prompt) → the same MIDI with new bars after it",
-        description="Continue a MIDI file: the model reads its bars and plays on from the next bar line. The output "
-        "holds the file's notes exactly as they were, then the new bars. Tempo, metre, key and instruments are the "
-        "file's unless the prompt or a flag changes them; an instrument the prompt names joins the file's. Notes off "
-        "the model's grid (1/32 notes) are quantised in what the model reads only. A file longer than the model's "
-        "context is read from its latest bars.",
+        description=textwrap.fill(
+            "Continue a MIDI file: the model reads its bars and plays on from the next bar line. The output "
+            "holds the file's notes exactly as they were, then the new bars. Tempo, metre, key and instruments are the "
+            "file's unless the prompt or a flag changes them; an instrument the prompt names joins the file's. Notes off "
+            "the model's grid (1/32 notes) are quantised in what the model reads only. A file longer than the model's "
+            "context is read from its latest bars.",
+            79,
+        ),
         epilog="examples:\n  musicgen-symbolic continue idea.mid -o longer.mid --bars 8\n"
         '  musicgen-symbolic continue idea.mid "with a flute, more energetic" -o longer.mid --wav longer.wav\n'
         "  musicgen-symbolic continue song.mid -o other-ending.mid --from-bar 13 --seed 4",
@@ -257,6 +280,7 @@ def _add_continue(commands: argparse._SubParsersAction) -> None:
         "-o", "--output", required=True, type=Path, help="MIDI file to write (with --num-samples N: name_1.mid …)"
     )
     _add_wav_flag(p)
+    _add_export_flags(p)
     p.add_argument(
         "--from-bar",
         type=int,
@@ -282,7 +306,8 @@ def _add_render(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser(
         "render",
         help="MIDI → WAV through FluidSynth",
-        description="Render a MIDI file to a stereo 16-bit WAV (44.1 kHz unless --sample-rate).",
+        description="Render a MIDI file to a stereo 16-bit WAV (44.1 kHz unless --sample-rate); with --stems, each "
+        "track too, and with --musicxml, a score.",
     )
     p.add_argument("midi", type=Path, help="MIDI file to render")
     p.add_argument("-o", "--output", required=True, type=Path, help="WAV file to write")
@@ -292,6 +317,7 @@ def _add_render(commands: argparse._SubParsersAction) -> None:
         help=f"SoundFont (.sf2/.sf3); default: ${ENV_SOUNDFONT}, this project's soundfonts/, Debian's",
     )
     p.add_argument("--sample-rate", type=int, default=44100, help="samples per second (default %(default)s)")
+    _add_export_flags(p)
     p.set_defaults(run="_render")
 
 

@@ -7,6 +7,7 @@ Heavy libraries (torch, transformers) are imported only by the commands that nee
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from collections.abc import Iterable
@@ -48,6 +49,18 @@ def _check_output(path: Path, suffixes: tuple[str, ...], new_folder: bool = Fals
 
 
 _BATCH = ("prompts", "out_dir")  # generate's many-prompt mode: the symbolic backend's
+MUSICXML_SUFFIXES = (".musicxml", ".xml")
+
+
+def _check_folder(path: Path) -> None:
+    """Refuse an output folder before any work: a file there, or no parent to make it in."""
+    if path.exists() and not path.is_dir():
+        raise MusicGenError(f"--stems {path} is a file: give a folder for the stems")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise MusicGenError(f"cannot make the stems folder {path}: {parent} does not exist")
+
+
 # Flags that only one backend reads: given to the other, they would be silently ignored.
 _MUSICAL_ATTRIBUTES = (
     "tempo", "key", "time_signature", "instruments", "without", "genre", "mood", "bars", "seconds", "chords", "form",
@@ -56,6 +69,8 @@ _MUSICAL_ATTRIBUTES = (
 _SYMBOLIC_ONLY = (
     *_MUSICAL_ATTRIBUTES,
     *_BATCH,
+    "stems",
+    "musicxml",
     "key_strength",
     "nudge_after",
     "variation",
@@ -126,8 +141,8 @@ def _generate(args: argparse.Namespace) -> int:
     from .prompt import AttributeOverrides
     from .settings import GenerationSettings
 
-    if args.soundfont and not args.wav:
-        raise MusicGenError("--soundfont is used only with --wav: add --wav out.wav, or drop it")
+    if args.soundfont and not (args.wav or args.stems):
+        raise MusicGenError("--soundfont is used only with --wav or --stems: add --wav out.wav, or drop it")
     overrides = _given(args, AttributeOverrides)
     asked = AttributeOverrides(**overrides).resolve(args.prompt)  # reject bad input before loading anything
     settings = GenerationSettings(**_given(args, GenerationSettings))
@@ -163,6 +178,8 @@ def _generate_batch(args: argparse.Namespace) -> int:
         raise MusicGenError(
             f"with --prompts the prompts come from the file and the files go to --out-dir: drop {given}"
         )
+    if args.stems or args.musicxml:
+        raise MusicGenError("--stems and --musicxml write one piece's files: not with --prompts (use render on each)")
     for name in ("wav", "plot"):
         if isinstance(getattr(args, name), Path):
             suffix = "wav" if name == "wav" else "png"
@@ -182,11 +199,16 @@ def _generate_batch(args: argparse.Namespace) -> int:
 
 def _check_takes(args: argparse.Namespace, takes: int) -> None:
     """Every take's output names, and the SoundFont, before any work."""
-    outputs = [(args.output, (".mid", ".midi")), (args.wav, (".wav",)), (args.plot, (".png",))]
+    outputs = [
+        (args.output, (".mid", ".midi")), (args.wav, (".wav",)), (args.plot, (".png",)),
+        (args.musicxml, MUSICXML_SUFFIXES),
+    ]  # fmt: skip
     for path, suffixes in outputs:
         for take in range(takes) if path else ():
             _check_output(_numbered(path, take, takes), suffixes)
-    if args.wav:
+    for take in range(takes) if args.stems else ():
+        _check_folder(_numbered(args.stems, take, takes))
+    if args.wav or args.stems:
         from .render import find_soundfont
 
         find_soundfont(args.soundfont)
@@ -211,8 +233,8 @@ def _continue(args: argparse.Namespace) -> None:
     from .vocabulary import Attributes
 
     _beside_output(args)
-    if args.soundfont and not args.wav:
-        raise MusicGenError("--soundfont is used only with --wav: add --wav out.wav, or drop it")
+    if args.soundfont and not (args.wav or args.stems):
+        raise MusicGenError("--soundfont is used only with --wav or --stems: add --wav out.wav, or drop it")
     if args.plot:
         _check_output(args.plot, (".png",))
     overrides = _given(args, AttributeOverrides)
@@ -272,16 +294,26 @@ def _write_takes(args: argparse.Namespace, results: list[GenerationResult], only
 
     with interruptible(), Outputs() as outputs:
         for index, result in enumerate(results):
+            take = functools.partial(_numbered, index=index, count=len(results))
             music = result.new_part if only_new else result.midi
-            midi = save_midi(music, outputs.stage(_numbered(args.output, index, len(results))))
-            if args.wav:
+            midi = save_midi(music, outputs.stage(take(args.output)))
+            if args.stems:  # the stems and the mix in one rendering (their samples add up to the mix's)
+                from .export import write_stems
+
+                mix = take(args.wav) if args.wav else None
+                write_stems(midi, take(args.stems), args.soundfont, mix_wav=mix, outputs=outputs)
+            elif args.wav:
                 from .render import render_midi
 
-                render_midi(midi, outputs.stage(_numbered(args.wav, index, len(results))), args.soundfont)
+                render_midi(midi, outputs.stage(take(args.wav)), args.soundfont)
+            if args.musicxml:
+                from .export import write_musicxml
+
+                write_musicxml(music, outputs.stage(take(args.musicxml)), title=args.prompt or None)
             if args.plot:
                 from .plots import plot_midi
 
-                plot_midi(music, outputs.stage(_numbered(args.plot, index, len(results))), title=args.prompt or None)
+                plot_midi(music, outputs.stage(take(args.plot)), title=args.prompt or None)
         return outputs.commit()
 
 
@@ -338,13 +370,31 @@ def _plot(args: argparse.Namespace) -> None:
 
 def _render(args: argparse.Namespace) -> None:
     from .midi_io import load_midi
+    from .outputs import Outputs, interruptible
     from .render import render_midi
 
     _check_output(args.output, (".wav",))
-    load_midi(args.midi)  # validates the file with a clear error
+    if args.musicxml:
+        _check_output(args.musicxml, MUSICXML_SUFFIXES)
+    if args.stems:
+        _check_folder(args.stems)
+    midi = load_midi(args.midi)  # validates the file with a clear error
     if not 8000 <= args.sample_rate <= 192000:
         raise MusicGenError(f"--sample-rate must be 8000–192000, got {args.sample_rate}")
-    print(render_midi(args.midi, args.output, args.soundfont, args.sample_rate))
+    with interruptible(), Outputs() as outputs:
+        if args.stems:
+            from .export import write_stems
+
+            write_stems(args.midi, args.stems, args.soundfont, args.sample_rate, args.output, outputs=outputs)
+        else:
+            render_midi(args.midi, outputs.stage(args.output), args.soundfont, args.sample_rate)
+        if args.musicxml:
+            from .export import write_musicxml
+
+            write_musicxml(midi, outputs.stage(args.musicxml), title=args.midi.stem)
+        written = outputs.commit()
+    for path in written:
+        print(path)
 
 
 def _info(args: argparse.Namespace) -> None:

@@ -274,3 +274,43 @@ def test_a_folder_is_refused_when_not_ours_or_busy(generator, tmp_path):
     (tmp_path / "c").mkdir()
     with _locked(tmp_path / "c"), pytest.raises(MusicGenError, match="in use by another run"):
         run(generator, prompts, tmp_path / "c")
+
+
+def test_prompt_files_from_the_command_line(capsys, tmp_path, tiny_model_dir):
+    from musicgen_symbolic.cli import main
+
+    prompts = tmp_path / "ideas.txt"
+    prompts.write_text("a calm piano piece\n\n# a comment\na fast rock song in 3/4 at 9999 bpm\nsad strings\n")
+    out = tmp_path / "ideas"
+    argv = ["generate", "--prompts", prompts, "--out-dir", out, "--bars", "1", "--seed", "2", "-q"]
+    code = main([str(a) for a in [*argv, "--model", tiny_model_dir]])
+    printed, err = capsys.readouterr()
+    assert code == 1  # a line failed: scripts notice
+    assert printed.strip() == str(out / "manifest.csv")
+    assert "line 4:" in err and "generated 2" in err
+    assert sorted(p.name for p in out.glob("*.mid")) == ["0001.mid", "0003.mid"]
+    code = main([str(a) for a in [*argv, "--model", tiny_model_dir]])
+    _, err = capsys.readouterr()
+    assert code == 1 and "skipped 2" in err
+
+
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["generate", "a song", "--prompts", "{p}", "--out-dir", "x"], "drop the prompt"),
+        (["generate", "--prompts", "{p}"], "go together"),
+        (["generate", "--prompts", "{p}", "--out-dir", "x", "--wav", "a.wav"], "--wav takes no file name"),
+        (["generate", "--prompts", "{p}", "--out-dir", "x", "--stems", "s"], "not with --prompts"),
+        (["generate", "-o", "x.mid"], "give a prompt"),
+        (["generate", "a song"], "give the MIDI file to write"),
+    ],
+)
+def test_prompt_file_usage_errors_are_one_line(capsys, tmp_path, monkeypatch, argv, fragment):
+    from musicgen_symbolic.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    prompts = tmp_path / "p.txt"
+    prompts.write_text("a song\n")
+    code = main([a.replace("{p}", str(prompts)) for a in argv])
+    _, err = capsys.readouterr()
+    assert code == 2 and err.startswith("error: ") and fragment in err and err.count("\n") == 1, err
