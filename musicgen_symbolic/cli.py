@@ -276,7 +276,8 @@ def _continued(args: argparse.Namespace, result: GenerationResult) -> list[str]:
         + ", ".join(_instrument_names(chosen.instruments))
     )
     if result.plan is not None:
-        lines.append(f"planned: chords={result.plan.symbols(min(new, 8), new)}" + (" …" if new > 8 else ""))
+        whose = " (going on from the file's)" if result.plan.loop == primer.loop else ""
+        lines.append(f"planned: chords={result.plan.symbols(min(new, 8), new)}" + (" …" if new > 8 else "") + whose)
     return lines
 
 

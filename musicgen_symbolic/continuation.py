@@ -30,6 +30,7 @@ from .errors import MusicGenError
 from .grammar import Constraints, Grammar, first_misfit, with_one_tempo
 from .midi_io import set_markers, set_resolution, set_tempo_from
 from .musicality import bar_chords
+from .theory import MAJOR_SCALE, MINOR_SCALE, Chord
 from .tokenizer import KIND, MusicTokenizer
 from .vocabulary import DRUMS, Key, program_name
 
@@ -56,6 +57,7 @@ class Primer:
     notes: int = 0
     quantised: int = 0  # notes that start off the token grid (the model hears them moved)
     file_bars: int = 0  # bars the whole file has
+    loop: tuple[Chord, ...] | None = None  # the chords it plays on with, half bar by half bar (:func:`heard_loop`)
 
     @property
     def join_time(self) -> float:
@@ -75,9 +77,11 @@ def read_primer(
     tokens = _tokens(kept, bars, metre, tempo, tokenizer, grammar)
     programs = tuple(sorted({DRUMS if i.is_drum else int(i.program) for i in kept.instruments if i.notes}))
     notes = sum(len(i.notes) for i in kept.instruments)
-    return Primer(
+    primer = Primer(
         kept, bars, lines[bars], tempo, metre, _key_of(kept), programs, tokens, notes, _off_grid(kept), file_bars
     )
+    primer.loop = heard_loop(primer)
+    return primer
 
 
 def check_continuable(midi: pretty_midi.PrettyMIDI, from_bar: int | None = None) -> tuple[list[int], int, int]:
@@ -266,6 +270,45 @@ def _score_of(midi: pretty_midi.PrettyMIDI) -> symusic.Score:
             )
         score.tracks.append(track)
     return score
+
+
+# ---------------------------------------------------------------------------- the file's chords
+LOOP_PERIODS = (1, 2, 4, 8)  # bars: a file whose last bars repeat their chords at one of these is a loop of them
+MIN_LOOP_EVIDENCE = 4  # bars: a loop is heard where at least this many (and two passes) repeat it
+DIATONIC_SHARE = 0.75  # of the half bars: chords made of the key's notes (harmonic minor's leading tone too)
+LONGEST_LOOP = 8  # bars: otherwise the continuation plays on over the chords of the file's last bars, at most this many
+
+
+def heard_loop(primer: Primer) -> tuple[Chord, ...] | None:
+    """The chords the continuation plays on, half bar by half bar, as the file's bars are heard (a chord a bar,
+    ``musicality.bar_chords``): its loop, where its last bars repeat one (the shortest period of ``LOOP_PERIODS``
+    that its last two passes, and at least ``MIN_LOOP_EVIDENCE`` bars, follow: a held last chord is no one-bar
+    vamp), else its last ``LONGEST_LOOP`` bars. The first half bar after the join is the
+    loop's first, so the harmony goes on where the file left it. A half bar with no chord heard keeps the chord
+    before it; None where no chord is heard at all (drums alone), or where a quarter of them are outside the key."""
+    bars = bar_chords(primer.midi)[: primer.bars]  # a bar's chord: half bars alone were heard too often wrong
+    halves = [chord for chord in bars for _ in range(2)] + [None] * (2 * (primer.bars - len(bars)))
+    known = [c for c in halves if c is not None]
+    if not known:
+        return None
+    filled, last = [], known[0]
+    for chord in halves:
+        last = chord or last
+        filled.append(last)
+    if primer.key is None or sum(_diatonic(chord, primer.key) for chord in filled) < DIATONIC_SHARE * len(filled):
+        return None  # chords heard outside the key (a power chord heard as major in a minor key): not a loop to keep
+    for period in LOOP_PERIODS:
+        span = 2 * max(2 * period, MIN_LOOP_EVIDENCE)  # half bars that must repeat at the period
+        if 2 * primer.bars >= span and all(
+            filled[-span + i] == filled[-span + i + 2 * period] for i in range(span - 2 * period)
+        ):
+            return tuple(filled[-2 * period :])  # its last pass: `period` bars, two chords each
+    return tuple(filled[-2 * min(primer.bars, LONGEST_LOOP) :])
+
+
+def _diatonic(chord: Chord, key: Key) -> bool:
+    scale = {(key.tonic + step) % 12 for step in (MAJOR_SCALE if key.mode == "major" else MINOR_SCALE)}
+    return set(chord.tones) <= scale
 
 
 # ---------------------------------------------------------------------------- counting bars from the join

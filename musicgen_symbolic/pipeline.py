@@ -343,6 +343,8 @@ class MusicGenSymbolic:
             prompt = describe(attributes, set(DESCRIBED), np.random.default_rng(0))
         form = self._form(attributes, settings)
         inner_plan = self._plan(attributes, settings, form)
+        if inner_plan is not None and primer.loop and attributes.chords is None and attributes.key == primer.key:
+            inner_plan = replace(inner_plan, loop=primer.loop)  # the harmony goes on where the file left it
         plan = ShiftedPlan(inner_plan, primer.bars) if inner_plan is not None else None
         rows, grammars = self._sample(
             prompt, attributes, settings, decoder, plan, ShiftedForm(form, primer.bars), progress, primer

@@ -26,6 +26,7 @@ from .vocabulary import Key
 
 HARMONY_FILE = "harmony.json"
 LOOP_BARS = 4
+LEANING_QUALITIES = ("sus4", "dim", "aug", "dim7", "m7b5")  # no tonic to end on: they lean on to another chord
 HOME_START = 0.75  # the share of planned loops that start on the tonic chord (where the genre's loops ever do)
 CONTRAST_HOME_START = 0.25  # the same for a contrasting section's loop (``form.CONTRASTING``)
 MOODS_IN_MINOR = frozenset({"sad", "melancholic", "dark", "mysterious", "tense", "epic"})
@@ -234,8 +235,11 @@ class HarmonyPlan:
 
     @property
     def tonic(self) -> Chord:
-        """The final chord: the loop's own tonic chord (Imaj7 in jazz, i7 in lo-fi), else the plain triad."""
-        own = [c for c in self.loop if c.root == self.key.tonic and c.bass is None]
+        """The final chord: the loop's own tonic chord (Imaj7 in jazz, i7 in lo-fi; not one that leans on, such as
+        Csus4, which a file continued may have), else the plain triad."""
+        own = [
+            c for c in self.loop if c.root == self.key.tonic and c.bass is None and c.quality not in LEANING_QUALITIES
+        ]
         if own:
             return own[0]
         major, sevenths = self.key.mode == "major", self._sevenths

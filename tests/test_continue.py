@@ -253,3 +253,45 @@ def test_continue_errors_are_one_line_and_write_nothing(capsys, tmp_path, tiny_m
     lines = [line for line in err.strip().splitlines() if line.strip()]
     assert code == 2 and len(lines) == 1 and lines[0].startswith("error: ") and fragment in lines[0], err
     assert not (tmp_path / "out.mid").exists()
+
+
+def progression_song(symbols: list[str], key: int = 0, repeats: int = 2) -> pretty_midi.PrettyMIDI:
+    """Block chords, a bar each, played ``repeats`` times: root position, with the root in the bass."""
+    from musicgen_symbolic.theory import parse_symbol
+
+    midi = pretty_midi.PrettyMIDI(initial_tempo=120)
+    midi.time_signature_changes.append(pretty_midi.TimeSignature(4, 4, 0))
+    midi.key_signature_changes.append(pretty_midi.KeySignature(key, 0))
+    piano, bass = pretty_midi.Instrument(0), pretty_midi.Instrument(33)
+    for bar, symbol in enumerate(symbols * repeats):
+        chord = parse_symbol(symbol)
+        for pc in chord.tones:
+            piano.notes.append(
+                pretty_midi.Note(80, 60 + (pc - chord.root) % 12 + chord.root % 12, bar * 2.0, bar * 2.0 + 1.9)
+            )
+        bass.notes.append(pretty_midi.Note(90, 36 + chord.root, bar * 2.0, bar * 2.0 + 1.9))
+    midi.instruments += [piano, bass]
+    return midi
+
+
+def test_the_continuation_goes_on_with_the_files_chord_loop(tiny_generator, tmp_path):
+    path = written(progression_song(["C", "G", "Am", "F"]), tmp_path)
+    result = tiny_generator.continue_midi(path, "", bars=8, seed=0)[0]
+    heard = [chord.symbol for chord in result.primer.loop[::2]]
+    assert heard == ["C", "G", "Am", "F"]  # a 4-bar loop, heard twice: the new bars start it again
+    assert result.plan.loop == result.primer.loop
+    assert [c.symbol for c in result.plan.chords(8)[:8:2]] == ["C", "G", "Am", "F"]
+    assert result.plan.chords(8)[-1].symbol == "C"  # and the new part still ends on the tonic
+    other_key = tiny_generator.continue_midi(path, "in E minor", bars=4, seed=0)[0]
+    assert other_key.plan.loop != result.primer.loop  # a key change plays the genre's chords in the new key
+
+
+def test_chords_heard_outside_the_key_are_no_loop_to_keep(tiny_generator, tmp_path):
+    midi = progression_song(["G", "C"], key=7 + 12)  # G major and C major triads in a piece marked G minor
+    primer = tiny_generator.continue_midi(written(midi, tmp_path), "", bars=1, seed=0)[0].primer
+    assert primer.loop is None
+    drums = song()
+    drums.instruments = [i for i in drums.instruments if i.is_drum]
+    assert (
+        tiny_generator.continue_midi(written(drums, tmp_path, "drums.mid"), "", bars=1, seed=0)[0].primer.loop is None
+    )
