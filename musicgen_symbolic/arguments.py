@@ -38,12 +38,26 @@ THREADS_HELP = (
     "machine's load leaves free, at least one, so that a busy CPU slows generation gracefully"
 )
 
+SPEECH_ENGINE_HELP = (
+    "piper (default: a natural neural voice shipped in a package, offline), espeak (Debian's espeak-ng: tiny, fast, "
+    "robotic; many languages), or transformers:MODEL (a hub id or a folder: VITS/MMS-TTS, Bark, SpeechT5 through "
+    "transformers' text-to-speech pipeline)"
+)
+SPEECH_VOICE_HELP = (
+    "the engine's voice: piper en_US-joe-medium (default) or a .onnx voice file; espeak en-us, en-gb, fr, de … "
+    "(+ a variant: en-us+f3); transformers: a speaker number, a Bark preset, or a SpeechT5 x-vector .npy"
+)
+SPEECH_RATE_HELP = "speaking rate, 0.5 (slower) to 2 (faster); default 1"
+
 EXAMPLES = """examples:
   musicgen-symbolic generate "a calm lo-fi piece in D minor at 80 bpm with electric piano, bass and drums" -o song.mid --wav song.wav
   musicgen-symbolic generate "upbeat waltz for strings" -o waltz.mid --bars 16 --seed 7 --num-samples 3
   musicgen-symbolic generate "a pop song with piano, bass and drums" -o song.mid --form "intro:4 verse:8 chorus:8 verse:8 chorus:8"
   musicgen-symbolic continue song.mid "with a flute" -o longer.mid --bars 8
   musicgen-symbolic plot song.mid --similarity -o form.png
+  musicgen-symbolic speak "Welcome to the show" -o voice.wav
+  musicgen-symbolic serve --open          # the studio in your browser (pip install -e ".[studio]")
+  musicgen-symbolic generate "an upbeat jingle" -o jingle.mid --wav --voice-over "Fresh news, every morning" --voice-at 2
   musicgen-symbolic render song.mid -o song.wav --soundfont ~/sf2/MyFont.sf2
   musicgen-symbolic info
 """
@@ -76,6 +90,27 @@ def _add_export_flags(p: argparse.ArgumentParser) -> None:
         help="also write a score (.musicxml): a part per instrument with its name, metre, key and tempo, drums on a "
         "percussion staff, notes on a 1/16 grid; opens in MuseScore, Dorico, Sibelius",
     )
+
+
+def _add_voice_flags(p: argparse.ArgumentParser) -> None:
+    voice = p.add_argument_group("a voice over the music (with the WAV)")
+    voice.add_argument(
+        "--voice-over",
+        metavar="TEXT",
+        help="say TEXT over the WAV, the music ducking under the voice wherever it speaks (a podcast intro, a jingle); "
+        "with --stems, the voice is its own stem too",
+    )
+    voice.add_argument(
+        "--voice-at",
+        metavar="BAR|SECONDS",
+        help="where the voice starts: a bar number (5: the downbeat of bar 5) or seconds (2.5s); default bar 1",
+    )
+    voice.add_argument(
+        "--duck", type=float, metavar="DB", help="how far the music drops under the voice, 0–60 dB (default 12)"
+    )
+    voice.add_argument("--voice-engine", metavar="ENGINE", help=SPEECH_ENGINE_HELP)
+    voice.add_argument("--voice", metavar="NAME", dest="voice_name", help=SPEECH_VOICE_HELP)
+    voice.add_argument("--voice-rate", type=float, metavar="R", help=SPEECH_RATE_HELP)
 
 
 def _add_music_flags(p: argparse.ArgumentParser, title: str, bars_help: str) -> None:
@@ -215,6 +250,7 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
     )
     _add_wav_flag(p)
     _add_export_flags(p)
+    _add_voice_flags(p)
     batch = p.add_argument_group("many prompts (instead of PROMPT and -o)")
     batch.add_argument(
         "--prompts",
@@ -281,6 +317,7 @@ def _add_continue(commands: argparse._SubParsersAction) -> None:
     )
     _add_wav_flag(p)
     _add_export_flags(p)
+    _add_voice_flags(p)
     p.add_argument(
         "--from-bar",
         type=int,
@@ -302,6 +339,45 @@ def _add_continue(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(run="_continue")
 
 
+def _add_speak(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "speak",
+        help="text → speech WAV (offline)",
+        description="Say a text into a WAV file (mono, 16-bit). Numbers, years, abbreviations (feat., Dr.), bpm and "
+        "note names are read as words; a long text is said sentence by sentence, joined without clicks.",
+        epilog='example: musicgen-symbolic speak "This is track 3, at 120 bpm." -o voice.wav --engine espeak --voice en-gb',
+    )
+    p.add_argument("text", help="what to say (at most 5,000 characters)")
+    p.add_argument("-o", "--output", required=True, type=Path, help="WAV file to write")
+    p.add_argument("--engine", help=SPEECH_ENGINE_HELP)
+    p.add_argument("--voice", dest="voice_name", metavar="NAME", help=SPEECH_VOICE_HELP)
+    p.add_argument("--rate", type=float, default=1.0, help=SPEECH_RATE_HELP)
+    p.add_argument(
+        "--plot", type=Path, nargs="?", const=True, metavar="PNG", help="also draw its waveform, spectrograms and pitch"
+    )
+    p.set_defaults(run="_speak")
+
+
+def _add_serve(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "serve",
+        help="a local web studio: prompt, hear, see, change, download (needs the studio extra)",
+        description="Serve the studio page and its JSON API (OpenAPI at /openapi.json) until Ctrl-C: type a prompt, "
+        "correct what the parser understood, generate up to 4 candidates with players and piano rolls, continue or "
+        'give another ending, download MIDI, WAV, stems and MusicXML. Needs pip install -e ".[studio]".',
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s: this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="port (default %(default)s; 0: any free one)")
+    p.add_argument("--open", action="store_true", help="open the page in the default browser")
+    p.add_argument(
+        "--model", type=Path, help=f"model folder (default: ${ENV_MODEL_DIR} if set, else the bundled model)"
+    )
+    p.add_argument("--out-dir", type=Path, help="where takes are kept (default: a temporary folder, removed at exit)")
+    p.add_argument("--soundfont", type=Path, help=f"SoundFont for the WAVs (default: ${ENV_SOUNDFONT}, …)")
+    p.add_argument("--threads", help=THREADS_HELP)
+    p.set_defaults(run="_serve")
+
+
 def _add_render(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser(
         "render",
@@ -318,6 +394,7 @@ def _add_render(commands: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--sample-rate", type=int, default=44100, help="samples per second (default %(default)s)")
     _add_export_flags(p)
+    _add_voice_flags(p)
     p.set_defaults(run="_render")
 
 
@@ -340,6 +417,13 @@ def _add_plot(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--hop", type=int, help="WAV: hop between frames in samples (default 512)")
     p.add_argument(
         "--n-mels", type=int, help="WAV: mel bands, at most n_fft / 2 + 1 (default 128, fewer below --n-fft 768)"
+    )
+    p.add_argument(
+        "--pitch",
+        action="store_true",
+        default=None,
+        help="WAV: also draw the pitch (f0) curve, for a voice (60–500 Hz; on a mix it follows the bass). For speech, "
+        "--n-fft 512 --hop 128 gives 23 ms frames at 22 kHz",
     )
     p.set_defaults(run="_plot")
 
@@ -528,6 +612,8 @@ def build_parser() -> argparse.ArgumentParser:
     for add in (
         _add_generate,
         _add_continue,
+        _add_speak,
+        _add_serve,
         _add_render,
         _add_plot,
         _add_info,

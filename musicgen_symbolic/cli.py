@@ -71,6 +71,12 @@ _SYMBOLIC_ONLY = (
     *_BATCH,
     "stems",
     "musicxml",
+    "voice_over",
+    "voice_at",
+    "duck",
+    "voice_engine",
+    "voice_name",
+    "voice_rate",
     "key_strength",
     "nudge_after",
     "variation",
@@ -147,13 +153,14 @@ def _generate(args: argparse.Namespace) -> int:
     asked = AttributeOverrides(**overrides).resolve(args.prompt)  # reject bad input before loading anything
     settings = GenerationSettings(**_given(args, GenerationSettings))
     _check_takes(args, settings.num_samples)
+    speech = _speech(args)
     generator = _load_generator(args)
     results = generator.generate_many(args.prompt, settings, progress=not args.quiet, **overrides)
     if not args.quiet:
         understood = {k: v for k, v in asked.to_dict().items() if v is not None}
         _say("understood: " + ", ".join(f"{k}={v}" for k, v in understood.items()))
         _say(_planned(asked, results[0]))
-    for path in _write_takes(args, results):
+    for path in _write_takes(args, results, speech=speech):
         print(path)
     return 0
 
@@ -178,8 +185,10 @@ def _generate_batch(args: argparse.Namespace) -> int:
         raise MusicGenError(
             f"with --prompts the prompts come from the file and the files go to --out-dir: drop {given}"
         )
-    if args.stems or args.musicxml:
-        raise MusicGenError("--stems and --musicxml write one piece's files: not with --prompts (use render on each)")
+    if args.stems or args.musicxml or args.voice_over:
+        raise MusicGenError(
+            "--stems, --musicxml and --voice-over write one piece's files: not with --prompts (use render on each)"
+        )
     for name in ("wav", "plot"):
         if isinstance(getattr(args, name), Path):
             suffix = "wav" if name == "wav" else "png"
@@ -244,6 +253,7 @@ def _continue(args: argparse.Namespace) -> None:
     source = load_midi(args.midi, markers=True)
     check_continuable(source, args.from_bar)
     _check_takes(args, settings.num_samples)
+    speech = _speech(args)
     generator = _load_generator(args)
     results = generator.continue_midi(
         source, args.prompt, settings, from_bar=args.from_bar, progress=not args.quiet, **overrides
@@ -251,7 +261,7 @@ def _continue(args: argparse.Namespace) -> None:
     if not args.quiet:
         for line in _continued(args, results[0]):
             _say(line)
-    for path in _write_takes(args, results, only_new=args.only_new):
+    for path in _write_takes(args, results, only_new=args.only_new, speech=speech):
         print(path)
 
 
@@ -287,9 +297,11 @@ def _instrument_names(programs: Iterable[int]) -> list[str]:
     return [program_name(p) for p in programs]
 
 
-def _write_takes(args: argparse.Namespace, results: list[GenerationResult], only_new: bool = False) -> list[Path]:
-    """Every take's MIDI (and WAV, plot), all or nothing: a failure or an interrupt leaves the previous files.
-    ``only_new``: a continuation's new bars alone."""
+def _write_takes(
+    args: argparse.Namespace, results: list[GenerationResult], only_new: bool = False, speech: _Speech | None = None
+) -> list[Path]:
+    """Every take's MIDI (and WAV, stems, score, plot), all or nothing: a failure or an interrupt leaves the previous
+    files. ``only_new``: a continuation's new bars alone; ``speech``: a voice over each WAV."""
     from .midi_io import save_midi
     from .outputs import Outputs, interruptible
 
@@ -307,6 +319,8 @@ def _write_takes(args: argparse.Namespace, results: list[GenerationResult], only
                 from .render import render_midi
 
                 render_midi(midi, outputs.stage(take(args.wav)), args.soundfont)
+            if speech is not None:
+                speech.over(outputs.staged(take(args.wav)), midi, take(args.stems) if args.stems else None, outputs)
             if args.musicxml:
                 from .export import write_musicxml
 
@@ -361,12 +375,127 @@ def _generate_audio(args: argparse.Namespace) -> None:
 
 
 def _plot(args: argparse.Namespace) -> None:
-    from .plots import SPECTROGRAM_OPTIONS, plot_file
+    from .plots import AUDIO_OPTIONS, plot_file
 
-    options = {name: getattr(args, name) for name in SPECTROGRAM_OPTIONS if getattr(args, name) is not None}
+    options = {name: getattr(args, name) for name in AUDIO_OPTIONS if getattr(args, name) is not None}
     if options and args.input.suffix.lower() != ".wav":
         raise MusicGenError(f"{_flags(options)}: spectrogram options, for a .wav input only")
     print(plot_file(args.input, args.output, similarity=args.similarity, **options))
+
+
+def _speak(args: argparse.Namespace) -> None:
+    from .outputs import Outputs, interruptible
+    from .voice import check_text, save_speech
+
+    _check_output(args.output, (".wav",))
+    if args.plot is True:
+        args.plot = args.output.with_suffix(".png")
+    if args.plot:
+        _check_output(args.plot, (".png",))
+    check_text(args.text)
+    with interruptible(), Outputs() as outputs:
+        wav = save_speech(args.text, outputs.stage(args.output), args.engine, args.voice_name, args.rate)
+        if args.plot:
+            from .plots import plot_audio
+
+            plot_audio(wav, outputs.stage(args.plot), title=args.text[:60], pitch=True)
+        written = outputs.commit()
+    for path in written:
+        print(path)
+
+
+def _speech(args: argparse.Namespace) -> _Speech | None:
+    """The ``--voice-over`` asked for, said now (None without one); its other flags alone are a mistake."""
+    others = [name for name in VOICE_FLAGS if getattr(args, name, None) is not None]
+    if args.voice_over is None:
+        if others:
+            raise MusicGenError(
+                f"{_flags(others).replace('voice-name', 'voice')}: for a --voice-over; add one, or drop them"
+            )
+        return None
+    if not getattr(args, "wav", True) and not getattr(args, "stems", None):
+        raise MusicGenError("--voice-over is said over the WAV: add --wav")
+    return _Speech(args)
+
+
+VOICE_FLAGS = ("voice_at", "duck", "voice_engine", "voice_name", "voice_rate")
+
+
+class _Speech:
+    """A ``--voice-over``: said once before any music is made (a bad text or voice fails first), then mixed over
+    each take's WAV at ``--voice-at``."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        from .voice import check_rate, check_text, speak
+
+        self.at = _voice_at(args.voice_at)
+        duck = 12.0 if args.duck is None else args.duck
+        if not 0 <= duck <= 60:
+            raise MusicGenError(f"--duck must be 0–60 dB (how far the music drops under the voice), got {duck:g}")
+        self.duck_db = -duck
+        check_text(args.voice_over)
+        rate = check_rate(1.0 if args.voice_rate is None else args.voice_rate)
+        self.voice = speak(args.voice_over, args.voice_engine, args.voice_name, rate)
+
+    def over(self, wav: Path, midi: Path, stems: Path | None, outputs) -> None:  # noqa: ANN001 (an Outputs)
+        """Mix the voice over ``wav`` (a staged file, rewritten in place), starting at the time its ``--voice-at``
+        names in ``midi``; with ``stems``, also ``voice.wav`` there."""
+        from .midi_io import load_midi
+        from .voice import mix_voice_over
+
+        music = load_midi(midi)
+        seconds = self.at[1]
+        if self.at[0] is not None:
+            downbeats = music.get_downbeats()
+            if self.at[0] > len(downbeats):
+                raise MusicGenError(f"--voice-at {self.at[0]}: the piece has {len(downbeats)} bars")
+            seconds = float(downbeats[self.at[0] - 1])
+        stem = None
+        if stems is not None:  # after the tracks' stems: 04-voice.wav beside 01- to 03-
+            import pretty_midi
+
+            from .export import stem_names
+
+            tracks = [instrument for instrument in music.instruments if instrument.notes]
+            name = stem_names([*tracks, pretty_midi.Instrument(0, name="voice")])[-1]
+            stem = outputs.stage(stems / f"{name}.wav")
+        mix_voice_over(wav, self.voice, wav, at=seconds, duck_db=self.duck_db, voice_stem=stem)
+
+
+def _voice_at(text: str | None) -> tuple[int | None, float]:
+    """``--voice-at``: a bar number ("5", "bar 5") or seconds ("2.5s", "2.5 sec"): (bar or None, seconds)."""
+    if text is None:
+        return None, 0.0
+    value = text.strip().lower()
+    try:
+        unit = next((u for u in ("seconds", "second", "secs", "sec", "s") if value.endswith(u)), None)
+        if unit is not None:
+            seconds = float(value.removesuffix(unit).strip())
+            if not 0 <= seconds <= 3600:
+                raise ValueError
+            return None, seconds
+        bar = int(value.removeprefix("bar").strip())
+        if bar < 1:
+            raise ValueError
+        return bar, 0.0
+    except ValueError:
+        raise MusicGenError(
+            f"--voice-at {text!r}: give a bar number (5) or seconds (2.5s) from the start, 0–3600"
+        ) from None
+
+
+def _serve(args: argparse.Namespace) -> None:
+    from .studio import serve
+
+    serve(
+        args.host,
+        args.port,
+        args.open,
+        args.model,
+        out_dir=args.out_dir,
+        soundfont=args.soundfont,
+        threads=args.threads,
+    )
 
 
 def _render(args: argparse.Namespace) -> None:
@@ -382,6 +511,7 @@ def _render(args: argparse.Namespace) -> None:
     midi = load_midi(args.midi)  # validates the file with a clear error
     if not 8000 <= args.sample_rate <= 192000:
         raise MusicGenError(f"--sample-rate must be 8000–192000, got {args.sample_rate}")
+    speech = _speech(args)
     with interruptible(), Outputs() as outputs:
         if args.stems:
             from .export import write_stems
@@ -389,6 +519,8 @@ def _render(args: argparse.Namespace) -> None:
             write_stems(args.midi, args.stems, args.soundfont, args.sample_rate, args.output, outputs=outputs)
         else:
             render_midi(args.midi, outputs.stage(args.output), args.soundfont, args.sample_rate)
+        if speech is not None:
+            speech.over(outputs.staged(args.output), args.midi, args.stems, outputs)
         if args.musicxml:
             from .export import write_musicxml
 
@@ -535,7 +667,19 @@ def _evaluate(args: argparse.Namespace) -> None:
 
 COMMANDS = {
     handler.__name__: handler
-    for handler in (_generate, _continue, _render, _plot, _info, _init_model, _data_build, _train, _evaluate)
+    for handler in (
+        _generate,
+        _continue,
+        _speak,
+        _serve,
+        _render,
+        _plot,
+        _info,
+        _init_model,
+        _data_build,
+        _train,
+        _evaluate,
+    )
 }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -46,6 +47,8 @@ TOKENIZER_FILE = "tokenizer.json"
 FORMAT_VERSION = 1
 TOKENS_PER_BAR_BUDGET = 320
 DESCRIBED = ("genre", "mood", "key", "tempo", "time_signature", "instruments")  # a file continued without a prompt
+
+Progress = Callable[[int, int | None], None]  # (bars done, bars in all; None until known), after every token
 
 SIZES = {
     "tiny": dict(d_model=64, n_layer=2, n_head=2, max_seq_len=512),
@@ -280,14 +283,20 @@ class MusicGenSymbolic:
         return self.generate_many(prompt, settings, num_samples=1, **options)[0].midi
 
     def generate_many(
-        self, prompt: str, settings: GenerationSettings | None = None, *, progress: bool = False, **options: object
+        self,
+        prompt: str,
+        settings: GenerationSettings | None = None,
+        *,
+        progress: bool | Progress = False,
+        **options: object,
     ) -> list[GenerationResult]:
         """Generate ``num_samples`` pieces for one prompt in one batch.
 
         ``settings`` (default: this generator's, see :meth:`set_generation_params`) says how to sample. Keyword
         ``options`` are any field of :class:`GenerationSettings` (``temperature``, ``cfg``, ``seed``,
         ``num_samples`` …), changing the settings for this call, or of :class:`AttributeOverrides` (``tempo``,
-        ``key``, ``instruments``, ``bars`` …), overriding what the prompt says.
+        ``key``, ``instruments``, ``bars`` …), overriding what the prompt says. ``progress``: True draws a terminal
+        bar; a callable gets (bars done, bars in all) after every token, and may raise to stop.
         """
         if not isinstance(prompt, str):
             raise MusicGenError(f"the prompt must be text, got {type(prompt).__name__}")
@@ -317,7 +326,7 @@ class MusicGenSymbolic:
         settings: GenerationSettings | None = None,
         *,
         from_bar: int | None = None,
-        progress: bool = False,
+        progress: bool | Progress = False,
         **options: object,
     ) -> list[GenerationResult]:
         """Continue a MIDI file (a path or a PrettyMIDI): its bars start the sequence and the model plays on from the
@@ -380,7 +389,7 @@ class MusicGenSymbolic:
         decoder: FastDecoder,
         plan: ChordPlan | None,
         form: FormPlan | ShiftedForm,
-        progress: bool,
+        progress: bool | Progress,
         primer: Primer | None = None,
     ) -> tuple[list[list[int]], list[GrammarState]]:
         """Sample ``num_samples`` rows under the grammar (after ``primer``'s bars, when continuing a file): every
@@ -567,21 +576,27 @@ def _check_format(folder: Path, config: dict) -> None:
 
 
 class _progress_bar:
-    """A tqdm bar counting bars generated across all rows (shown only when asked for)."""
+    """Counts the bars generated across all rows: into a tqdm bar (``enabled`` True), or a callable's, called after
+    every token with (bars done, bars in all), which may raise to stop the generation (a server's time limit)."""
 
-    def __init__(self, enabled: bool, grammars: list, offset: int = 0) -> None:
+    def __init__(self, enabled: bool | Progress, grammars: list, offset: int = 0) -> None:
         self.enabled = enabled
         self.grammars = grammars
         self.offset = offset  # bars of a file being continued: not counted
         self.bar = None
 
+    def _total(self) -> int | None:
+        totals = [g.target_bars and g.target_bars - self.offset for g in self.grammars]
+        return sum(totals) if all(totals) else None
+
     def __enter__(self):  # noqa: ANN204
         if not self.enabled:
             return None
+        if callable(self.enabled):
+            return self._reporter(self.enabled)
         from tqdm import tqdm
 
-        totals = [g.target_bars and g.target_bars - self.offset for g in self.grammars]
-        total = sum(totals) if all(totals) else None
+        total = self._total()
         self.bar = tqdm(total=total, unit="bar", desc="generating", leave=False, dynamic_ncols=True)
         bar_ids = set(self.grammars[0].g.ids["Bar"].tolist())
 
@@ -592,6 +607,17 @@ class _progress_bar:
                 self.bar.refresh()
             if token in bar_ids:
                 self.bar.update(1)
+
+        return on_token
+
+    def _reporter(self, report: Progress):  # noqa: ANN202
+        bar_ids = set(self.grammars[0].g.ids["Bar"].tolist())
+        done = 0
+
+        def on_token(row: int, token: int) -> None:
+            nonlocal done
+            done += token in bar_ids
+            report(done, self._total())
 
         return on_token
 

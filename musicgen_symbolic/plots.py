@@ -230,7 +230,8 @@ def plot_audio(
     return _save(fig, out)
 
 
-SPECTROGRAM_OPTIONS = ("n_fft", "hop", "n_mels", "pitch")
+SPECTROGRAM_OPTIONS = ("n_fft", "hop", "n_mels")
+AUDIO_OPTIONS = (*SPECTROGRAM_OPTIONS, "pitch")  # what a .wav picture takes besides its title
 
 
 def plot_file(path: str | Path, out: str | Path, similarity: bool = False, **kwargs: Any) -> Path:
@@ -245,12 +246,10 @@ def plot_file(path: str | Path, out: str | Path, similarity: bool = False, **kwa
     suffix = path.suffix.lower()
     if suffix not in MIDI_SUFFIXES + AUDIO_SUFFIXES:
         raise MusicGenError(f"cannot plot {path}: expected a .mid, .midi or .wav file")
-    unknown = sorted(set(kwargs) - {"title", *SPECTROGRAM_OPTIONS})
+    unknown = sorted(set(kwargs) - {"title", *AUDIO_OPTIONS})
     if unknown:
-        raise MusicGenError(
-            f"unknown plot option {', '.join(unknown)}: choose from title, {', '.join(SPECTROGRAM_OPTIONS)}"
-        )
-    spectrogram = [name for name in SPECTROGRAM_OPTIONS if name in kwargs]
+        raise MusicGenError(f"unknown plot option {', '.join(unknown)}: choose from title, {', '.join(AUDIO_OPTIONS)}")
+    spectrogram = [name for name in AUDIO_OPTIONS if name in kwargs]
     if suffix in MIDI_SUFFIXES and spectrogram:
         raise MusicGenError(f"{', '.join(spectrogram)}: spectrogram options, for a .wav input only")
     if similarity and suffix not in MIDI_SUFFIXES:
