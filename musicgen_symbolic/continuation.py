@@ -72,7 +72,7 @@ def read_primer(
     lines, file_bars, bars = check_continuable(midi, from_bar)
     kept = _before(midi, lines[bars])
     tempi = kept.get_tempo_changes()[1]
-    tempo = round(float(tempi[-1]), 6) if len(tempi) else 120.0  # 100, not the 99.99999999999999 ticks give back
+    tempo = round(float(tempi[-1]), 2) if len(tempi) else 120.0  # 70, not the 69.99998 a MIDI tempo event holds
     metre = _metre_at(kept, lines[bars])
     tokens = _tokens(kept, bars, metre, tempo, tokenizer, grammar)
     programs = tuple(sorted({DRUMS if i.is_drum else int(i.program) for i in kept.instruments if i.notes}))

@@ -79,6 +79,9 @@ def hold_last_notes(midi: pretty_midi.PrettyMIDI, start: float, end: float) -> N
                 note.end = start
 
 
+TEMPO_TOLERANCE = 1e-5  # a MIDI tempo is whole microseconds a beat: 70 bpm is written as 69.99998
+
+
 def set_tempo_from(midi: pretty_midi.PrettyMIDI, tick: int, bpm: float | None) -> None:
     """From ``tick`` on, play at ``bpm`` (None: as before ``tick``), dropping later tempo changes. Notes keep their
     times in seconds; those before ``tick`` keep their ticks too.
@@ -88,7 +91,7 @@ def set_tempo_from(midi: pretty_midi.PrettyMIDI, tick: int, bpm: float | None) -
     scales = [(t, scale) for t, scale in midi._tick_scales if t < tick] or midi._tick_scales[:1]
     if bpm is not None:
         scale = 60.0 / (bpm * midi.resolution)
-        if not math.isclose(scales[-1][1], scale, rel_tol=1e-9):
+        if not math.isclose(scales[-1][1], scale, rel_tol=TEMPO_TOLERANCE):
             scales.append((tick, scale))
     midi._tick_scales = scales
     midi._update_tick_to_time(max(tick, midi.time_to_tick(midi.get_end_time())) + 1)
