@@ -267,6 +267,7 @@ def test_page_api_docs_and_offline_assets(client):
         assert "http://" not in text and "https://" not in text and "//cdn" not in text, path.name
         assert client.get(f"/static/{path.name}").status_code == 200
     assert client.get("/api/health").json()["queue"]["max_waiting"] == 2
+    assert client.get("/docs").status_code == 404  # FastAPI's docs page would load scripts from a CDN
 
 
 def test_serve_checks_its_port_first():

@@ -72,6 +72,8 @@ def create_app(
         summary="Type a prompt, hear it, see it, change it, download it.",
         description=_API_DOC,
         version="1",
+        docs_url=None,  # FastAPI's interactive pages load their scripts from a CDN: the studio fetches nothing
+        redoc_url=None,
     )
     app.state.studio, app.state.jobs = studio, jobs
     _errors(app)

@@ -1,4 +1,4 @@
-"""The JSON bodies of the studio's API (FastAPI documents them at /docs and /openapi.json)."""
+"""The JSON bodies of the studio's API (FastAPI describes them at /openapi.json)."""
 
 from __future__ import annotations
 
