@@ -10,8 +10,8 @@ MAX_BAR_LINES = 2_000
 
 
 def roll_of(midi: pretty_midi.PrettyMIDI, max_notes: int, join: float | None = None) -> dict:
-    """Tracks (name, drum), notes ``[pitch, start, end, velocity, track]`` in seconds (3 decimals), bar lines, the
-    length; ``join``: where a continuation's new bars start. Past ``max_notes`` the rest are left out (``cut``)."""
+    """Tracks (name, drum), notes ``[pitch, start, end, velocity, track]`` in seconds (3 decimals), where each bar
+    starts, the length; ``join``: where a continuation's new bars start. Past ``max_notes`` the rest are left out (``cut``)."""
     tracks, notes = [], []
     for index, instrument in enumerate(midi.instruments):
         tracks.append({"name": instrument.name or program_name(program_of(instrument)), "drum": instrument.is_drum})
@@ -20,7 +20,8 @@ def roll_of(midi: pretty_midi.PrettyMIDI, max_notes: int, join: float | None = N
     notes.sort(key=lambda n: n[1])
     cut = len(notes) > max_notes
     duration = max([midi.get_end_time(), *(t.time for t in midi.text_events)], default=0.0)
-    bars = [round(float(t), 3) for t in midi.get_downbeats()[:MAX_BAR_LINES]]
+    starts = [float(t) for t in midi.get_downbeats() if t < duration - 1e-3]  # not the line at the very end
+    bars = [round(t, 3) for t in starts[:MAX_BAR_LINES]]
     return {
         "tracks": tracks,
         "notes": notes[:max_notes],
