@@ -272,6 +272,12 @@ def _continued(args: argparse.Namespace, result: GenerationResult) -> list[str]:
     if primer.quantised:
         read += f"; {primer.quantised} notes fall between the model's 1/32-note steps (it reads them moved; the file keeps them)"
     lines = [read]
+    if primer.out_of_range:
+        count = len(primer.out_of_range)
+        lines.append(
+            f"note: {count} note{'s' if count > 1 else ''} outside the model's range, left out of what it reads (the "
+            f"file keeps them): {primer.out_of_range[0]}" + (" …" if count > 1 else "")
+        )
     heard = result.heard_bars
     if heard is not None and heard < primer.bars:
         lines.append(f"note: the model reads the file's last {heard} of {primer.bars} bars (its context is full)")

@@ -133,11 +133,11 @@ def test_notes_off_the_grid_are_counted_and_kept_as_they_were(tiny_generator, tm
 
 def test_tempo_metre_key_and_instruments_come_from_the_file_unless_changed(tiny_generator, tmp_path):
     midi = song(tempo=87.0)
-    midi.key_signature_changes.append(pretty_midi.KeySignature(2 + 12, 0.0))  # D minor
+    midi.key_signature_changes.append(pretty_midi.KeySignature(5 + 12, 0.0))  # F minor, as its notes are heard
     path = written(midi, tmp_path)
     kept = tiny_generator.continue_midi(path, "", bars=1, seed=0)[0]
     assert kept.attributes.tempo == pytest.approx(87.0)
-    assert kept.attributes.key.name == "D minor" and kept.attributes.time_signature == (4, 4)
+    assert kept.attributes.key.name == "F minor" and kept.attributes.time_signature == (4, 4)
     assert set(kept.attributes.instruments) == {0, 33, -1}
     changed = tiny_generator.continue_midi(path, "with a flute at 120 bpm in 3/4", bars=2, seed=0)[0]
     assert 73 in changed.attributes.instruments and {0, 33, -1} <= set(changed.attributes.instruments)
@@ -199,7 +199,6 @@ def test_a_chord_token_model_reads_the_files_chords(tmp_path, tiny_t5_dir, fused
 @pytest.mark.parametrize(
     "midi, options, fragment",
     [
-        (song(bass_pitch=12), {}, "track 'Bass', bar 1: note C0 (MIDI 12) is outside"),
         (pretty_midi.PrettyMIDI(), {}, "no notes to continue"),
         (song(), {"from_bar": 1}, "keep at least bar 1"),
         (song(), {"from_bar": 9}, "the file has 4 bars"),
@@ -208,6 +207,15 @@ def test_a_chord_token_model_reads_the_files_chords(tmp_path, tiny_t5_dir, fused
 def test_what_cannot_be_continued_is_one_clear_error(tiny_generator, tmp_path, midi, options, fragment):
     with pytest.raises(MusicGenError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
         tiny_generator.continue_midi(written(midi, tmp_path), "", bars=1, seed=0, **options)
+
+
+def test_notes_out_of_the_models_range_are_left_out_of_what_it_reads_and_kept(tiny_generator, tmp_path):
+    path = written(song(bass_pitch=12), tmp_path)  # C0 … G0 on the bass: below the piano's A0
+    result = tiny_generator.continue_midi(path, "", bars=1, seed=0)[0]
+    assert len(result.primer.out_of_range) == 16
+    assert result.primer.out_of_range[0] == "C0 (MIDI 12) in 'Bass', bar 1"
+    out = pretty_midi.PrettyMIDI(io.BytesIO(midi_bytes(result.midi)))
+    assert same_notes(notes_of(out, result.primer.join_time), notes_of(pretty_midi.PrettyMIDI(str(path))))
 
 
 def test_a_metre_the_model_lacks_names_its_bar(tiny_generator, tmp_path):
@@ -286,10 +294,26 @@ def test_the_continuation_goes_on_with_the_files_chord_loop(tiny_generator, tmp_
     assert other_key.plan.loop != result.primer.loop  # a key change plays the genre's chords in the new key
 
 
+def test_the_key_is_the_signature_where_the_notes_agree_else_the_notes(tiny_generator, tmp_path):
+    def key_of(symbols, signature):
+        path = written(progression_song(symbols, key=signature), tmp_path, f"k{signature}.mid")
+        return tiny_generator.continue_midi(path, "", bars=1, seed=0)[0].primer.key.name
+
+    assert key_of(["Am", "Dm", "E", "Am"], 9 + 12) == "A minor"  # the signature, as the notes agree
+    assert key_of(["Am", "Dm", "E", "Am"], 0) == "A minor"  # a C major nobody set: the notes say A minor
+    assert key_of(["D", "G", "A", "D"], 5) == "D major"  # an F major the notes deny
+
+
 def test_chords_heard_outside_the_key_are_no_loop_to_keep(tiny_generator, tmp_path):
-    midi = progression_song(["G", "C"], key=7 + 12)  # G major and C major triads in a piece marked G minor
+    from dataclasses import replace
+
+    from musicgen_symbolic.continuation import heard_loop
+    from musicgen_symbolic.vocabulary import Key
+
+    midi = progression_song(["G", "C"])  # G major and C major triads ...
     primer = tiny_generator.continue_midi(written(midi, tmp_path), "", bars=1, seed=0)[0].primer
-    assert primer.loop is None
+    assert primer.loop is not None
+    assert heard_loop(replace(primer, key=Key(7, "minor"))) is None  # ... are no loop to keep in G minor
     drums = song()
     drums.instruments = [i for i in drums.instruments if i.is_drum]
     assert (
