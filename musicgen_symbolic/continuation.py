@@ -28,11 +28,11 @@ import symusic
 from .constants import PITCH_RANGE, POSITIONS_PER_BEAT, TIME_SIGNATURES
 from .errors import MusicGenError
 from .grammar import Constraints, Grammar, first_misfit, with_one_tempo
-from .midi_io import set_markers, set_resolution, set_tempo_from
+from .midi_io import key_of_signature, key_signature, set_markers, set_resolution, set_tempo_from
 from .musicality import bar_chords
-from .theory import MAJOR_SCALE, MINOR_SCALE, NATURAL_MINOR, Chord
+from .theory import MAJOR_SCALE, NATURAL_MINOR, Chord, scale_of
 from .tokenizer import KIND, MusicTokenizer
-from .vocabulary import DRUMS, Key, program_name
+from .vocabulary import Key, program_name, program_of
 
 OVERHANG_BEATS = 0.25  # a note ending this little past a bar line ends in the bar before it
 DRUM_PITCH_RANGE = (27, 88)  # the drum notes the tokenizer writes (miditok's default, as ``build_remi`` keeps it)
@@ -76,7 +76,7 @@ def read_primer(
     tempo = round(float(tempi[-1]), 2) if len(tempi) else 120.0  # 70, not the 69.99998 a MIDI tempo event holds
     metre = _metre_at(kept, lines[bars])
     tokens = _tokens(kept, bars, metre, tempo, tokenizer, grammar)
-    programs = tuple(sorted({DRUMS if i.is_drum else int(i.program) for i in kept.instruments if i.notes}))
+    programs = tuple(sorted({program_of(i) for i in kept.instruments if i.notes}))
     notes = sum(len(i.notes) for i in kept.instruments)
     since = kept.tick_to_time(lines[max(0, bars - KEY_BARS)])
     primer = Primer(
@@ -188,7 +188,7 @@ def _name_tracks(midi: pretty_midi.PrettyMIDI) -> None:
     names = [i.name for i in midi.instruments]
     for instrument in midi.instruments:
         if not instrument.name.strip() or names.count(instrument.name) > 1:
-            instrument.name = program_name(DRUMS if instrument.is_drum else instrument.program)
+            instrument.name = program_name(program_of(instrument))
 
 
 # ---------------------------------------------------------------------------- what the tokens can hold
@@ -230,7 +230,7 @@ def _bar_of(lines: list[int], tick: int) -> int:
 
 
 def _track_name(instrument: pretty_midi.Instrument) -> str:
-    return instrument.name.strip() or program_name(DRUMS if instrument.is_drum else instrument.program)
+    return instrument.name.strip() or program_name(program_of(instrument))
 
 
 def _off_grid(midi: pretty_midi.PrettyMIDI) -> int:
@@ -251,9 +251,9 @@ def _key_of(midi: pretty_midi.PrettyMIDI, since: float = 0.0) -> Key | None:
     heard = estimate_key(midi, start=since)
     if not midi.key_signature_changes:
         return heard
-    number = max(midi.key_signature_changes, key=lambda k: k.time).key_number
-    written = Key(number % 12, "minor" if number >= 12 else "major")
-    if heard is None or (number != UNSET_KEY_NUMBER and _scale_of(written) == _scale_of(heard)):
+    signature = max(midi.key_signature_changes, key=lambda k: k.time)
+    written = key_of_signature(signature)
+    if heard is None or (signature.key_number != UNSET_KEY_NUMBER and _scale_of(written) == _scale_of(heard)):
         return written
     return heard
 
@@ -356,8 +356,7 @@ def heard_loop(primer: Primer) -> tuple[Chord, ...] | None:
 
 
 def _diatonic(chord: Chord, key: Key) -> bool:
-    scale = {(key.tonic + step) % 12 for step in (MAJOR_SCALE if key.mode == "major" else MINOR_SCALE)}
-    return set(chord.tones) <= scale
+    return set(chord.tones) <= set(scale_of(key))
 
 
 # ---------------------------------------------------------------------------- counting bars from the join
@@ -435,9 +434,7 @@ def join(primer: Primer, new: pretty_midi.PrettyMIDI, key: Key | None) -> pretty
     if metre is not None and (metre.numerator, metre.denominator) != primer.time_signature:
         out.time_signature_changes.append(pretty_midi.TimeSignature(metre.numerator, metre.denominator, start))
     if key is not None and key != primer.key:
-        out.key_signature_changes.append(
-            pretty_midi.KeySignature(key.tonic + (12 if key.mode == "minor" else 0), start)
-        )
+        out.key_signature_changes.append(key_signature(key, start))
     tracks = {(i.program, i.is_drum): i for i in reversed(out.instruments)}
     for instrument in new.instruments:
         track = tracks.get((instrument.program, instrument.is_drum))

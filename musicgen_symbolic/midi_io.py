@@ -39,7 +39,7 @@ def score_to_midi(
     if time_signature:
         midi.time_signature_changes.append(pretty_midi.TimeSignature(*time_signature, 0.0))
     if key is not None:
-        midi.key_signature_changes.append(pretty_midi.KeySignature(key.tonic + (12 if key.mode == "minor" else 0), 0.0))
+        midi.key_signature_changes.append(key_signature(key))
     by_program: dict[int, pretty_midi.Instrument] = {}
     for track in score.tracks:
         program = program_of(track)
@@ -63,6 +63,17 @@ def score_to_midi(
         instrument.notes.sort(key=lambda n: (n.start, n.pitch))
         midi.instruments.append(instrument)
     return midi
+
+
+def key_signature(key: Key, time: float = 0.0) -> pretty_midi.KeySignature:
+    """``key`` as a MIDI key signature: pretty_midi numbers the major keys 0–11 and the minor ones 12–23."""
+    return pretty_midi.KeySignature(key.tonic + (12 if key.mode == "minor" else 0), time)
+
+
+def key_of_signature(signature: pretty_midi.KeySignature) -> Key:
+    """The key a MIDI key signature names (the inverse of :func:`key_signature`)."""
+    number = signature.key_number
+    return Key(number % 12, "minor" if number >= 12 else "major")
 
 
 def hold_last_notes(midi: pretty_midi.PrettyMIDI, start: float, end: float) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pretty_midi
 
+from ...midi_io import key_signature
 from ...vocabulary import DRUMS, Attributes, program_name, program_of
 from .melody import render_melody
 from .parts import render_bass, render_chords, render_counter, render_drums, render_pad
@@ -85,9 +86,7 @@ def to_midi(piece: PiecePlan) -> pretty_midi.PrettyMIDI:
     _thin(piece.notes)
     midi = pretty_midi.PrettyMIDI(initial_tempo=piece.tempo)
     midi.time_signature_changes.append(pretty_midi.TimeSignature(*piece.meter.signature, 0.0))
-    midi.key_signature_changes.append(
-        pretty_midi.KeySignature(piece.key.tonic + (12 if piece.key.mode == "minor" else 0), 0.0)
-    )
+    midi.key_signature_changes.append(key_signature(piece.key))
     for program in sorted(piece.notes):
         instrument = _instrument(program, piece.notes[program], seconds, total)
         if instrument.notes:
