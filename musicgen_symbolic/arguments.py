@@ -38,6 +38,7 @@ THREADS_HELP = (
     "machine's load leaves free, at least one, so that a busy CPU slows generation gracefully"
 )
 
+MODEL_HELP = f"model folder (default: ${ENV_MODEL_DIR} if set, else the bundled model)"
 SPEECH_ENGINE_HELP = (
     "piper (default: a natural neural voice shipped in a package, offline), espeak (Debian's espeak-ng: tiny, fast, "
     "robotic; many languages), or transformers:MODEL (a hub id or a folder: VITS/MMS-TTS, Bark, SpeechT5 through "
@@ -209,9 +210,7 @@ def _add_sampling_flags(p: argparse.ArgumentParser) -> None:
 def _add_setup_flags(p: argparse.ArgumentParser) -> None:
     """Which model runs, how, and the SoundFont and plot of the files written."""
     setup = p.add_argument_group("model and rendering")
-    setup.add_argument(
-        "--model", type=Path, help=f"model folder (default: ${ENV_MODEL_DIR} if set, else the bundled model)"
-    )
+    setup.add_argument("--model", type=Path, help=MODEL_HELP)
     setup.add_argument(
         "--text-encoder", help="override check: 'minilm' or 't5:<hub id or folder>' (must match the model)"
     )
@@ -369,9 +368,7 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s: this machine only)")
     p.add_argument("--port", type=int, default=8000, help="port (default %(default)s; 0: any free one)")
     p.add_argument("--open", action="store_true", help="open the page in the default browser")
-    p.add_argument(
-        "--model", type=Path, help=f"model folder (default: ${ENV_MODEL_DIR} if set, else the bundled model)"
-    )
+    p.add_argument("--model", type=Path, help=MODEL_HELP)
     p.add_argument("--out-dir", type=Path, help="where takes are kept (default: a temporary folder, removed at exit)")
     p.add_argument("--soundfont", type=Path, help=f"SoundFont for the WAVs (default: ${ENV_SOUNDFONT}, …)")
     p.add_argument("--threads", help=THREADS_HELP)

@@ -147,8 +147,6 @@ def _generate(args: argparse.Namespace) -> int:
     from .prompt import AttributeOverrides
     from .settings import GenerationSettings
 
-    if args.soundfont and not (args.wav or args.stems):
-        raise MusicGenError("--soundfont is used only with --wav or --stems: add --wav out.wav, or drop it")
     overrides = _given(args, AttributeOverrides)
     asked = AttributeOverrides(**overrides).resolve(args.prompt)  # reject bad input before loading anything
     settings = GenerationSettings(**_given(args, GenerationSettings))
@@ -168,7 +166,7 @@ def _generate(args: argparse.Namespace) -> int:
 def _beside_output(args: argparse.Namespace) -> None:
     """A bare ``--wav`` or ``--plot`` names the file beside the output: song.mid → song.wav, song.png."""
     for name, suffix in (("wav", ".wav"), ("plot", ".png")):
-        if getattr(args, name) is True:
+        if getattr(args, name, None) is True:  # (speak has no --wav: its output is one)
             setattr(args, name, args.output.with_suffix(suffix))
 
 
@@ -208,6 +206,8 @@ def _generate_batch(args: argparse.Namespace) -> int:
 
 def _check_takes(args: argparse.Namespace, takes: int) -> None:
     """Every take's output names, and the SoundFont, before any work."""
+    if args.soundfont and not (args.wav or args.stems):
+        raise MusicGenError("--soundfont is used only with --wav or --stems: add --wav out.wav, or drop it")
     outputs = [
         (args.output, (".mid", ".midi")), (args.wav, (".wav",)), (args.plot, (".png",)),
         (args.musicxml, MUSICXML_SUFFIXES),
@@ -242,10 +242,6 @@ def _continue(args: argparse.Namespace) -> None:
     from .vocabulary import Attributes
 
     _beside_output(args)
-    if args.soundfont and not (args.wav or args.stems):
-        raise MusicGenError("--soundfont is used only with --wav or --stems: add --wav out.wav, or drop it")
-    if args.plot:
-        _check_output(args.plot, (".png",))
     overrides = _given(args, AttributeOverrides)
     given = AttributeOverrides(**overrides)
     given.resolve(args.prompt) if args.prompt.strip() else given.apply(Attributes())  # bad input: before any work
@@ -394,8 +390,7 @@ def _speak(args: argparse.Namespace) -> None:
     from .voice import check_text, save_speech
 
     _check_output(args.output, (".wav",))
-    if args.plot is True:
-        args.plot = args.output.with_suffix(".png")
+    _beside_output(args)
     if args.plot:
         _check_output(args.plot, (".png",))
     check_text(args.text)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..constants import PEAK_DBFS
 from ..errors import MusicGenError
 from .engines import DEFAULT_ENGINE, ENGINES, Engine, engine_for
 from .joins import joined
@@ -48,7 +49,7 @@ __all__ = [
 
 MAX_TEXT_CHARS = 5000  # about five minutes of speech
 MIN_RATE, MAX_RATE = 0.5, 2.0
-PEAK = 10 ** (-1.0 / 20)  # -1 dBFS, as the music
+PEAK = 10 ** (PEAK_DBFS / 20)  # as loud as the music's peak
 
 
 def speak(text: str, engine: str | None = None, voice: str | None = None, rate: float = 1.0) -> tuple[np.ndarray, int]:
