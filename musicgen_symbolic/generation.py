@@ -213,6 +213,10 @@ class Sampler:
                 eos = grammars[row].g.eos_id
                 logits[row, eos] = torch.cat([logits[row, columns], logits[row, eos : eos + 1]]).logsumexp(0)
         logits = logits + masks
+        for row, grammar in enumerate(grammars):
+            doubled = grammar.doubled()
+            if doubled:  # (see GrammarState.doubled)
+                logits[row, doubled] = float("-inf")
         if logit_bias is not None:
             logits += logit_bias
         if pitch_lift is not None:

@@ -51,7 +51,7 @@ from .constants import DEFAULT_NUDGE_AFTER, POSITIONS_PER_BEAT
 from .form import rested_programs
 from .theory import MAJOR_SCALE, MINOR_SCALE
 from .tokenizer import KIND, KINDS, NOTE_STARTS, MusicTokenizer
-from .vocabulary import MELODY_PROGRAMS
+from .vocabulary import BASS_PROGRAMS, CHORD_PROGRAMS, INNER_PROGRAMS, LOW_PROGRAMS, MELODY_PROGRAMS
 
 if TYPE_CHECKING:
     from .theory import Chord
@@ -68,6 +68,7 @@ TONIC_LIFT = 2 / 3  # the tonic's logit lift at anchors, per unit of key strengt
 CENTRE_LIFT = 0.3  # the same on every other note: the key's tonal centre, gently, all through the piece
 HELD_MIN_NOTES, HELD_MIN_PITCHED = 3, 2  # the held last chord has at least so many notes, and so many pitched
 PHRASE_BARS = 4  # anchors: the first beat of bars 1, 5, 9… (where phrases start), and the whole last bar
+CHORD_NOTES = 2  # notes the chord instrument plays where a chord starts (1: accuracy 0.78 instead of 0.82, seed 0)
 
 
 class NextTokens(NamedTuple):
@@ -305,6 +306,7 @@ class GrammarState:
         self.bar_positions = 0
         self.position = -1
         self.notes_here = self.pitched_here = 0
+        self.pitches_here: dict[int | None, list[int]] = {}  # Program token → the Pitch tokens it started here
         self.chords_in_bar = 0
         self.program = 0
         self.last_pitch: dict[int, int] = {}  # program → the pitch it last started (a melody's previous note)
@@ -342,6 +344,12 @@ class GrammarState:
         self.resting: frozenset[int] = frozenset()
         self.recalled: set[int] = set()  # instruments back from a rest, nudged at once until they play
         self.held = False
+        # Under a chord plan, the parts that sound each chord (``Program`` token → notes each plays where a chord
+        # starts: the bass one, the chord instrument two), this bar's positions where they must still play, and
+        # how many notes each part has played at the current position.
+        self.parts = self._chord_parts()
+        self.owed: list[int] = []
+        self.part_notes: dict[int, int] = {}
 
     # ------------------------------------------------------------------ queries
     @property
@@ -390,6 +398,14 @@ class GrammarState:
         """What may come next, with ``tokens_left`` tokens of budget (EOS is forced near the end)."""
         return self.g.mask_for(self._key(tokens_left))
 
+    def doubled(self) -> list[int]:
+        """The ``Pitch`` tokens that the instrument now playing has already started at this position, where the next
+        token is not forced. The sampler leaves them out: a doubled note is heard once and shows as two in a DAW.
+        Not a rule of the grammar: real music has unisons within one track, and files with them are read as they are."""
+        if self.replay is not None and (self.replayed < len(self.replay) or self.forcing):
+            return []
+        return self.pitches_here.get(self.program_id, [])
+
     def allowed(self, tokens_left: int) -> np.ndarray:
         """Read-only boolean mask over the vocabulary of the tokens that may come next."""
         return self.next_tokens(tokens_left).allowed
@@ -428,7 +444,7 @@ class GrammarState:
         if last == "Position" and not self.tempo_emitted:
             return ("tempo", self.tempo_id)
         if last in ("Position", "Tempo"):
-            return ("programs", self.programs_now, self._continuing())
+            return ("programs", *self._instruments_here())
         if last == "Program":
             return ("pitch", self.program == -1)
         if last in ("Pitch", "PitchDrum"):
@@ -440,16 +456,58 @@ class GrammarState:
             return ("end",)
         more_notes = note_ended and self.notes_here < MAX_NOTES_PER_POSITION
         may_end = self._may_end() and not self.unused and (not self.held or self._chord_held())
-        return (
-            "boundary",
-            self.position,
-            min(self.bar_positions, 1) if self.held else self.bar_positions,  # the held last bar: its first position
-            more_notes,
-            self.programs_now,
-            self._continuing(),
-            self._may_open_bar(),
-            may_end,
-        )
+        limit = min(self.bar_positions, 1) if self.held else self.bar_positions  # the held last bar: its first position
+        may_open_bar = self._may_open_bar()
+        if self._owed_here(more_notes) is not None:  # a part still has to play at ``self.owed[0]``: not past it
+            limit, may_open_bar, may_end = min(limit, self.owed[0] + 1), False, False
+        return ("boundary", self.position, limit, more_notes, *self._instruments_here(), may_open_bar, may_end)
+
+    def _instruments_here(self) -> tuple[tuple[int, ...], int | None]:
+        """The instruments that may play next (``Program`` tokens) and the one that may play on without a
+        ``Program`` token. Where parts owe notes at this position, nothing that comes after the first of them in
+        program order (see :meth:`_parts_to_come`); a chord instrument that has begun its chord here goes on."""
+        programs, continuing = self.programs_now, self._continuing()
+        waiting = self._parts_to_come() if self.owed and self.position == self.owed[0] else []
+        if not waiting:
+            return programs, continuing
+        values = self.g.values
+        first = min(waiting, key=lambda part: values[part])
+        if first == self.program_id and self.part_notes.get(first):  # (a Program token again where every note has one)
+            return ((), continuing) if continuing == first else ((first,), None)
+        owed_notes = sum(self.parts[part] - self.part_notes.get(part, 0) for part in waiting)
+        if MAX_NOTES_PER_POSITION - self.notes_here <= owed_notes:  # room left only for the parts' notes
+            return ((first,), None) if first != continuing else ((), continuing)
+        programs = tuple(p for p in programs if values[p] <= values[first])
+        if continuing is not None and values[continuing] > values[first]:
+            continuing = None
+        return programs, continuing
+
+    def _owed_here(self, more_notes: bool) -> int | None:
+        """The next position of this bar where a part must still play (see :meth:`_owe_parts`), if it still can."""
+        if not self.owed:
+            return None
+        owed = self.owed[0]
+        if self.position > owed or (self.position == owed and not more_notes):
+            return None  # past it, or no note may be added here (a crowded position): the obligation lapses
+        if not any(part in self.programs_now for part in self.parts):
+            return None  # the parts may not play here (the last bar, kept for instruments not yet heard)
+        if self.position == owed and not self._parts_to_come():
+            return None
+        return owed
+
+    def _parts_to_come(self) -> list[int]:
+        """The parts that still owe notes at this position and may still play here: at one position instruments
+        come in the order of their program numbers (drums first), as in training, so a part with a lower number than
+        the instrument now playing has missed its turn (asked to come back, the bass piled up notes instead). A part
+        that may not play here (the last bar keeps to instruments not yet heard) owes nothing."""
+        values, now = self.g.values, self.program if self.notes_here else -2
+        return [
+            part
+            for part, notes in self.parts.items()
+            if self.part_notes.get(part, 0) < notes
+            and (values[part] > now or part == self.program_id)
+            and part in self.programs_now
+        ]
 
     def _planned_chord(self) -> int | None:
         """The chord token the plan forces next (None: the model's choice)."""
@@ -551,6 +609,7 @@ class GrammarState:
             self.bars_done += 1
             self.position = -1
             self.notes_here = self.pitched_here = 0
+            self.pitches_here = {}
             self.chords_in_bar = 0
             self._enter_bar()
             self._update_programs_now()
@@ -559,20 +618,25 @@ class GrammarState:
             self.time_signature_id = token_id
             self.bar_positions = value * POSITIONS_PER_BEAT
             self._update_target_bars()
+            self._owe_parts()
         elif name == "Chord":
             self.chords_in_bar += 1
         elif name == "Position":
             self.position = value
             self.notes_here = self.pitched_here = 0
+            self.pitches_here, self.part_notes = {}, {}
         elif name == "Tempo":
             self.tempo_emitted = True
             self.tempo_id = token_id
             self._update_target_bars()
         elif name in NOTE_STARTS:
             self.notes_here += 1
+            if self.program_id in self.parts:
+                self._part_played()
             if name == "Pitch":
                 self.last_pitch[self.program] = int(value)
                 self.pitched_here += 1
+                self.pitches_here.setdefault(self.program_id, []).append(token_id)
             if self.program_id in self.heard_in_bar:
                 self.heard_in_bar[self.program_id] = self.bars_done
                 self.recalled.discard(self.program_id)
@@ -703,6 +767,63 @@ class GrammarState:
         if not pitches:
             return frozenset()
         return frozenset({max(pitches, key=lambda p: sum(pitches[p]) / len(pitches[p]))})
+
+    def _chord_parts(self) -> dict[int, int]:
+        """Under a chord plan, the requested parts that sound each chord where it starts, as ``Program`` token →
+        notes: the bass (one note: a bass instrument, else a low one, ``vocabulary.LOW_PROGRAMS``) and the chord
+        instrument (two; ``vocabulary.CHORD_PROGRAMS``, the first family there that was asked for)."""
+        self.bass_part: int | None = None
+        if self.c.chords is None or self.c.programs is None:
+            return {}
+        parts = {}
+        ensemble = len([p for p in self.c.programs if p != -1]) > 1  # a solo cello plays its tune, not a bass line
+        for family in (BASS_PROGRAMS, *(LOW_PROGRAMS if ensemble else ())):
+            chosen = sorted(p for p in self.c.programs if p in family)
+            if chosen:
+                self.bass_part = self.g.program_id[chosen[0]]
+                parts[self.bass_part] = 1
+                break
+        for family, notes in [*((family, CHORD_NOTES) for family in CHORD_PROGRAMS), (INNER_PROGRAMS, 1)]:
+            chosen = sorted(p for p in self.c.programs if p in family)
+            if chosen:
+                parts[self.g.program_id[chosen[0]]] = notes
+                break
+        return parts
+
+    @property
+    def bass_voice(self) -> bool:
+        """Whether the next pitch is the chord's bass: the bass part's note, or where no bass part plays, the chord
+        instrument's first note at a position (an instrument's notes at one position come lowest first). Without
+        parts (no plan, or instruments left to the model): any bass instrument's."""
+        if not self.parts:
+            return self.program in BASS_PROGRAMS
+        if self.bass_part is not None:
+            return self.program_id == self.bass_part
+        return self.program_id in self.parts and not self.part_notes.get(self.program_id)
+
+    def _owe_parts(self) -> None:
+        """Where the chord's parts must play in the bar just opened: its first position, and its middle where the
+        plan's chord changes there (in a bar of an even number of beats), unless the bar is replayed or a part rests.
+
+        A chord is heard from its bass and its chord instrument: left free, the model let the bass sit out whole
+        bars of a progression and the piano play a single line, and the chord heard was often another one (a plan
+        of Am F C G heard as C, or as nothing). Which notes they play is the pulls' part (``pulls.ChordPull``: the
+        chord's lowest note in the bass on strong beats, chord tones above).
+        """
+        self.owed = []
+        if not self.parts or self.replay is not None or self.resting & set(self.parts):
+            return
+        self.owed = [0]
+        beats, bar, plan = self.bar_positions // POSITIONS_PER_BEAT, self.bar, self.c.chords
+        changes = plan.chord_at(2 * bar + 1, self.target_bars) != plan.chord_at(2 * bar, self.target_bars)
+        if not self.held and beats % 2 == 0 and changes:
+            self.owed.append(self.bar_positions // 2)
+
+    def _part_played(self) -> None:
+        """Count a part's note at this position; the position's obligation is met once every part has played."""
+        self.part_notes[self.program_id] = self.part_notes.get(self.program_id, 0) + 1
+        if self.owed and self.position == self.owed[0] and not self._parts_to_come():
+            self.owed.pop(0)
 
     def _update_nudges(self) -> None:
         """The requested instruments silent for ``nudge_after`` whole bars or more, with their least probability."""

@@ -20,7 +20,7 @@ from .generation import PitchLift
 from .grammar import Grammar, GrammarState
 from .planner import HarmonyPlan
 from .theory import Chord, chord_scale
-from .vocabulary import BASS_PROGRAMS, MELODY_PROGRAMS
+from .vocabulary import MELODY_PROGRAMS
 
 # Logit lifts per unit of strength (``--key-strength``, default 3).
 OUTSIDE = -0.8  # a pitch outside the chord's scale, anywhere
@@ -28,11 +28,15 @@ WEAK_CHORD_TONE = 0.7  # a chord tone off the strong beats
 STRONG_ROOT, STRONG_CHORD_TONE, STRONG_OTHER = 1.6, 1.2, -0.6  # on a strong beat
 BASS_LOWEST, BASS_FIFTH, BASS_OTHER = 2.6, 0.6, -1.4  # a bass note on a strong beat
 BASS_WEAK_LOWEST, BASS_WEAK_CHORD_TONE = 1.0, 0.8  # a bass note elsewhere
-KINDS = 4  # rows per chord: weak, strong, bass on a strong beat, bass elsewhere
+PART_FACTOR = (
+    2.0  # the parts that sound the chords (grammar: the bass, the chord instrument) are pulled this much harder
+)
+KINDS = 6  # rows per chord: weak, strong, bass on a strong beat, bass elsewhere, a chord part's weak, strong
 
 
 def chord_lifts(chord: Chord, plan: HarmonyPlan, strength: float) -> np.ndarray:
-    """(KINDS, 12) lifts by pitch class for one chord: weak, strong, bass strong, bass weak."""
+    """(KINDS, 12) lifts by pitch class for one chord: weak, strong, bass strong, bass weak (the bass part's
+    rows), then the chord instrument's weak and strong rows."""
     scale, tones = set(chord_scale(chord, plan.key)), set(chord.tones)
     fifth = (chord.root + 7) % 12
     rows = np.zeros((KINDS, 12))
@@ -45,6 +49,8 @@ def chord_lifts(chord: Chord, plan: HarmonyPlan, strength: float) -> np.ndarray:
         rows[1, pc] = STRONG_ROOT if pc == chord.root else STRONG_CHORD_TONE if tone else STRONG_OTHER
         rows[2, pc] = BASS_LOWEST if pc == chord.lowest else BASS_FIFTH if pc == fifth else 0.0 if tone else BASS_OTHER
         rows[3, pc] = BASS_WEAK_LOWEST if pc == chord.lowest else BASS_WEAK_CHORD_TONE if tone else 0.0
+    rows[2:4] *= PART_FACTOR
+    rows[4:6] = rows[0:2] * PART_FACTOR
     return rows * strength
 
 
@@ -67,8 +73,10 @@ class ChordPull(PitchLift):
         second_half = length > 0 and 2 * position >= length
         chord = self.plan.chord_at(2 * bar + second_half, state.target_bars)
         strong = position == 0 or (length > 0 and 2 * position == length)
-        bass = state.program in BASS_PROGRAMS
-        kind = (2 if strong else 3) if bass else (1 if strong else 0)
+        if state.bass_voice:
+            kind = 2 if strong else 3
+        else:
+            kind = (5 if strong else 4) if state.program_id in state.parts else (1 if strong else 0)
         return KINDS * self.index[chord] + kind
 
 

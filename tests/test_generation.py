@@ -320,7 +320,7 @@ def test_a_nudged_instrument_gets_its_share_at_any_temperature(temperature):
     quiet, share = 5, 0.25
     logits = torch.tensor([[3.0, 1.0, 0.0, -20.0, float("-inf"), -20.0]])
     choice = SimpleNamespace(logits=torch.zeros(6), instrument_choice=True, note_starts=None, ending=None)
-    row = SimpleNamespace(next_tokens=lambda tokens_left: choice, nudges=((quiet, share),))
+    row = SimpleNamespace(next_tokens=lambda tokens_left: choice, nudges=((quiet, share),), doubled=list)
     config = SamplingConfig(temperature=temperature, top_k=0, top_p=1.0, cfg_scale=1.0, seed=0)
     sampler = Sampler(None, config)
     draws = [sampler._choose(logits.clone(), [row], 100, None)[0] for _ in range(4000)]
