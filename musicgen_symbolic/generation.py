@@ -60,7 +60,6 @@ class PitchLift:
     def __init__(self, columns: Tensor, values: Tensor) -> None:
         self.columns = columns  # (P,) every Pitch token
         self.values = values  # (K, P) the lift of each pitch in each situation
-        self.factors = values.exp()
 
     def rows(self, grammars: list[GrammarState]) -> list[int]:
         return [int(grammar.at_anchor) for grammar in grammars]
@@ -73,15 +72,12 @@ class PitchLift:
     def apply(self, logits: Tensor, rows: list[int]) -> None:
         """Lift the rows of ``logits`` (R, V) in place, each by its own row of ``values``."""
         pitches = logits.index_select(1, self.columns)
-        if all(row == rows[0] for row in rows):
-            which = int(rows[0])
-            lifted, grown = pitches + self.values[which], pitches.softmax(1) @ self.factors[which]
-        else:
-            which = [int(row) for row in rows]
-            lifted, grown = pitches + self.values[which], (pitches.softmax(1) * self.factors[which]).sum(1)
-        # ``grown``: how much the lift multiplies the pitches' total probability; NaN where no pitch may come
-        shift = grown.log_().neg_().nan_to_num_(0.0).unsqueeze(1)
-        logits.index_copy_(1, self.columns, lifted.add_(shift))
+        which = int(rows[0]) if all(row == rows[0] for row in rows) else [int(row) for row in rows]
+        lifted = pitches + self.values[which]
+        # how much the lift multiplies the pitches' total probability, as a log (lifts of a hundred overflow exp);
+        # NaN where no pitch may come
+        grown = (pitches.log_softmax(1) + self.values[which]).logsumexp(1, keepdim=True)
+        logits.index_copy_(1, self.columns, lifted.sub_(grown.nan_to_num_(0.0)))
 
 
 class Sampler:
@@ -213,10 +209,13 @@ class Sampler:
                 eos = grammars[row].g.eos_id
                 logits[row, eos] = torch.cat([logits[row, columns], logits[row, eos : eos + 1]]).logsumexp(0)
         logits = logits + masks
-        for row, grammar in enumerate(grammars):
-            doubled = grammar.doubled()
-            if doubled:  # (see GrammarState.doubled)
-                logits[row, doubled] = float("-inf")
+        for row, (grammar, allowed) in enumerate(zip(grammars, nexts, strict=True)):
+            unplayable = grammar.unplayable() if allowed.pitched or allowed.instrument_choice else None
+            if unplayable is not None and len(unplayable):  # (see GrammarState.unplayable)
+                kept = logits[row, unplayable]
+                logits[row, unplayable] = float("-inf")
+                if not bool(logits[row].isfinite().any()):  # nothing else may come: the grammar's choice stands
+                    logits[row, unplayable] = kept
         if logit_bias is not None:
             logits += logit_bias
         if pitch_lift is not None:

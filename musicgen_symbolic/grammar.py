@@ -51,7 +51,7 @@ from .constants import DEFAULT_NUDGE_AFTER, POSITIONS_PER_BEAT
 from .form import rested_programs
 from .theory import MAJOR_SCALE, MINOR_SCALE
 from .tokenizer import KIND, KINDS, NOTE_STARTS, MusicTokenizer
-from .vocabulary import BASS_PROGRAMS, CHORD_PROGRAMS, INNER_PROGRAMS, LOW_PROGRAMS, MELODY_PROGRAMS
+from .vocabulary import BASS_PROGRAMS, CHORD_PROGRAMS, INNER_PROGRAMS, LOW_PROGRAMS, MELODY_PROGRAMS, PLAYABLE
 
 if TYPE_CHECKING:
     from .theory import Chord
@@ -151,6 +151,12 @@ class Grammar:
         self._drum_starts = np.concatenate([self.ids["PitchDrum"], self.ids["DrumVel"]])
         self._any_note_start = self._mask(np.concatenate([self.ids["Pitch"], self._drum_starts]))
         self._velocity_starts = np.concatenate([self.ids["Velocity"], self.ids["VelDur"]])
+        pitch_values = tables.value[self.ids["Pitch"]]
+        self.all_pitches = torch.from_numpy(self.ids["Pitch"].astype(np.int64))
+        self.out_of_range = {  # program → its Pitch tokens outside what it can play (vocabulary.PLAYABLE)
+            program: torch.from_numpy(self.ids["Pitch"][(pitch_values < low) | (pitch_values > high)].astype(np.int64))
+            for program, (low, high, _) in PLAYABLE.items()
+        }
 
     def _mask(self, ids) -> np.ndarray:  # noqa: ANN001
         mask = np.zeros(self.vocab_size, dtype=bool)
@@ -398,13 +404,31 @@ class GrammarState:
         """What may come next, with ``tokens_left`` tokens of budget (EOS is forced near the end)."""
         return self.g.mask_for(self._key(tokens_left))
 
-    def doubled(self) -> list[int]:
-        """The ``Pitch`` tokens that the instrument now playing has already started at this position, where the next
-        token is not forced. The sampler leaves them out: a doubled note is heard once and shows as two in a DAW.
-        Not a rule of the grammar: real music has unisons within one track, and files with them are read as they are."""
+    def unplayable(self) -> Tensor | None:
+        """The tokens that would have an instrument play what it cannot, where the next token is not forced: for the
+        instrument now playing, pitches beyond its range, one it already started at this position (heard once, shown
+        twice in a DAW), or any once it has started as many notes here as it can at once (``vocabulary.PLAYABLE``: a
+        violin's triple stop, a flute's one note); the ``Program`` token of another that has. The sampler leaves them
+        out where something else may come. Without this, a part made to play where a chord starts
+        (``_owe_parts``) piled notes up: a violin's fourteen-note cluster, a viola up to C8.
+
+        Not rules of the grammar: real music has unisons in one track and notes beyond these ranges, and files with
+        them are read as they are.
+        """
         if self.replay is not None and (self.replayed < len(self.replay) or self.forcing):
-            return []
-        return self.pitches_here.get(self.program_id, [])
+            return None
+        values = self.g.values
+        full = [
+            p
+            for p, pitches in self.pitches_here.items()
+            if p != self.program_id and len(pitches) >= PLAYABLE[values[p]][2]
+        ]
+        if self.program_id is None or self.program == -1:
+            return torch.tensor(full, dtype=torch.int64) if full else None
+        here = self.pitches_here.get(self.program_id, ())
+        if len(here) >= PLAYABLE[self.program][2]:
+            return torch.cat([self.g.all_pitches, torch.tensor(full, dtype=torch.int64)])
+        return torch.cat([self.g.out_of_range[self.program], torch.tensor([*here, *full], dtype=torch.int64)])
 
     def allowed(self, tokens_left: int) -> np.ndarray:
         """Read-only boolean mask over the vocabulary of the tokens that may come next."""

@@ -7,6 +7,7 @@ Like pretty-midi's or MidiTok's ``constants``: names and small value types, no p
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
@@ -288,6 +289,58 @@ CHORD_PROGRAMS: tuple[frozenset[int], ...] = (
     frozenset([46, 11, 12]),
 )
 INNER_PROGRAMS = frozenset([41])
+# What each General MIDI instrument can play: its lowest and highest pitch (a little beyond the orchestral ranges,
+# which players and sample libraries exceed) and how many notes it starts at once (a string's double and triple
+# stops, one note for a wind or a voice, a guitar's six strings). Later rows override earlier ones.
+_PLAYABLE: tuple[tuple[Iterable[int], int, int, int], ...] = (
+    (range(0, 128), 21, 108, 10),  # keyboards, pads, ensembles, effects: anything, ten fingers
+    (range(8, 16), 48, 108, 4),  # chromatic percussion
+    ((12,), 36, 96, 4),  # marimba
+    ((14,), 60, 84, 3),  # tubular bells
+    (range(16, 24), 24, 96, 10),  # organs
+    ((21, 22, 23), 48, 89, 4),  # accordion, harmonica, bandoneon
+    (range(24, 32), 40, 88, 6),  # guitars
+    (range(32, 40), 23, 72, 2),  # basses
+    ((40,), 55, 103, 3),  # violin
+    ((41,), 48, 91, 3),  # viola
+    ((42,), 36, 81, 3),  # cello
+    ((43,), 28, 67, 2),  # contrabass
+    ((46,), 23, 103, 8),  # harp
+    ((47,), 36, 60, 2),  # timpani
+    (range(52, 55), 40, 84, 4),  # choir and voices: a section's chord
+    ((56, 59), 52, 86, 1),  # trumpets
+    ((57,), 38, 74, 1),  # trombone
+    ((58,), 26, 60, 1),  # tuba
+    ((60,), 34, 79, 1),  # French horn
+    (range(64, 72), 34, 94, 1),  # saxophones and double reeds: one note
+    ((64,), 56, 88, 1),  # soprano sax
+    ((65,), 49, 81, 1),  # alto sax
+    ((66,), 44, 76, 1),  # tenor sax
+    ((67,), 36, 69, 1),  # baritone sax
+    ((68,), 58, 93, 1),  # oboe
+    ((69,), 52, 81, 1),  # English horn
+    ((70,), 34, 75, 1),  # bassoon
+    ((71,), 50, 94, 1),  # clarinet
+    (range(72, 80), 60, 98, 1),  # pipes
+    ((72,), 72, 108, 1),  # piccolo
+    (range(80, 88), 36, 96, 2),  # synth leads
+    (range(104, 112), 48, 96, 2),  # world instruments
+    ((105,), 48, 84, 5),  # banjo
+    ((109,), 55, 77, 2),  # bagpipe
+    ((110,), 55, 100, 3),  # fiddle
+)
+
+
+def _playable_table() -> dict[int, tuple[int, int, int]]:
+    table: dict[int, tuple[int, int, int]] = {}
+    for programs, lowest, highest, at_once in _PLAYABLE:
+        table.update(dict.fromkeys(programs, (lowest, highest, at_once)))
+    return table
+
+
+PLAYABLE = _playable_table()  # program → (lowest pitch, highest pitch, notes started at once)
+
+
 # The roles a section may rest (``form.RESTS``), by program.
 ROLE_PROGRAMS: dict[str, frozenset[int]] = {
     "drums": frozenset({DRUMS}),
