@@ -163,3 +163,23 @@ def test_a_file_with_a_unison_in_one_track_still_reads(tiny_generator):
     tokens = ["Bar_None", "TimeSig_4/4", "Position_0", "Tempo_120.0", "Program_0", "Pitch_60", "Velocity_63",
               "Duration_1.0.8", "Pitch_60", "Velocity_63", "Duration_1.0.8"]  # fmt: skip
     assert first_misfit([vocab[t] for t in tokens], grammar.start(Constraints(bars=1))) is None
+
+
+def test_every_instrument_has_a_playable_range_and_polyphony():
+    from musicgen_symbolic.vocabulary import PLAYABLE
+
+    assert set(PLAYABLE) == set(range(128))
+    for program, (low, high, at_once) in PLAYABLE.items():
+        assert 0 <= low < high <= 127 and high - low >= 12 and 1 <= at_once <= 10, program
+    assert PLAYABLE[73][2] == 1 and PLAYABLE[40][2] == 3 and PLAYABLE[41][:2] == (48, 91)  # flute, violin, viola
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_instruments_stay_in_range_and_winds_play_one_note_at_a_time(tiny_generator, seed):
+    from musicgen_symbolic.vocabulary import PLAYABLE
+
+    midi = tiny_generator.generate_many("flute, viola and piano", bars=4, seed=seed)[0].midi
+    for instrument in midi.instruments:
+        low, high, at_once = PLAYABLE[instrument.program]
+        assert all(low <= note.pitch <= high for note in instrument.notes), instrument.name
+        assert max(_onsets(instrument).values()) <= at_once, instrument.name
