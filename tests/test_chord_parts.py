@@ -183,3 +183,14 @@ def test_instruments_stay_in_range_and_winds_play_one_note_at_a_time(tiny_genera
         low, high, at_once = PLAYABLE[instrument.program]
         assert all(low <= note.pitch <= high for note in instrument.notes), instrument.name
         assert max(_onsets(instrument).values()) <= at_once, instrument.name
+
+
+def test_the_keys_tonic_is_the_favourite_tone_where_the_chord_has_it():
+    from musicgen_symbolic.pulls import chord_lifts
+    from musicgen_symbolic.theory import parse_symbol
+
+    plan = HarmonyModel.from_training_styles().plan(Key(4, "minor"), None, None, 0, Progression((Step("C"),)))
+    weak, strong = chord_lifts(parse_symbol("C"), plan, 1.0)[:2]
+    assert weak[4] > weak[7] and strong[4] > strong[7] and strong[0] >= strong[4]  # E above G, up to the root C
+    g_major = chord_lifts(parse_symbol("G"), plan, 1.0)
+    assert g_major[1][7] > g_major[1][11] == g_major[1][2]  # no tonic in G: its root, then its other tones alike
