@@ -30,6 +30,12 @@ instruments a section rests (an intro's drums) leave its bars'
 choices, and the piece's last bar plays on its first position only: one chord, held (``pipeline`` lets it ring
 to the end).
 
+Under a chord plan (``Constraints.chords``) with the instruments given, the parts that sound the chords owe notes
+where each chord starts, at a bar's first position and at its middle where the chord changes there: the bass one,
+the chord instrument two (:meth:`GrammarState._owe_parts`). No position, bar or end may come until they have played,
+and while one waits nothing that comes after it in program order may play (instruments at one position come in
+program order, as in training). Which notes they play is the pulls' part (``pulls.ChordPull``).
+
 A requested instrument silent for ``Constraints.nudge_after`` whole bars is nudged back in
 (:attr:`GrammarState.nudges`): wherever an instrument is chosen (about ten times a bar), the sampler gives its
 ``Program`` token at least a small probability, which grows with the silence; so it comes back within a bar
@@ -353,7 +359,7 @@ class GrammarState:
         # Under a chord plan, the parts that sound each chord (``Program`` token → notes each plays where a chord
         # starts: the bass one, the chord instrument two), this bar's positions where they must still play, and
         # how many notes each part has played at the current position.
-        self.parts = self._chord_parts()
+        self.parts, self.bass_part = self._chord_parts()
         self.owed: list[int] = []
         self.part_notes: dict[int, int] = {}
 
@@ -428,7 +434,8 @@ class GrammarState:
         here = self.pitches_here.get(self.program_id, ())
         if len(here) >= PLAYABLE[self.program][2]:
             return torch.cat([self.g.all_pitches, torch.tensor(full, dtype=torch.int64)])
-        return torch.cat([self.g.out_of_range[self.program], torch.tensor([*here, *full], dtype=torch.int64)])
+        beyond = self.g.out_of_range[self.program]  # (most steps: nothing else, so no new tensor on the hot path)
+        return torch.cat([beyond, torch.tensor([*here, *full], dtype=torch.int64)]) if here or full else beyond
 
     def allowed(self, tokens_left: int) -> np.ndarray:
         """Read-only boolean mask over the vocabulary of the tokens that may come next."""
@@ -792,27 +799,30 @@ class GrammarState:
             return frozenset()
         return frozenset({max(pitches, key=lambda p: sum(pitches[p]) / len(pitches[p]))})
 
-    def _chord_parts(self) -> dict[int, int]:
+    def _chord_parts(self) -> tuple[dict[int, int], int | None]:
         """Under a chord plan, the requested parts that sound each chord where it starts, as ``Program`` token →
-        notes: the bass (one note: a bass instrument, else a low one, ``vocabulary.LOW_PROGRAMS``) and the chord
-        instrument (two; ``vocabulary.CHORD_PROGRAMS``, the first family there that was asked for)."""
-        self.bass_part: int | None = None
+        notes, and which of them is the bass: the bass (one note: a bass instrument, else in an ensemble a low one,
+        ``vocabulary.LOW_PROGRAMS``) and the chord instrument (two; ``vocabulary.CHORD_PROGRAMS``, the first family
+        there that was asked for; else an inner voice, ``INNER_PROGRAMS``, one note)."""
         if self.c.chords is None or self.c.programs is None:
-            return {}
-        parts = {}
+            return {}, None
         ensemble = len([p for p in self.c.programs if p != -1]) > 1  # a solo cello plays its tune, not a bass line
-        for family in (BASS_PROGRAMS, *(LOW_PROGRAMS if ensemble else ())):
+        bass = self._first_asked((BASS_PROGRAMS, *(LOW_PROGRAMS if ensemble else ())))
+        chord = self._first_asked(CHORD_PROGRAMS)
+        parts = {bass: 1} if bass is not None else {}
+        if chord is not None:
+            parts[chord] = CHORD_NOTES
+        elif (inner := self._first_asked((INNER_PROGRAMS,))) is not None:
+            parts[inner] = 1
+        return parts, bass
+
+    def _first_asked(self, families: tuple[frozenset[int], ...]) -> int | None:
+        """The ``Program`` token of the requested instrument (lowest program number) of the first family that has one."""
+        for family in families:
             chosen = sorted(p for p in self.c.programs if p in family)
             if chosen:
-                self.bass_part = self.g.program_id[chosen[0]]
-                parts[self.bass_part] = 1
-                break
-        for family, notes in [*((family, CHORD_NOTES) for family in CHORD_PROGRAMS), (INNER_PROGRAMS, 1)]:
-            chosen = sorted(p for p in self.c.programs if p in family)
-            if chosen:
-                parts[self.g.program_id[chosen[0]]] = notes
-                break
-        return parts
+                return self.g.program_id[chosen[0]]
+        return None
 
     @property
     def bass_voice(self) -> bool:

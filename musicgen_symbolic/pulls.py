@@ -28,9 +28,9 @@ WEAK_CHORD_TONE = 0.7  # a chord tone off the strong beats
 STRONG_ROOT, STRONG_CHORD_TONE, STRONG_OTHER = 1.6, 1.2, -0.6  # on a strong beat
 BASS_LOWEST, BASS_FIFTH, BASS_OTHER = 2.6, 0.6, -1.4  # a bass note on a strong beat
 BASS_WEAK_LOWEST, BASS_WEAK_CHORD_TONE = 1.0, 0.8  # a bass note elsewhere
-# The key's tonic where it is a tone of the chord, for the melody and the other free parts: with the chords sounded
-# by their parts, a minor loop (Em C G D) was heard in its relative major; this brought CK on the progression
-# prompts from 0.63 back to 0.83 (seed 0).
+# The key's tonic where it is a tone of the chord, on every part but the bass (the chord instrument's rows, copied
+# from these, get it doubled): with the chords sounded by their parts, a minor loop (Em C G D) was heard in its
+# relative major; this brought CK on the progression prompts from 0.63 back to 0.83 (seed 0).
 TONIC_TONE = 0.4
 PART_FACTOR = 2.0  # the parts that sound the chords (grammar: bass, chord instrument) are pulled this much harder
 KINDS = 6  # rows per chord: weak, strong, bass on a strong beat, bass elsewhere, a chord part's weak, strong
